@@ -1,0 +1,157 @@
+# m2o-bot — English. Every string a person reads. Keys are used in src/ (tr.t("key")) and by
+# dialogues/onboarding.toml (q-<question>, q-<question>-<option>). A test fails if a key is missing
+# in any locale or no longer used.
+
+## Start, help, cancel
+
+welcome =
+    👋 Welcome to Machine.Machine! In a few minutes you'll have your own AI agent on Telegram.
+
+    First, what's your email address? We'll send you a 6-digit code to confirm it.
+welcome-back-email = 👋 Welcome back! What's your email address? We'll send you a 6-digit code to confirm it.
+help =
+    I set you up with your own AI agent on Telegram, in a few steps:
+    1. your email, confirmed with a code
+    2. a few questions about what you need
+    3. a bot you create with @BotFather (I'll show you how)
+    4. a name for your agent
+
+    /start — start, or pick up where you left off
+    /status — where your request stands
+    /cancel — stop for now (your progress is kept)
+idle-hint = Send /start to begin or continue, /status to see where you are, or /help.
+cancel-done = OK, stopped. Your progress is kept: send /start whenever you want to continue.
+cancel-nothing = There's nothing to cancel. Send /start to begin.
+tap-step-over = That step is over.
+answer-not-text = Please answer with text.
+answer-use-buttons = Please tap one of the buttons.
+
+## Email and code
+
+email-not-text = Please type your email address.
+email-invalid = That doesn't look like an email address. Please send it like name@company.com.
+email-taken = This email already has an agent or a request in progress. Please use another address, or write to us if you think this is a mistake.
+email-ask-again = OK, send me the email address to use.
+code-sent = 📧 I've sent a 6-digit code to { $email }. Type it here; it's valid for { $minutes } minutes.
+code-resume = 📧 Welcome back! Type the 6-digit code I sent to { $email }, or ask for a new one.
+code-send-failed = I couldn't send the code just now. Please try again in a minute.
+code-daily-limit = You've asked for { $count } codes today, the daily maximum. Please try again tomorrow.
+code-wait = Please wait { $seconds } s before asking for a new code.
+code-not-text = Please type the 6-digit code from the email.
+code-format = The code is 6 digits, like 123456. Please type it as it is in the email.
+code-looks-like-email = That's an email address. To use a different one, tap "Change email".
+code-none = There's no code waiting for you. Tap "New code" and I'll send one.
+code-wrong =
+    { $left ->
+        [one] That code isn't right. You have 1 try left.
+       *[other] That code isn't right. You have { $left } tries left.
+    }
+code-locked = Too many wrong tries: that code no longer works. Tap "New code" to get another.
+code-expired = That code has expired. Tap "New code" to get another.
+code-ok = ✅ Email confirmed. A few quick questions so we can set up the right agent for you.
+button-new-code = 🔁 New code
+button-change-email = ✏️ Change email
+mail-code-subject = Your code: { $code }
+mail-code-body =
+    Your one-time code is { $code }. It expires in { $minutes } minutes.
+
+    If you didn't ask for it, ignore this email.
+
+## Qualification
+
+q-use_case = What will your agent mostly do?
+q-use_case-research = 🔎 Research
+q-use_case-content = ✍️ Writing & content
+q-use_case-support = 💬 Customer support
+q-use_case-sales = 📈 Sales & leads
+q-use_case-dev = 🛠 Software & ops
+q-use_case-general = 🤷 A bit of everything
+q-team_size = Who will work with the agent?
+q-team_size-solo = Just me
+q-team_size-small_team = A small team (2-10)
+q-team_size-company = A company (10+)
+q-referral = Do you have a referral code? Type it, or tap Skip.
+referral-invalid = A referral code is 3 to 32 letters, digits, - or _. Type it again, or tap Skip.
+button-skip = Skip
+tz-ask = Which timezone are you in? Tap one, or type its name, e.g. Europe/Warsaw.
+tz-invalid = I don't know that timezone. Please send a name like Europe/Warsaw or America/New_York.
+qualified = 🎉 Great, you're in! Next, your agent needs its own Telegram bot.
+contact-track =
+    Thank you! Right now we're onboarding teams whose needs match what our agents do best, so we won't set up an agent for you just yet.
+
+    We've saved your details and will be in touch by email. Send /status any time to see where you stand.
+
+## Your bot
+
+token-instructions =
+    🤖 Create your bot with @BotFather:
+    1. Open @BotFather and send /newbot
+    2. Choose a display name, then a username ending in "bot"
+    3. BotFather replies with a message containing your bot's token
+
+    Forward that message to me (or paste just the token). I'll check it and then delete it from this chat, so your token stays private.
+token-not-text = Please forward BotFather's message, or paste the token as text.
+token-not-from-botfather = That message wasn't forwarded from @BotFather. Please forward BotFather's own message, or paste just the token.
+token-malformed = That token looks incomplete. Please forward BotFather's message again, or paste the whole token (digits, a colon, then 35 characters).
+token-not-found = I couldn't find a bot token there. Forward BotFather's message with the token, or paste the token itself.
+token-invalid = That token doesn't work: Telegram says it isn't valid. Please check it and send it again.
+token-unreachable = I couldn't reach Telegram to check the token. Please try again in a minute.
+token-taken = That bot is already registered to another client. Please create a new bot with @BotFather and send its token.
+token-daily-limit = You've tried { $count } tokens today, the daily maximum. Please try again tomorrow.
+token-ok = ✅ Your bot @{ $bot } is connected. I've deleted your message with the token.
+
+## Name and confirmation
+
+name-ask = What should your agent be called? Use 3 to 20 lowercase letters, digits or hyphens, e.g. acme-helper.
+button-use-name = Use { $name }
+name-length = A name must be 3 to 20 characters long.
+name-characters = Use only lowercase letters a-z, digits and hyphens.
+name-hyphen = A name can't start or end with a hyphen.
+name-reserved = "{ $name }" is reserved. Please choose another name.
+name-taken = "{ $name }" is taken. How about { $suggestion }? Tap it, or type another name.
+name-taken-no-suggestion = "{ $name }" is taken. Please type another name.
+confirm-summary =
+    Please check your agent request:
+
+    Email: { $email }
+    Bot: @{ $bot }
+    Timezone: { $timezone }
+    Agent name: { $name }
+button-confirm = ✅ Confirm
+button-change-name = ✏️ Change name
+button-cancel = ✖ Cancel
+request-pending = 📨 Request sent! Your agent { $name } is waiting for a quick review. I'll message you here as soon as it's approved.
+request-waitlisted = ⏳ We're at full capacity right now, so your agent { $name } is on the waitlist. I'll message you here as soon as a slot opens.
+
+## Status
+
+status-none = You haven't started yet. Send /start to begin.
+status-email-pending = Waiting for you to confirm your email ({ $email }). Send /start to continue.
+status-qualifying = You're answering a few questions. Send /start to continue.
+status-qualified = Next step: connect your bot from @BotFather. Send /start to continue.
+status-contact-track = We have your details and will be in touch by email ({ $email }).
+status-token-validated = Next step: choose your agent's name. Send /start to continue.
+status-pending-review = Your agent { $name } is waiting for review. I'll message you here when it's approved.
+status-waitlisted = Your agent { $name } is on the waitlist. I'll message you here when a slot opens.
+status-provisioning = Your agent { $name } is being set up.
+status-live = Your agent { $name } is live.
+status-degraded = Your agent { $name } has a problem; we're on it.
+status-churned = Your agent has been switched off. Write to us if you'd like it back.
+status-rejected = We couldn't approve your request this time. Write to us if you have questions.
+
+## For the masters
+
+master-request-pending =
+    🆕 Agent request #{ $id } — pending review
+    Name: { $name }
+    Email: { $email }
+    Bot: @{ $bot }
+    Timezone: { $timezone }
+    Score: { $score }
+master-request-waitlisted =
+    ⏳ Agent request #{ $id } — waitlisted (capacity reached)
+    Name: { $name }
+    Email: { $email }
+    Bot: @{ $bot }
+    Timezone: { $timezone }
+    Score: { $score }

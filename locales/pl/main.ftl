@@ -1,0 +1,158 @@
+# m2o-bot — polski. Każdy tekst, który czyta człowiek. Klucze są używane w src/ (tr.t("klucz"))
+# i w dialogues/onboarding.toml (q-<pytanie>, q-<pytanie>-<opcja>). Test nie przejdzie, jeśli
+# któregoś klucza brakuje w którymkolwiek języku albo żaden kod go już nie używa.
+
+## Start, pomoc, anulowanie
+
+welcome =
+    👋 Witaj w Machine.Machine! Za kilka minut będziesz mieć własnego agenta AI na Telegramie.
+
+    Najpierw: jaki jest Twój adres e-mail? Wyślemy na niego 6-cyfrowy kod, żeby go potwierdzić.
+welcome-back-email = 👋 Witaj ponownie! Jaki jest Twój adres e-mail? Wyślemy na niego 6-cyfrowy kod, żeby go potwierdzić.
+help =
+    Pomagam założyć Twojego własnego agenta AI na Telegramie, w kilku krokach:
+    1. Twój e-mail, potwierdzony kodem
+    2. kilka pytań o to, czego potrzebujesz
+    3. bot, którego utworzysz w @BotFather (pokażę jak)
+    4. nazwa Twojego agenta
+
+    /start — zacznij albo kontynuuj tam, gdzie skończyłeś
+    /status — na jakim etapie jest Twoje zgłoszenie
+    /cancel — przerwij na razie (postęp zostaje zapisany)
+idle-hint = Wyślij /start, żeby zacząć lub kontynuować, /status, żeby sprawdzić etap, albo /help.
+cancel-done = OK, przerwane. Twój postęp jest zapisany: wyślij /start, kiedy zechcesz kontynuować.
+cancel-nothing = Nie ma czego anulować. Wyślij /start, żeby zacząć.
+tap-step-over = Ten krok jest już za nami.
+answer-not-text = Odpowiedz, proszę, tekstem.
+answer-use-buttons = Wybierz, proszę, jeden z przycisków.
+
+## E-mail i kod
+
+email-not-text = Wpisz, proszę, swój adres e-mail.
+email-invalid = To nie wygląda na adres e-mail. Wyślij go w postaci imie@firma.pl.
+email-taken = Ten adres ma już agenta albo zgłoszenie w toku. Użyj innego adresu albo napisz do nas, jeśli to pomyłka.
+email-ask-again = OK, wyślij adres e-mail, którego mam użyć.
+code-sent = 📧 Wysłałem 6-cyfrowy kod na { $email }. Wpisz go tutaj; jest ważny przez { $minutes } minut.
+code-resume = 📧 Witaj ponownie! Wpisz 6-cyfrowy kod wysłany na { $email } albo poproś o nowy.
+code-send-failed = Nie udało się teraz wysłać kodu. Spróbuj ponownie za minutę.
+code-daily-limit = Dziś poprosiłeś już o { $count } kody — to dzienny limit. Spróbuj ponownie jutro.
+code-wait = Poczekaj { $seconds } s, zanim poprosisz o nowy kod.
+code-not-text = Wpisz, proszę, 6-cyfrowy kod z e-maila.
+code-format = Kod ma 6 cyfr, np. 123456. Wpisz go tak, jak jest w e-mailu.
+code-looks-like-email = To jest adres e-mail. Żeby użyć innego, stuknij „Zmień e-mail”.
+code-none = Nie czeka na Ciebie żaden kod. Stuknij „Nowy kod”, a wyślę nowy.
+code-wrong =
+    { $left ->
+        [one] Ten kod jest nieprawidłowy. Została Ci 1 próba.
+        [few] Ten kod jest nieprawidłowy. Zostały Ci { $left } próby.
+       *[other] Ten kod jest nieprawidłowy. Zostało Ci { $left } prób.
+    }
+code-locked = Zbyt wiele błędnych prób: ten kod już nie działa. Stuknij „Nowy kod”, żeby dostać kolejny.
+code-expired = Ten kod wygasł. Stuknij „Nowy kod”, żeby dostać kolejny.
+code-ok = ✅ E-mail potwierdzony. Kilka krótkich pytań, żebyśmy dobrali dla Ciebie właściwego agenta.
+button-new-code = 🔁 Nowy kod
+button-change-email = ✏️ Zmień e-mail
+mail-code-subject = Twój kod: { $code }
+mail-code-body =
+    Twój jednorazowy kod to { $code }. Wygaśnie za { $minutes } minut.
+
+    Jeśli to nie Ty o niego prosiłeś, zignoruj tę wiadomość.
+
+## Kwalifikacja
+
+q-use_case = Czym głównie będzie się zajmował Twój agent?
+q-use_case-research = 🔎 Research
+q-use_case-content = ✍️ Teksty i treści
+q-use_case-support = 💬 Obsługa klienta
+q-use_case-sales = 📈 Sprzedaż i leady
+q-use_case-dev = 🛠 Oprogramowanie i IT
+q-use_case-general = 🤷 Wszystkiego po trochu
+q-team_size = Kto będzie pracował z agentem?
+q-team_size-solo = Tylko ja
+q-team_size-small_team = Mały zespół (2-10)
+q-team_size-company = Firma (10+)
+q-referral = Masz kod polecający? Wpisz go albo stuknij „Pomiń”.
+referral-invalid = Kod polecający to od 3 do 32 liter, cyfr, - lub _. Wpisz go ponownie albo stuknij „Pomiń”.
+button-skip = Pomiń
+tz-ask = W jakiej strefie czasowej jesteś? Wybierz jedną albo wpisz jej nazwę, np. Europe/Warsaw.
+tz-invalid = Nie znam tej strefy czasowej. Wyślij nazwę w rodzaju Europe/Warsaw albo America/New_York.
+qualified = 🎉 Świetnie, wchodzisz! Teraz Twój agent potrzebuje własnego bota na Telegramie.
+contact-track =
+    Dziękujemy! Obecnie wdrażamy zespoły, których potrzeby najlepiej pasują do tego, co potrafią nasze agenty, więc na razie nie zakładamy dla Ciebie agenta.
+
+    Zapisaliśmy Twoje dane i odezwiemy się e-mailem. Wyślij /status w dowolnej chwili, żeby sprawdzić, na jakim jesteś etapie.
+
+## Twój bot
+
+token-instructions =
+    🤖 Utwórz swojego bota w @BotFather:
+    1. Otwórz @BotFather i wyślij /newbot
+    2. Wybierz nazwę wyświetlaną, a potem nazwę użytkownika kończącą się na „bot”
+    3. BotFather odpowie wiadomością z tokenem Twojego bota
+
+    Przekaż mi tę wiadomość (albo wklej sam token). Sprawdzę go, a potem usunę z tego czatu, żeby Twój token pozostał prywatny.
+token-not-text = Przekaż, proszę, wiadomość od BotFathera albo wklej token jako tekst.
+token-not-from-botfather = Ta wiadomość nie została przekazana od @BotFather. Przekaż oryginalną wiadomość BotFathera albo wklej sam token.
+token-malformed = Ten token wygląda na niekompletny. Przekaż ponownie wiadomość BotFathera albo wklej cały token (cyfry, dwukropek i 35 znaków).
+token-not-found = Nie znalazłem tu tokenu bota. Przekaż wiadomość BotFathera z tokenem albo wklej sam token.
+token-invalid = Ten token nie działa: Telegram twierdzi, że jest nieprawidłowy. Sprawdź go i wyślij ponownie.
+token-unreachable = Nie udało mi się połączyć z Telegramem, żeby sprawdzić token. Spróbuj ponownie za minutę.
+token-taken = Ten bot jest już zarejestrowany przez innego klienta. Utwórz nowego bota w @BotFather i wyślij jego token.
+token-daily-limit = Dziś wypróbowałeś już { $count } tokeny — to dzienny limit. Spróbuj ponownie jutro.
+token-ok = ✅ Twój bot @{ $bot } jest podłączony. Usunąłem Twoją wiadomość z tokenem.
+
+## Nazwa i potwierdzenie
+
+name-ask = Jak ma się nazywać Twój agent? Użyj od 3 do 20 małych liter, cyfr lub myślników, np. acme-helper.
+button-use-name = Użyj { $name }
+name-length = Nazwa musi mieć od 3 do 20 znaków.
+name-characters = Używaj tylko małych liter a-z, cyfr i myślników.
+name-hyphen = Nazwa nie może zaczynać się ani kończyć myślnikiem.
+name-reserved = „{ $name }” jest zarezerwowana. Wybierz inną nazwę.
+name-taken = „{ $name }” jest już zajęta. Może { $suggestion }? Stuknij ją albo wpisz inną nazwę.
+name-taken-no-suggestion = „{ $name }” jest już zajęta. Wpisz inną nazwę.
+confirm-summary =
+    Sprawdź, proszę, swoje zgłoszenie:
+
+    E-mail: { $email }
+    Bot: @{ $bot }
+    Strefa czasowa: { $timezone }
+    Nazwa agenta: { $name }
+button-confirm = ✅ Potwierdzam
+button-change-name = ✏️ Zmień nazwę
+button-cancel = ✖ Anuluj
+request-pending = 📨 Zgłoszenie wysłane! Twój agent { $name } czeka na krótką weryfikację. Napiszę tutaj, gdy tylko zostanie zatwierdzony.
+request-waitlisted = ⏳ Obecnie mamy komplet, więc Twój agent { $name } trafił na listę oczekujących. Napiszę tutaj, gdy tylko zwolni się miejsce.
+
+## Status
+
+status-none = Jeszcze nie zacząłeś. Wyślij /start, żeby zacząć.
+status-email-pending = Czekam na potwierdzenie Twojego e-maila ({ $email }). Wyślij /start, żeby kontynuować.
+status-qualifying = Odpowiadasz na kilka pytań. Wyślij /start, żeby kontynuować.
+status-qualified = Następny krok: podłącz swojego bota z @BotFather. Wyślij /start, żeby kontynuować.
+status-contact-track = Mamy Twoje dane i odezwiemy się e-mailem ({ $email }).
+status-token-validated = Następny krok: wybierz nazwę agenta. Wyślij /start, żeby kontynuować.
+status-pending-review = Twój agent { $name } czeka na weryfikację. Napiszę tutaj, gdy zostanie zatwierdzony.
+status-waitlisted = Twój agent { $name } jest na liście oczekujących. Napiszę tutaj, gdy zwolni się miejsce.
+status-provisioning = Twój agent { $name } jest właśnie uruchamiany.
+status-live = Twój agent { $name } działa.
+status-degraded = Twój agent { $name } ma problem; już się tym zajmujemy.
+status-churned = Twój agent został wyłączony. Napisz do nas, jeśli chcesz go przywrócić.
+status-rejected = Tym razem nie mogliśmy zatwierdzić Twojego zgłoszenia. Napisz do nas, jeśli masz pytania.
+
+## Dla masterów
+
+master-request-pending =
+    🆕 Zgłoszenie agenta #{ $id } — czeka na weryfikację
+    Nazwa: { $name }
+    E-mail: { $email }
+    Bot: @{ $bot }
+    Strefa czasowa: { $timezone }
+    Wynik: { $score }
+master-request-waitlisted =
+    ⏳ Zgłoszenie agenta #{ $id } — lista oczekujących (brak miejsc)
+    Nazwa: { $name }
+    E-mail: { $email }
+    Bot: @{ $bot }
+    Strefa czasowa: { $timezone }
+    Wynik: { $score }

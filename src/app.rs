@@ -1,0 +1,139 @@
+//! Wiring: the configuration, store, content and services every handler shares, and starting and
+//! stopping the bot (the dispatcher and the outbox worker) against a Bot API.
+
+use crate::bot;
+use crate::clock::Clock;
+use crate::config::{Config, Mailer as MailerConfig};
+use crate::content::Content;
+use crate::crypto::Secrets;
+use crate::services::mailer::{BrevoMailer, LogMailer, Mailer};
+use crate::store::Store;
+use std::sync::Arc;
+use std::time::Duration;
+use teloxide::dispatching::{Dispatcher, ShutdownToken};
+use teloxide::error_handlers::LoggingErrorHandler;
+use teloxide::prelude::*;
+use teloxide::types::{AllowedUpdate, BotCommandScope};
+use teloxide::update_listeners::Polling;
+use teloxide::utils::command::BotCommands;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+pub struct App {
+    pub config: Config,
+    pub store: Store,
+    pub content: Content,
+    pub secrets: Secrets,
+    pub mailer: Box<dyn Mailer>,
+    pub clock: Arc<dyn Clock>,
+    /// One HTTP client for every outgoing call (clients' bots, Brevo), so connections are reused.
+    pub http: reqwest::Client,
+    /// Woken when a commit queued outbox items.
+    pub outbox_ready: Notify,
+}
+
+impl App {
+    pub fn build(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<App>> {
+        let content = match &config.content_dir {
+            Some(dir) => Content::from_dir(dir)?,
+            None => Content::embedded()?,
+        };
+        let store = Store::open(&config.data_dir)?;
+        let secrets = match &config.secret_key {
+            Some(k) => Secrets::from_hex(k)?,
+            None => Secrets::from_key_file(&config.data_dir)?,
+        };
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(30))
+            .build()?;
+        let mailer: Box<dyn Mailer> = match &config.mailer {
+            MailerConfig::Log => Box::new(LogMailer),
+            MailerConfig::Brevo {
+                api_key,
+                api_url,
+                from_name,
+                from_email,
+            } => Box::new(BrevoMailer::new(
+                http.clone(),
+                api_url,
+                api_key,
+                from_name,
+                from_email,
+            )),
+        };
+        Ok(Arc::new(App {
+            config,
+            store,
+            content,
+            secrets,
+            mailer,
+            clock,
+            http,
+            outbox_ready: Notify::new(),
+        }))
+    }
+
+    /// The control bot, speaking to `TELOXIDE_API_URL`.
+    pub fn bot(&self) -> Bot {
+        Bot::with_client(&self.config.telegram_token, self.http.clone())
+            .set_api_url(self.config.api_url.clone())
+    }
+}
+
+/// A running bot: stop it to release the store.
+pub struct Running {
+    shutdown: ShutdownToken,
+    dispatcher: JoinHandle<()>,
+    delivery: JoinHandle<()>,
+}
+
+impl Running {
+    pub async fn stop(self) {
+        if let Ok(done) = self.shutdown.shutdown() {
+            done.await;
+        }
+        let _ = self.dispatcher.await;
+        self.delivery.abort();
+        let _ = self.delivery.await;
+    }
+}
+
+/// Starts polling and the outbox worker. `poll_timeout` is the long-poll wait: Telegram's is up to
+/// 50 s; tests use a short one so that stopping is quick.
+pub async fn start(app: Arc<App>, poll_timeout: Duration) -> anyhow::Result<Running> {
+    let bot = app.bot();
+    if let Err(e) = bot
+        .set_my_commands(bot::ClientCommand::bot_commands())
+        .scope(BotCommandScope::AllPrivateChats)
+        .await
+    {
+        tracing::warn!(error = %crate::services::telegram::error_kind(&e), "could not set the command list");
+    }
+    let listener = Polling::builder(bot.clone())
+        .timeout(poll_timeout)
+        .allowed_updates(vec![AllowedUpdate::Message, AllowedUpdate::CallbackQuery])
+        .delete_webhook()
+        .await
+        .build();
+    let mut dispatcher = Dispatcher::builder(bot.clone(), bot::schema())
+        .dependencies(dptree::deps![app.clone(), bot::storage(&app)])
+        .default_handler(|_| async {})
+        .error_handler(LoggingErrorHandler::with_custom_text("a handler failed"))
+        .build();
+    let shutdown = dispatcher.shutdown_token();
+    let dispatcher = tokio::spawn(async move {
+        dispatcher
+            .dispatch_with_listener(
+                listener,
+                LoggingErrorHandler::with_custom_text("polling failed"),
+            )
+            .await;
+    });
+    let delivery = tokio::spawn(bot::delivery::run(app.clone(), bot));
+    Ok(Running {
+        shutdown,
+        dispatcher,
+        delivery,
+    })
+}

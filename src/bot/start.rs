@@ -1,0 +1,124 @@
+//! `/start`, `/cancel`, `/status`, `/help`, and what a chat with no conversation under way gets.
+//! `/start` always picks up where the contact is, so a client who left (or was cut off by a
+//! restart) is never stranded and never starts over by accident.
+
+use super::{email, naming, qualify, token, ClientCommand, Ctx, HandlerResult, State};
+use crate::app::App;
+use crate::domain::{Contact, ContactState};
+use std::sync::Arc;
+use teloxide::prelude::*;
+
+pub async fn on_command(
+    bot: Bot,
+    app: Arc<App>,
+    msg: Message,
+    cmd: ClientCommand,
+    state: State,
+) -> HandlerResult {
+    let ctx = Ctx::from_message(&app, &bot, &msg);
+    match cmd {
+        ClientCommand::Start(_payload) => start(&ctx).await,
+        ClientCommand::Cancel => {
+            if state == State::Idle {
+                ctx.say(ctx.t("cancel-nothing")).await?;
+            } else {
+                app.store.commit(&ctx.change_ending())?;
+                ctx.say(ctx.t("cancel-done")).await?;
+            }
+            Ok(())
+        }
+        ClientCommand::Status => {
+            let contact = app.store.contact_by_user(ctx.user_id)?;
+            ctx.say(status_text(&ctx, contact.as_ref())).await?;
+            Ok(())
+        }
+        ClientCommand::Help => {
+            ctx.say(ctx.t("help")).await?;
+            Ok(())
+        }
+    }
+}
+
+/// Text in a chat with no conversation under way.
+pub async fn idle(bot: Bot, app: Arc<App>, msg: Message) -> HandlerResult {
+    let ctx = Ctx::from_message(&app, &bot, &msg);
+    ctx.say(ctx.t("idle-hint")).await?;
+    Ok(())
+}
+
+async fn start(ctx: &Ctx) -> HandlerResult {
+    let Some(contact) = ctx.app.store.contact_by_user(ctx.user_id)? else {
+        ctx.app.store.commit(&ctx.change_to(&State::Email))?;
+        ctx.say(ctx.t("welcome")).await?;
+        return Ok(());
+    };
+    resume(ctx, &contact).await
+}
+
+/// Puts the chat back at the step the contact's state calls for, and asks that step's question.
+async fn resume(ctx: &Ctx, contact: &Contact) -> HandlerResult {
+    let id = contact.id;
+    match contact.state {
+        ContactState::EmailPending => {
+            let now = ctx.now();
+            let live_code = ctx.app.store.otp(id)?.is_some_and(|r| {
+                now <= r.expires_at && r.wrong_tries < crate::domain::otp::MAX_WRONG_TRIES
+            });
+            if live_code {
+                ctx.app
+                    .store
+                    .commit(&ctx.change_to(&State::Code { contact_id: id }))?;
+                email::prompt_code(ctx, &contact.email, "code-resume").await
+            } else {
+                ctx.app.store.commit(&ctx.change_to(&State::Email))?;
+                ctx.say(ctx.t("welcome-back-email")).await?;
+                Ok(())
+            }
+        }
+        ContactState::EmailVerified | ContactState::Qualifying => {
+            qualify::begin(ctx, contact).await
+        }
+        ContactState::Qualified => {
+            ctx.app
+                .store
+                .commit(&ctx.change_to(&State::Token { contact_id: id }))?;
+            token::prompt_token(ctx).await
+        }
+        ContactState::TokenValidated => {
+            ctx.app
+                .store
+                .commit(&ctx.change_to(&State::Name { contact_id: id }))?;
+            naming::prompt_name(ctx, contact).await
+        }
+        _ => {
+            ctx.app.store.commit(&ctx.change_ending())?;
+            ctx.say(status_text(ctx, Some(contact))).await?;
+            Ok(())
+        }
+    }
+}
+
+pub fn status_text(ctx: &Ctx, contact: Option<&Contact>) -> String {
+    let Some(c) = contact else {
+        return ctx.t("status-none");
+    };
+    let key = match c.state {
+        ContactState::EmailPending => "status-email-pending",
+        ContactState::EmailVerified | ContactState::Qualifying => "status-qualifying",
+        ContactState::Qualified => "status-qualified",
+        ContactState::ContactTrack => "status-contact-track",
+        ContactState::TokenValidated => "status-token-validated",
+        ContactState::NameChosen | ContactState::PendingReview => "status-pending-review",
+        ContactState::Waitlisted => "status-waitlisted",
+        ContactState::Provisioning => "status-provisioning",
+        ContactState::Live | ContactState::Active => "status-live",
+        ContactState::Degraded => "status-degraded",
+        ContactState::Churned => "status-churned",
+        ContactState::Rejected => "status-rejected",
+    };
+    let name = c.agent_name.clone().unwrap_or_default();
+    ctx.t_args(
+        key,
+        &[("email", (&c.email).into()), ("name", (&name).into())],
+    )
+}

@@ -1,0 +1,508 @@
+//! Configuration from the environment (and `.env` if present), with exactly the names of
+//! `../shared/design.md`: operators and tests rely on them. Every value is validated up front and
+//! every problem is reported, one line each, before anything touches Telegram.
+
+use crate::domain::email;
+use crate::domain::token::BotToken;
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+pub const DEFAULT_API_URL: &str = "https://api.telegram.org";
+pub const DEFAULT_BREVO_URL: &str = "https://api.brevo.com";
+pub const DEFAULT_AGENT_IMAGE: &str = "machine-machine/m2-desktop:agent-latest";
+
+#[derive(Clone, PartialEq, Eq)]
+pub enum Mailer {
+    /// Writes codes to the log; sends nothing.
+    Log,
+    Brevo {
+        api_key: String,
+        api_url: String,
+        from_name: String,
+        from_email: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provisioner {
+    DryRun,
+    Coolify,
+    Command,
+}
+
+#[derive(Clone)]
+pub struct Config {
+    pub telegram_token: String,
+    pub api_url: reqwest::Url,
+    pub master_ids: Vec<i64>,
+    pub orchestrator_ids: Vec<i64>,
+    pub data_dir: PathBuf,
+    pub http_addr: SocketAddr,
+    pub public_url: String,
+    pub api_token: Option<String>,
+    pub mailer: Mailer,
+    pub provisioner: Provisioner,
+    pub spawn_command: Option<String>,
+    pub agent_image: String,
+    pub capacity: Option<usize>,
+    pub review_all: bool,
+    pub secret_key: Option<String>,
+    pub brief_at: (u32, u32),
+    pub content_dir: Option<PathBuf>,
+    /// Every other variable of the design, as given, for `check-config` (secrets masked there).
+    pub other: Vec<(&'static str, Option<String>)>,
+}
+
+/// Variables whose values are secrets: shown as "set (hidden)".
+const SECRETS: [&str; 8] = [
+    "TELOXIDE_TOKEN",
+    "M2O_API_TOKEN",
+    "M2O_BREVO_API_KEY",
+    "M2O_COOLIFY_TOKEN",
+    "M2O_TWENTY_TOKEN",
+    "M2O_PLANKA_TOKEN",
+    "M2O_GUACAMOLE_PASSWORD",
+    "M2O_SECRET_KEY",
+];
+
+/// Names read by later features, validated for presence only where the feature needs them.
+const OTHER: [&str; 12] = [
+    "M2O_COOLIFY_API_URL",
+    "M2O_COOLIFY_TOKEN",
+    "M2O_COOLIFY_PROJECT_UUID",
+    "M2O_COOLIFY_SERVER_UUID",
+    "M2O_CRM",
+    "M2O_TWENTY_API_URL",
+    "M2O_TWENTY_TOKEN",
+    "M2O_PLANKA_URL",
+    "M2O_PLANKA_TOKEN",
+    "M2O_GUACAMOLE_URL",
+    "M2O_GUACAMOLE_USER",
+    "M2O_GUACAMOLE_PASSWORD",
+];
+
+impl Config {
+    /// Reads the process environment (after loading `.env`, if there is one).
+    pub fn from_env() -> Result<Config, Vec<String>> {
+        let _ = dotenvy::dotenv();
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `get`, collecting every problem instead of stopping at the first.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, Vec<String>> {
+        let get = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let mut errors = Vec::new();
+        let mut bad = |name: &str, msg: String| errors.push(format!("{name}: {msg}"));
+
+        let telegram_token = match get("TELOXIDE_TOKEN") {
+            Some(t) if BotToken::parse(&t).is_some() => t,
+            Some(_) => {
+                bad(
+                    "TELOXIDE_TOKEN",
+                    "is not a bot token (`<digits>:<35 characters>` from @BotFather)".into(),
+                );
+                String::new()
+            }
+            None => {
+                bad(
+                    "TELOXIDE_TOKEN",
+                    "missing: the bot's token from @BotFather".into(),
+                );
+                String::new()
+            }
+        };
+        let api_url_raw = get("TELOXIDE_API_URL").unwrap_or_else(|| DEFAULT_API_URL.into());
+        let api_url = match reqwest::Url::parse(&api_url_raw) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => u,
+            _ => {
+                bad(
+                    "TELOXIDE_API_URL",
+                    format!("`{api_url_raw}` is not an http(s) URL"),
+                );
+                reqwest::Url::parse(DEFAULT_API_URL).expect("default URL parses")
+            }
+        };
+        let ids = |name: &str, required: bool, bad: &mut dyn FnMut(&str, String)| -> Vec<i64> {
+            let Some(raw) = get(name) else {
+                if required {
+                    bad(
+                        name,
+                        "missing: comma-separated Telegram user ids of the fleet's masters".into(),
+                    );
+                }
+                return Vec::new();
+            };
+            let mut out = Vec::new();
+            for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                match part.parse::<i64>() {
+                    Ok(id) if id > 0 => out.push(id),
+                    _ => bad(
+                        name,
+                        format!("`{part}` is not a Telegram user id (a positive number)"),
+                    ),
+                }
+            }
+            out
+        };
+        let master_ids = ids("M2O_MASTER_IDS", true, &mut bad);
+        let orchestrator_ids = ids("M2O_ORCHESTRATOR_IDS", false, &mut bad);
+        let data_dir = PathBuf::from(get("M2O_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let addr_raw = get("M2O_HTTP_ADDR").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let http_addr = addr_raw.parse().unwrap_or_else(|_| {
+            bad(
+                "M2O_HTTP_ADDR",
+                format!("`{addr_raw}` is not a listen address like 127.0.0.1:8080"),
+            );
+            SocketAddr::from(([127, 0, 0, 1], 8080))
+        });
+        let public_url = get("M2O_PUBLIC_URL").unwrap_or_else(|| format!("http://{http_addr}"));
+        if reqwest::Url::parse(&public_url).is_err() {
+            bad("M2O_PUBLIC_URL", format!("`{public_url}` is not a URL"));
+        }
+
+        let mailer = match get("M2O_MAILER").as_deref() {
+            None | Some("log") => Mailer::Log,
+            Some("brevo") => {
+                let api_key = get("M2O_BREVO_API_KEY").unwrap_or_else(|| {
+                    bad(
+                        "M2O_BREVO_API_KEY",
+                        "missing: required when M2O_MAILER=brevo".into(),
+                    );
+                    String::new()
+                });
+                let api_url = get("M2O_BREVO_API_URL").unwrap_or_else(|| DEFAULT_BREVO_URL.into());
+                if reqwest::Url::parse(&api_url).is_err() {
+                    bad("M2O_BREVO_API_URL", format!("`{api_url}` is not a URL"));
+                }
+                let (from_name, from_email) = match get("M2O_MAIL_FROM").map(|f| parse_from(&f)) {
+                    Some(Some(pair)) => pair,
+                    Some(None) => {
+                        bad(
+                            "M2O_MAIL_FROM",
+                            "expected `Name <address@domain>` or an address".into(),
+                        );
+                        Default::default()
+                    }
+                    None => {
+                        bad(
+                            "M2O_MAIL_FROM",
+                            "missing: the sender, e.g. `Machine.Machine <onboarding@example.org>`"
+                                .into(),
+                        );
+                        Default::default()
+                    }
+                };
+                Mailer::Brevo {
+                    api_key,
+                    api_url,
+                    from_name,
+                    from_email,
+                }
+            }
+            Some(other) => {
+                bad(
+                    "M2O_MAILER",
+                    format!("`{other}`: expected `brevo` or `log`"),
+                );
+                Mailer::Log
+            }
+        };
+        let provisioner = match get("M2O_PROVISIONER").as_deref() {
+            None | Some("dry-run") => Provisioner::DryRun,
+            Some("coolify") => Provisioner::Coolify,
+            Some("command") => Provisioner::Command,
+            Some(other) => {
+                bad(
+                    "M2O_PROVISIONER",
+                    format!("`{other}`: expected `coolify`, `command` or `dry-run`"),
+                );
+                Provisioner::DryRun
+            }
+        };
+        let spawn_command = get("M2O_SPAWN_COMMAND");
+        if provisioner == Provisioner::Command && spawn_command.is_none() {
+            bad(
+                "M2O_SPAWN_COMMAND",
+                "missing: required when M2O_PROVISIONER=command".into(),
+            );
+        }
+        let capacity = get("M2O_CAPACITY").and_then(|c| match c.parse::<usize>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                bad(
+                    "M2O_CAPACITY",
+                    format!("`{c}` is not a whole number of agents"),
+                );
+                None
+            }
+        });
+        let review_all = match get("M2O_REVIEW_ALL").as_deref() {
+            None | Some("false") | Some("0") => false,
+            Some("true") | Some("1") => true,
+            Some(other) => {
+                bad(
+                    "M2O_REVIEW_ALL",
+                    format!("`{other}`: expected true or false"),
+                );
+                false
+            }
+        };
+        let secret_key = get("M2O_SECRET_KEY");
+        if let Some(k) = &secret_key {
+            if crate::crypto::Secrets::from_hex(k).is_err() {
+                bad(
+                    "M2O_SECRET_KEY",
+                    "must be 64 hex characters (32 bytes), e.g. from `openssl rand -hex 32`".into(),
+                );
+            }
+        }
+        let brief_raw = get("M2O_BRIEF_AT").unwrap_or_else(|| "07:00".into());
+        let brief_at = parse_hhmm(&brief_raw).unwrap_or_else(|| {
+            bad(
+                "M2O_BRIEF_AT",
+                format!("`{brief_raw}` is not a UTC time like 07:00"),
+            );
+            (7, 0)
+        });
+        let content_dir = get("M2O_CONTENT_DIR").map(PathBuf::from);
+        if let Some(dir) = &content_dir {
+            if let Err(e) = crate::content::Content::from_dir(dir) {
+                bad("M2O_CONTENT_DIR", e.to_string());
+            }
+        }
+        let other = OTHER.iter().map(|n| (*n, get(n))).collect();
+
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Config {
+            telegram_token,
+            api_url,
+            master_ids,
+            orchestrator_ids,
+            data_dir,
+            http_addr,
+            public_url,
+            api_token: get("M2O_API_TOKEN"),
+            mailer,
+            provisioner,
+            spawn_command,
+            agent_image: get("M2O_AGENT_IMAGE").unwrap_or_else(|| DEFAULT_AGENT_IMAGE.into()),
+            capacity,
+            review_all,
+            secret_key,
+            brief_at,
+            content_dir,
+            other,
+        })
+    }
+
+    /// The effective configuration, one `NAME = value` line each, secrets masked.
+    pub fn describe(&self) -> String {
+        let mut rows: Vec<(&str, String)> = vec![
+            ("TELOXIDE_TOKEN", self.telegram_token.clone()),
+            ("TELOXIDE_API_URL", self.api_url.to_string()),
+            ("M2O_MASTER_IDS", join(&self.master_ids)),
+            (
+                "M2O_ORCHESTRATOR_IDS",
+                if self.orchestrator_ids.is_empty() {
+                    "(the masters)".into()
+                } else {
+                    join(&self.orchestrator_ids)
+                },
+            ),
+            ("M2O_DATA_DIR", self.data_dir.display().to_string()),
+            ("M2O_HTTP_ADDR", self.http_addr.to_string()),
+            ("M2O_PUBLIC_URL", self.public_url.clone()),
+            ("M2O_API_TOKEN", self.api_token.clone().unwrap_or_default()),
+        ];
+        match &self.mailer {
+            Mailer::Log => rows.push((
+                "M2O_MAILER",
+                "log (codes go to the log; no email is sent)".into(),
+            )),
+            Mailer::Brevo {
+                api_key,
+                api_url,
+                from_name,
+                from_email,
+            } => {
+                rows.push(("M2O_MAILER", "brevo".into()));
+                rows.push(("M2O_BREVO_API_KEY", api_key.clone()));
+                rows.push(("M2O_BREVO_API_URL", api_url.clone()));
+                rows.push(("M2O_MAIL_FROM", format!("{from_name} <{from_email}>")));
+            }
+        }
+        let provisioner = match self.provisioner {
+            Provisioner::DryRun => "dry-run (nothing is deployed)",
+            Provisioner::Coolify => "coolify",
+            Provisioner::Command => "command",
+        };
+        rows.push(("M2O_PROVISIONER", provisioner.into()));
+        rows.push((
+            "M2O_SPAWN_COMMAND",
+            self.spawn_command.clone().unwrap_or_default(),
+        ));
+        rows.push(("M2O_AGENT_IMAGE", self.agent_image.clone()));
+        rows.push((
+            "M2O_CAPACITY",
+            self.capacity.map_or("unlimited".into(), |c| c.to_string()),
+        ));
+        rows.push(("M2O_REVIEW_ALL", self.review_all.to_string()));
+        rows.push((
+            "M2O_SECRET_KEY",
+            self.secret_key.clone().unwrap_or_default(),
+        ));
+        rows.push((
+            "M2O_BRIEF_AT",
+            format!("{:02}:{:02} UTC", self.brief_at.0, self.brief_at.1),
+        ));
+        rows.push((
+            "M2O_CONTENT_DIR",
+            self.content_dir
+                .as_ref()
+                .map_or("(built in)".into(), |d| d.display().to_string()),
+        ));
+        for (name, value) in &self.other {
+            rows.push((name, value.clone().unwrap_or_default()));
+        }
+        let mut out = String::new();
+        for (name, value) in rows {
+            let shown = match (value.is_empty(), SECRETS.contains(&name)) {
+                (true, _) if name == "M2O_SECRET_KEY" => format!(
+                    "(unset: key file {} in the data dir)",
+                    crate::crypto::KEY_FILE
+                ),
+                (true, _) => "(unset)".into(),
+                (false, true) => "set (hidden)".into(),
+                (false, false) => value,
+            };
+            let _ = writeln!(out, "{name} = {shown}");
+        }
+        out
+    }
+
+    pub fn is_master(&self, user_id: i64) -> bool {
+        self.master_ids.contains(&user_id)
+    }
+}
+
+fn join(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
+
+fn parse_hhmm(s: &str) -> Option<(u32, u32)> {
+    let (h, m) = s.split_once(':')?;
+    let (h, m) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60 && s.len() == 5).then_some((h, m))
+}
+
+/// `Name <address>` or a bare address.
+fn parse_from(s: &str) -> Option<(String, String)> {
+    match s.split_once('<') {
+        Some((name, rest)) => {
+            let addr = email::normalize(rest.strip_suffix('>')?)?;
+            Some((name.trim().to_string(), addr))
+        }
+        None => Some((String::new(), email::normalize(s)?)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    const TOKEN: &str = "1234567890:AAExampleTokenNotRealxxxxxxxxxxxxxx";
+
+    fn load(vars: &[(&str, &str)]) -> Result<Config, Vec<String>> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|n| map.get(n).cloned())
+    }
+
+    #[test]
+    fn minimal_config_has_the_documented_defaults() {
+        let c = load(&[("TELOXIDE_TOKEN", TOKEN), ("M2O_MASTER_IDS", "1, 2")]).unwrap();
+        assert_eq!(c.master_ids, vec![1, 2]);
+        assert_eq!(c.api_url.as_str(), "https://api.telegram.org/");
+        assert_eq!(c.data_dir, PathBuf::from("./data"));
+        assert!(c.mailer == Mailer::Log);
+        assert_eq!(c.provisioner, Provisioner::DryRun);
+        assert_eq!(c.capacity, None);
+        assert_eq!(c.public_url, "http://127.0.0.1:8080");
+        assert_eq!(c.brief_at, (7, 0));
+    }
+
+    #[test]
+    fn every_problem_is_reported_once_with_its_name() {
+        let errors = load(&[
+            ("TELOXIDE_TOKEN", "nope"),
+            ("M2O_MASTER_IDS", "12,abc"),
+            ("M2O_MAILER", "brevo"),
+            ("M2O_CAPACITY", "many"),
+            ("M2O_SECRET_KEY", "short"),
+            ("M2O_BRIEF_AT", "7am"),
+        ])
+        .err()
+        .unwrap();
+        let text = errors.join("\n");
+        for name in [
+            "TELOXIDE_TOKEN",
+            "M2O_MASTER_IDS",
+            "M2O_BREVO_API_KEY",
+            "M2O_MAIL_FROM",
+            "M2O_CAPACITY",
+            "M2O_SECRET_KEY",
+            "M2O_BRIEF_AT",
+        ] {
+            assert_eq!(
+                errors.iter().filter(|e| e.starts_with(name)).count(),
+                1,
+                "{name} in\n{text}"
+            );
+        }
+        let missing = load(&[]).err().unwrap();
+        assert!(missing
+            .iter()
+            .any(|e| e.starts_with("TELOXIDE_TOKEN: missing")));
+        assert!(missing
+            .iter()
+            .any(|e| e.starts_with("M2O_MASTER_IDS: missing")));
+    }
+
+    #[test]
+    fn describe_masks_every_secret() {
+        let key = "ab".repeat(32);
+        let c = load(&[
+            ("TELOXIDE_TOKEN", TOKEN),
+            ("M2O_MASTER_IDS", "1"),
+            ("M2O_MAILER", "brevo"),
+            ("M2O_BREVO_API_KEY", "xkeysib-very-secret"),
+            ("M2O_MAIL_FROM", "Machine.Machine <onboarding@example.org>"),
+            ("M2O_SECRET_KEY", &key),
+            ("M2O_API_TOKEN", "admin-secret"),
+            ("M2O_COOLIFY_TOKEN", "coolify-secret"),
+        ])
+        .unwrap();
+        let shown = c.describe();
+        for secret in [
+            TOKEN,
+            "xkeysib-very-secret",
+            key.as_str(),
+            "admin-secret",
+            "coolify-secret",
+        ] {
+            assert!(!shown.contains(secret), "{secret} leaked:\n{shown}");
+        }
+        assert!(shown.contains("TELOXIDE_TOKEN = set (hidden)"));
+        assert!(shown.contains("M2O_MAIL_FROM = Machine.Machine <onboarding@example.org>"));
+    }
+}

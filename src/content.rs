@@ -1,0 +1,287 @@
+//! Conversation content as data: `dialogues/*.toml` (questions, points, lists) and `locales/*/main.ftl`
+//! (every string a person reads). Built into the binary, or read from `M2O_CONTENT_DIR` so an operator
+//! can change them without recompiling. Loading validates everything, so a broken edit fails at start.
+
+use crate::i18n::I18n;
+use chrono_tz::Tz;
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+pub const LANGUAGES: [&str; 2] = ["en", "pl"];
+
+const EMBEDDED_ONBOARDING: &str = include_str!("../dialogues/onboarding.toml");
+const EMBEDDED_LOCALES: [(&str, &str); 2] = [
+    ("en", include_str!("../locales/en/main.ftl")),
+    ("pl", include_str!("../locales/pl/main.ftl")),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ContentError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("dialogues/onboarding.toml: {0}")]
+    Toml(#[from] toml::de::Error),
+    #[error("locales/{lang}/main.ftl: {message}")]
+    Locale { lang: String, message: String },
+    #[error("dialogues/onboarding.toml: {0}")]
+    Invalid(String),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Onboarding {
+    pub qualification: Qualification,
+    pub timezones: Timezones,
+    pub names: Names,
+    pub botfather: Botfather,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Qualification {
+    pub base: u32,
+    pub threshold: u32,
+    pub company_email_points: u32,
+    pub free_mail_domains: Vec<String>,
+    pub questions: Vec<Question>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Question {
+    pub id: String,
+    #[serde(flatten)]
+    pub kind: QuestionKind,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum QuestionKind {
+    Choice {
+        options: Vec<ChoiceOption>,
+    },
+    Text {
+        points: u32,
+        #[serde(default)]
+        skippable: bool,
+    },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ChoiceOption {
+    pub id: String,
+    pub points: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Timezones {
+    pub buttons: Vec<String>,
+    #[serde(default)]
+    pub guess_by_language: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Names {
+    pub reserved: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Botfather {
+    #[serde(default)]
+    pub animation: String,
+}
+
+impl Question {
+    pub fn text_key(&self) -> String {
+        format!("q-{}", self.id)
+    }
+    pub fn option_key(&self, option: &str) -> String {
+        format!("q-{}-{}", self.id, option)
+    }
+}
+
+impl Timezones {
+    /// The zone to offer first for a Telegram `language_code` such as `pl` or `pt-br`.
+    pub fn guess(&self, language_code: Option<&str>) -> Option<&str> {
+        let code = language_code?.to_lowercase();
+        let base = code.split('-').next().unwrap_or_default().to_string();
+        self.guess_by_language
+            .get(&code)
+            .or_else(|| self.guess_by_language.get(&base))
+            .map(String::as_str)
+    }
+}
+
+/// Everything the conversations say and ask, validated.
+#[derive(Debug)]
+pub struct Content {
+    pub onboarding: Onboarding,
+    pub i18n: I18n,
+    /// The folder content was read from; `None` when built in. Used to find the BotFather animation.
+    pub dir: Option<std::path::PathBuf>,
+}
+
+impl Content {
+    /// The copies built into the binary.
+    pub fn embedded() -> Result<Content, ContentError> {
+        let onboarding: Onboarding = toml::from_str(EMBEDDED_ONBOARDING)?;
+        let i18n = I18n::new(
+            EMBEDDED_LOCALES
+                .iter()
+                .map(|(l, s)| (l.to_string(), s.to_string())),
+        )?;
+        Content::validated(onboarding, i18n, None)
+    }
+
+    /// Reads `<dir>/dialogues/onboarding.toml` and `<dir>/locales/<lang>/main.ftl`.
+    pub fn from_dir(dir: &Path) -> Result<Content, ContentError> {
+        let read = |rel: String| {
+            let path = dir.join(&rel);
+            std::fs::read_to_string(&path).map_err(|source| ContentError::Read {
+                path: path.display().to_string(),
+                source,
+            })
+        };
+        let onboarding: Onboarding = toml::from_str(&read("dialogues/onboarding.toml".into())?)?;
+        let mut locales = Vec::new();
+        for lang in LANGUAGES {
+            locales.push((lang.to_string(), read(format!("locales/{lang}/main.ftl"))?));
+        }
+        Content::validated(onboarding, I18n::new(locales)?, Some(dir.to_path_buf()))
+    }
+
+    fn validated(
+        onboarding: Onboarding,
+        i18n: I18n,
+        dir: Option<std::path::PathBuf>,
+    ) -> Result<Content, ContentError> {
+        let content = Content {
+            onboarding,
+            i18n,
+            dir,
+        };
+        content.check()?;
+        Ok(content)
+    }
+
+    /// Locale keys that the dialogues refer to (question texts and option labels).
+    pub fn dialogue_keys(&self) -> Vec<String> {
+        let mut keys = Vec::new();
+        for q in &self.onboarding.qualification.questions {
+            keys.push(q.text_key());
+            if let QuestionKind::Choice { options } = &q.kind {
+                keys.extend(options.iter().map(|o| q.option_key(&o.id)));
+            }
+        }
+        keys
+    }
+
+    fn check(&self) -> Result<(), ContentError> {
+        let invalid = |m: String| Err(ContentError::Invalid(m));
+        let q = &self.onboarding.qualification;
+        let mut ids = HashSet::new();
+        if q.questions.is_empty() {
+            return invalid("qualification needs at least one question".into());
+        }
+        for question in &q.questions {
+            if !ids.insert(question.id.as_str()) {
+                return invalid(format!("question id {:?} appears twice", question.id));
+            }
+            if !question
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'_')
+            {
+                return invalid(format!("question id {:?}: use a-z and _", question.id));
+            }
+            if let QuestionKind::Choice { options } = &question.kind {
+                if options.is_empty() || options.len() > 12 {
+                    return invalid(format!("question {:?} needs 1 to 12 options", question.id));
+                }
+                let mut seen = HashSet::new();
+                for o in options {
+                    // callback data is `q:<question>:<option>` and Telegram allows 64 bytes.
+                    if !seen.insert(&o.id)
+                        || 3 + question.id.len() + o.id.len() > 64
+                        || o.id.contains(':')
+                    {
+                        return invalid(format!(
+                            "option {:?} of {:?} is repeated, too long or has ':'",
+                            o.id, question.id
+                        ));
+                    }
+                }
+            }
+        }
+        for tz in self
+            .onboarding
+            .timezones
+            .buttons
+            .iter()
+            .chain(self.onboarding.timezones.guess_by_language.values())
+        {
+            if tz.parse::<Tz>().is_err() {
+                return invalid(format!("{tz:?} is not an IANA timezone name"));
+            }
+        }
+        for name in &self.onboarding.names.reserved {
+            if name.is_empty() || name.to_lowercase() != *name {
+                return invalid(format!("reserved name {name:?} must be lowercase"));
+            }
+        }
+        for key in self.dialogue_keys() {
+            for lang in LANGUAGES {
+                if !self.i18n.has(lang, &key) {
+                    return Err(ContentError::Locale {
+                        lang: lang.into(),
+                        message: format!("missing key {key} used by dialogues/onboarding.toml"),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_content_loads_and_the_repo_copy_is_the_same() {
+        let embedded = Content::embedded().expect("embedded content is valid");
+        let dir = Content::from_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
+            .expect("repo content is valid");
+        assert_eq!(embedded.dialogue_keys(), dir.dialogue_keys());
+    }
+
+    #[test]
+    fn timezone_guess_uses_the_language_code() {
+        let c = Content::embedded().unwrap();
+        assert_eq!(
+            c.onboarding.timezones.guess(Some("pl")),
+            Some("Europe/Warsaw")
+        );
+        assert_eq!(
+            c.onboarding.timezones.guess(Some("pt-BR")),
+            Some("America/Sao_Paulo")
+        );
+        assert_eq!(c.onboarding.timezones.guess(Some("en")), None);
+        assert_eq!(c.onboarding.timezones.guess(None), None);
+    }
+
+    #[test]
+    fn a_bad_edit_is_refused_with_the_reason() {
+        let mut o: Onboarding = toml::from_str(EMBEDDED_ONBOARDING).unwrap();
+        o.timezones.buttons.push("Mars/Olympus".into());
+        let i18n = I18n::new(
+            EMBEDDED_LOCALES
+                .iter()
+                .map(|(l, s)| (l.to_string(), s.to_string())),
+        )
+        .unwrap();
+        let err = Content::validated(o, i18n, None).unwrap_err().to_string();
+        assert!(err.contains("Mars/Olympus"), "{err}");
+    }
+}

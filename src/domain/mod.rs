@@ -1,0 +1,10 @@
+//! Pure domain types and rules: no I/O, no async. Everything here is unit-tested on its own.
+
+pub mod contact;
+pub mod email;
+pub mod name;
+pub mod otp;
+pub mod qualification;
+pub mod token;
+
+pub use contact::{check_transition, ClientBot, Contact, ContactState, TransitionError};

@@ -1,0 +1,13 @@
+//! m2o-bot: the Telegram bot that is the whole interface of the Machine.Machine agent fleet.
+//! See README.md for what it does and `../shared/design.md` for the layers.
+
+pub mod app;
+pub mod bot;
+pub mod clock;
+pub mod config;
+pub mod content;
+pub mod crypto;
+pub mod domain;
+pub mod i18n;
+pub mod services;
+pub mod store;

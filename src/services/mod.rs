@@ -1,0 +1,5 @@
+//! Clients of external APIs, each behind a small trait with a real implementation and an embedded
+//! default that works offline and says plainly what it did not do.
+
+pub mod mailer;
+pub mod telegram;

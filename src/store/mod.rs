@@ -1,0 +1,363 @@
+//! The store: typed sled trees, values as JSON so an export is readable. All writes that belong
+//! together go through [`Store::commit`], which applies one [`Change`] in a single sled transaction
+//! across every tree it touches, after checking its [`Guard`]s inside that transaction.
+//!
+//! Durability: sled flushes to disk every 500 ms. A conversation step that a crash loses is at most
+//! half a second of typing, which the client simply sends again. A decision that spends money or
+//! cannot be redone (a confirmed request, later an approval) is flushed before it is acknowledged:
+//! callers use [`Store::commit_durable`].
+
+pub mod audit;
+pub mod dialogue;
+pub mod outbox;
+
+use crate::domain::otp::OtpRecord;
+use crate::domain::{Contact, ContactState};
+pub use audit::{Actor, AuditEntry};
+pub use dialogue::SledStorage;
+pub use outbox::OutboxItem;
+use serde::{de::DeserializeOwned, Serialize};
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+use sled::Transactional;
+use std::path::Path;
+
+/// Trees by name; the order is the index in a transaction.
+const TREES: [&str; 10] = [
+    "contacts",
+    "contacts_by_email",
+    "contacts_by_user",
+    "names",
+    "bots",
+    "otps",
+    "audit",
+    "dialogues",
+    "outbox",
+    "limits",
+];
+const CONTACTS: usize = 0;
+const BY_EMAIL: usize = 1;
+const BY_USER: usize = 2;
+const NAMES: usize = 3;
+const BOTS: usize = 4;
+const OTPS: usize = 5;
+const AUDIT: usize = 6;
+const DIALOGUES: usize = 7;
+const OUTBOX: usize = 8;
+const LIMITS: usize = 9;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("storage: {0}")]
+    Sled(#[from] sled::Error),
+    #[error("stored value in {tree} is unreadable: {source}")]
+    Decode {
+        tree: &'static str,
+        source: serde_json::Error,
+    },
+    #[error("the change was refused: {0:?}")]
+    Conflict(Guard),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A condition checked inside the transaction; if it fails nothing is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Guard {
+    /// The contact is still in this state (nobody moved it since it was read).
+    ContactIn(u64, ContactState),
+    /// No other contact holding a claim (an open request or an agent) has this email.
+    EmailFree { email: String, for_contact: u64 },
+    /// The agent name is not claimed by another contact.
+    NameFree { name: String, for_contact: u64 },
+    /// The bot is not registered to another contact.
+    BotFree { bot_id: i64, for_contact: u64 },
+}
+
+/// Everything one step writes, applied together or not at all.
+#[derive(Debug, Default)]
+pub struct Change {
+    pub guards: Vec<Guard>,
+    pub contact: Option<Contact>,
+    pub audit: Vec<AuditEntry>,
+    /// The chat's dialogue state: `Some(None)` removes it.
+    pub dialogue: Option<(i64, Option<serde_json::Value>)>,
+    /// A contact's one-time code record: `Some((id, None))` removes it.
+    pub otp: Option<(u64, Option<OtpRecord>)>,
+    pub index_email: Option<(String, u64)>,
+    pub claim_name: Option<(String, u64)>,
+    pub claim_bot: Option<(i64, u64)>,
+    /// Counters to add one to (see [`limit_key`]).
+    pub count: Vec<String>,
+    pub outbox: Vec<OutboxItem>,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    db: sled::Db,
+    trees: Vec<sled::Tree>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Store")
+    }
+}
+
+impl Store {
+    pub fn open(path: &Path) -> Result<Store> {
+        // sled's default page cache is 1 GiB; 16 MiB keeps the idle process small and is plenty for
+        // the working set (contacts and dialogues are a few hundred bytes each).
+        let db = sled::Config::new()
+            .path(path)
+            .cache_capacity(16 * 1024 * 1024)
+            .open()?;
+        let trees = TREES
+            .iter()
+            .map(|n| db.open_tree(n))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        Ok(Store { db, trees })
+    }
+
+    /// A unique, increasing id (contacts, outbox items).
+    pub fn new_id(&self) -> Result<u64> {
+        Ok(self.db.generate_id()? + 1)
+    }
+
+    pub fn contact(&self, id: u64) -> Result<Option<Contact>> {
+        get_json(&self.trees[CONTACTS], "contacts", &id.to_be_bytes())
+    }
+
+    pub fn contact_by_user(&self, user_id: i64) -> Result<Option<Contact>> {
+        match self.trees[BY_USER].get(user_id.to_be_bytes())? {
+            Some(id) => self.contact(u64_from(&id)),
+            None => Ok(None),
+        }
+    }
+
+    pub fn contact_by_email(&self, email: &str) -> Result<Option<Contact>> {
+        match self.trees[BY_EMAIL].get(email.as_bytes())? {
+            Some(id) => self.contact(u64_from(&id)),
+            None => Ok(None),
+        }
+    }
+
+    /// The contact holding a claim on this agent name, if any.
+    pub fn name_holder(&self, name: &str) -> Result<Option<u64>> {
+        Ok(self.trees[NAMES]
+            .get(name.as_bytes())?
+            .map(|v| u64_from(&v)))
+    }
+
+    pub fn bot_holder(&self, bot_id: i64) -> Result<Option<u64>> {
+        Ok(self.trees[BOTS]
+            .get(bot_id.to_be_bytes())?
+            .map(|v| u64_from(&v)))
+    }
+
+    pub fn otp(&self, contact_id: u64) -> Result<Option<OtpRecord>> {
+        get_json(&self.trees[OTPS], "otps", &contact_id.to_be_bytes())
+    }
+
+    pub fn count(&self, key: &str) -> Result<u32> {
+        Ok(self.trees[LIMITS]
+            .get(key.as_bytes())?
+            .map(|v| u64_from(&v) as u32)
+            .unwrap_or(0))
+    }
+
+    /// Contacts whose agent is running or being built (what `M2O_CAPACITY` limits).
+    pub fn capacity_used(&self) -> Result<usize> {
+        let mut n = 0;
+        for item in self.trees[CONTACTS].iter() {
+            let (_, v) = item?;
+            let c: Contact = decode("contacts", &v)?;
+            n += usize::from(c.state.uses_capacity());
+        }
+        Ok(n)
+    }
+
+    pub fn contacts(&self) -> Result<Vec<Contact>> {
+        self.trees[CONTACTS]
+            .iter()
+            .map(|item| decode("contacts", &item?.1))
+            .collect()
+    }
+
+    /// The whole audit log, oldest first.
+    pub fn audit_log(&self) -> Result<Vec<AuditEntry>> {
+        self.trees[AUDIT]
+            .iter()
+            .map(|item| decode("audit", &item?.1))
+            .collect()
+    }
+
+    pub fn dialogue_tree(&self) -> &sled::Tree {
+        &self.trees[DIALOGUES]
+    }
+
+    pub fn outbox_tree(&self) -> &sled::Tree {
+        &self.trees[OUTBOX]
+    }
+
+    /// Applies a change atomically. Guards are checked inside the transaction, so two concurrent
+    /// steps cannot both claim the same name, email or bot.
+    pub fn commit(&self, change: &Change) -> Result<()> {
+        let mut keys = Vec::with_capacity(change.audit.len() + change.outbox.len());
+        for _ in 0..change.audit.len() + change.outbox.len() {
+            keys.push(self.db.generate_id()?);
+        }
+        let result = self.trees.as_slice().transaction(|t| {
+            for guard in &change.guards {
+                check_guard(t, guard)?;
+            }
+            apply(t, change, &keys)
+        });
+        match result {
+            Ok(()) => Ok(()),
+            Err(TransactionError::Abort(e)) => Err(e),
+            Err(TransactionError::Storage(e)) => Err(e.into()),
+        }
+    }
+
+    /// Commits and waits until the change is on disk.
+    pub async fn commit_durable(&self, change: &Change) -> Result<()> {
+        self.commit(change)?;
+        self.db.flush_async().await?;
+        Ok(())
+    }
+
+    pub async fn flush(&self) -> Result<()> {
+        self.db.flush_async().await?;
+        Ok(())
+    }
+}
+
+/// The key of a per-user, per-day counter, e.g. `codes:421000001:2026-11-24`.
+pub fn limit_key(kind: &str, user_id: i64, now: chrono::DateTime<chrono::Utc>) -> String {
+    format!("{kind}:{user_id}:{}", now.format("%Y-%m-%d"))
+}
+
+type TxResult<T> = std::result::Result<T, ConflictableTransactionError<StoreError>>;
+
+fn abort(e: StoreError) -> ConflictableTransactionError<StoreError> {
+    ConflictableTransactionError::Abort(e)
+}
+
+fn check_guard(t: &[TransactionalTree], guard: &Guard) -> TxResult<()> {
+    let conflict = || Err(abort(StoreError::Conflict(guard.clone())));
+    let other_holder = |tree: usize, key: &[u8], me: u64| -> TxResult<Option<u64>> {
+        Ok(t[tree]
+            .get(key)?
+            .map(|v| u64_from(&v))
+            .filter(|id| *id != me))
+    };
+    match guard {
+        Guard::ContactIn(id, state) => {
+            let current: Option<Contact> = tx_get(&t[CONTACTS], "contacts", &id.to_be_bytes())?;
+            if current.map(|c| c.state) != Some(*state) {
+                return conflict();
+            }
+        }
+        Guard::EmailFree { email, for_contact } => {
+            if let Some(other) = other_holder(BY_EMAIL, email.as_bytes(), *for_contact)? {
+                let holder: Option<Contact> =
+                    tx_get(&t[CONTACTS], "contacts", &other.to_be_bytes())?;
+                if holder.is_some_and(|c| c.state.holds_claim()) {
+                    return conflict();
+                }
+            }
+        }
+        Guard::NameFree { name, for_contact } => {
+            if other_holder(NAMES, name.as_bytes(), *for_contact)?.is_some() {
+                return conflict();
+            }
+        }
+        Guard::BotFree {
+            bot_id,
+            for_contact,
+        } => {
+            if other_holder(BOTS, &bot_id.to_be_bytes(), *for_contact)?.is_some() {
+                return conflict();
+            }
+        }
+    }
+    Ok(())
+}
+
+fn apply(t: &[TransactionalTree], change: &Change, keys: &[u64]) -> TxResult<()> {
+    if let Some(contact) = &change.contact {
+        let id = contact.id.to_be_bytes();
+        t[CONTACTS].insert(&id, encode(contact))?;
+        t[BY_USER].insert(&contact.user_id.to_be_bytes(), &id)?;
+    }
+    let mut keys = keys.iter();
+    for entry in &change.audit {
+        let seq = keys.next().copied().unwrap_or_default();
+        t[AUDIT].insert(audit::key(entry.at, seq).as_slice(), encode(entry))?;
+    }
+    for item in &change.outbox {
+        let seq = keys.next().copied().unwrap_or_default();
+        t[OUTBOX].insert(&seq.to_be_bytes(), encode(item))?;
+    }
+    if let Some((chat, state)) = &change.dialogue {
+        match state {
+            Some(value) => {
+                t[DIALOGUES].insert(&chat.to_be_bytes(), dialogue::encode_value(value))?
+            }
+            None => t[DIALOGUES].remove(&chat.to_be_bytes())?,
+        };
+    }
+    if let Some((id, record)) = &change.otp {
+        match record {
+            Some(r) => t[OTPS].insert(&id.to_be_bytes(), encode(r))?,
+            None => t[OTPS].remove(&id.to_be_bytes())?,
+        };
+    }
+    if let Some((email, id)) = &change.index_email {
+        t[BY_EMAIL].insert(email.as_bytes(), &id.to_be_bytes())?;
+    }
+    if let Some((name, id)) = &change.claim_name {
+        t[NAMES].insert(name.as_bytes(), &id.to_be_bytes())?;
+    }
+    if let Some((bot, id)) = &change.claim_bot {
+        t[BOTS].insert(&bot.to_be_bytes(), &id.to_be_bytes())?;
+    }
+    for key in &change.count {
+        let n = t[LIMITS]
+            .get(key.as_bytes())?
+            .map(|v| u64_from(&v))
+            .unwrap_or(0);
+        t[LIMITS].insert(key.as_bytes(), &(n + 1).to_be_bytes())?;
+    }
+    Ok(())
+}
+
+fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).expect("our types always serialise")
+}
+
+fn decode<T: DeserializeOwned>(tree: &'static str, bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|source| StoreError::Decode { tree, source })
+}
+
+fn get_json<T: DeserializeOwned>(
+    tree: &sled::Tree,
+    name: &'static str,
+    key: &[u8],
+) -> Result<Option<T>> {
+    tree.get(key)?.map(|v| decode(name, &v)).transpose()
+}
+
+fn tx_get<T: DeserializeOwned>(
+    tree: &TransactionalTree,
+    name: &'static str,
+    key: &[u8],
+) -> TxResult<Option<T>> {
+    tree.get(key)?
+        .map(|v| decode(name, &v).map_err(abort))
+        .transpose()
+}
+
+fn u64_from(bytes: &[u8]) -> u64 {
+    bytes.try_into().map(u64::from_be_bytes).unwrap_or_default()
+}
