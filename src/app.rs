@@ -90,8 +90,15 @@ pub struct Running {
 
 impl Running {
     pub async fn stop(self) {
-        if let Ok(done) = self.shutdown.shutdown() {
-            done.await;
+        // The dispatcher refuses a shutdown until it is running, and a just-spawned one may not be yet.
+        loop {
+            match self.shutdown.shutdown() {
+                Ok(done) => break done.await,
+                Err(_) if !self.dispatcher.is_finished() => {
+                    tokio::time::sleep(Duration::from_millis(10)).await
+                }
+                Err(_) => break,
+            }
         }
         let _ = self.dispatcher.await;
         self.delivery.abort();

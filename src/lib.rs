@@ -8,6 +8,7 @@ pub mod config;
 pub mod content;
 pub mod crypto;
 pub mod domain;
+pub mod emulator;
 pub mod i18n;
 pub mod services;
 pub mod store;

@@ -1,0 +1,109 @@
+//! The user side: a test plays a person who writes to a bot, forwards a
+//! message, or taps a button. Each call queues one Update for the bot (with
+//! increasing `update_id`), stores the user's message in the chat transcript,
+//! and counts as the user having pressed Start.
+
+use serde_json::{json, Map, Value};
+
+use super::{methods::now_unix, state::StoredMessage, types::TestUser, Emulator};
+
+impl Emulator {
+    /// The user sends `text`. A leading `/command` (up to the first space)
+    /// gets a `bot_command` entity, as real clients send it.
+    pub fn send_text(&self, bot_token: &str, user: &TestUser, text: &str) -> i32 {
+        let mut fields = json!({ "text": text });
+        if text.starts_with('/') {
+            let command = text.split_whitespace().next().unwrap_or(text);
+            let length = command.encode_utf16().count();
+            fields["entities"] = json!([{ "type": "bot_command", "offset": 0, "length": length }]);
+        }
+        self.send_message_json(bot_token, user, fields)
+    }
+
+    /// The user sends a message whose fields are merged from `extra` (an
+    /// object), e.g. `{"sticker":{...}}`, `{"photo":[...]}` or
+    /// `{"text":..., "forward_origin":{...}}`. `extra` may override any field.
+    pub fn send_message_json(&self, bot_token: &str, user: &TestUser, extra: Value) -> i32 {
+        let fields = match extra {
+            Value::Object(map) => map,
+            other => panic!("emulator: send_message_json wants a JSON object, got {other}"),
+        };
+        self.user_message(bot_token, user, fields)
+    }
+
+    /// The user forwards a message with `text` originally sent by `from` (a
+    /// Bot API `User` object, e.g. [`super::botfather_user`]).
+    pub fn forward_text(&self, bot_token: &str, user: &TestUser, from: &Value, text: &str) -> i32 {
+        let fields = json!({
+            "text": text,
+            "forward_origin": { "type": "user", "date": now_unix() - 60, "sender_user": from },
+        });
+        self.send_message_json(bot_token, user, fields)
+    }
+
+    /// The user taps a button with callback `data` under the bot's message
+    /// `message_id` (any stored message, old ones too). Returns the callback
+    /// query id the bot must answer.
+    pub fn tap(&self, bot_token: &str, user: &TestUser, message_id: i32, data: &str) -> String {
+        let bot_id = self.bot_id(bot_token);
+        let mut st = self.lock();
+        let message = st
+            .chats
+            .get(&(bot_id, user.id))
+            .and_then(|chat| chat.messages.get(&message_id))
+            .filter(|m| !m.deleted)
+            .map(|m| m.json.clone())
+            .unwrap_or_else(|| {
+                panic!(
+                    "emulator: no message {message_id} to tap in chat {} (deleted or never sent)",
+                    user.id
+                )
+            });
+        let query_id = format!("{}{}", st.next_seq(), Self::random_suffix(10));
+        st.queries.insert(query_id.clone(), (bot_id, user.id));
+        st.users.entry(user.id).or_insert_with(|| user.clone());
+        st.started.insert((bot_id, user.id));
+        let query = json!({
+            "id": query_id,
+            "from": user.user_json(),
+            "message": message,
+            "chat_instance": chat_instance(bot_id, user.id),
+            "data": data,
+        });
+        st.enqueue_update(bot_id, "callback_query", query);
+        query_id
+    }
+
+    fn user_message(&self, bot_token: &str, user: &TestUser, fields: Map<String, Value>) -> i32 {
+        let bot_id = self.bot_id(bot_token);
+        let mut st = self.lock();
+        st.users.entry(user.id).or_insert_with(|| user.clone());
+        st.started.insert((bot_id, user.id));
+        let message_id = st.alloc_message_id(bot_id, user.id);
+        let mut message = json!({
+            "message_id": message_id,
+            "from": user.user_json(),
+            "chat": user.chat_json(),
+            "date": now_unix(),
+        });
+        if let Some(obj) = message.as_object_mut() {
+            obj.extend(fields);
+        }
+        let stored = StoredMessage {
+            from_bot: false,
+            json: message.clone(),
+            deleted: false,
+        };
+        st.chat_mut(bot_id, user.id)
+            .messages
+            .insert(message_id, stored);
+        st.enqueue_update(bot_id, "message", message);
+        message_id
+    }
+}
+
+/// A stable, opaque chat instance per (bot, chat), as Telegram sends.
+fn chat_instance(bot_id: i64, chat_id: i64) -> String {
+    let mixed = (bot_id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (chat_id as u64);
+    format!("-{}", mixed % 10_000_000_000_000_000_000)
+}

@@ -1,0 +1,273 @@
+//! The emulator's world: bots, users, private chats with their messages and
+//! event queues, pending updates, recorded calls and injected faults.
+//!
+//! Everything sits behind one `std::sync::Mutex` that is never held across an
+//! `.await`; waiting (long polling, `next_event`) uses `tokio::sync::Notify`
+//! handles cloned out of the lock.
+
+use std::{
+    collections::{BTreeMap, HashMap, HashSet, VecDeque},
+    sync::{Arc, Mutex, MutexGuard},
+};
+
+use serde_json::{json, Value};
+use tokio::sync::Notify;
+
+use super::{
+    rate::RateLimiter,
+    types::{ApiCall, BotEvent, Button, ChatEntry, Fault, SentMessage, TestUser},
+};
+
+/// State shared by the HTTP server and the [`super::Emulator`] handles.
+#[derive(Default)]
+pub(crate) struct Shared {
+    state: Mutex<State>,
+}
+
+impl Shared {
+    /// Locks the state. A panic elsewhere while locked must not wedge every
+    /// later request, so a poisoned lock is used as is.
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct State {
+    pub bots: HashMap<i64, BotState>,
+    /// Every token ever issued, revoked or not, so that tests can still drive
+    /// a bot whose token they revoked.
+    pub tokens: HashMap<String, i64>,
+    pub revoked: HashSet<String>,
+    pub users: HashMap<i64, TestUser>,
+    /// (bot id, user id) pairs where the user has pressed Start.
+    pub started: HashSet<(i64, i64)>,
+    pub chats: HashMap<(i64, i64), ChatState>,
+    /// Callback query id -> (bot id, chat id of the tapped message).
+    pub queries: HashMap<String, (i64, i64)>,
+    pub calls: Vec<ApiCall>,
+    /// Lowercase method name -> faults for its next calls, oldest first.
+    pub faults: HashMap<String, VecDeque<Fault>>,
+    pub rate: RateLimiter,
+    pub count_429: u64,
+    /// Source of update ids, callback query ids and file ids; only grows.
+    pub seq: i64,
+    pub closed: bool,
+}
+
+pub(crate) struct BotState {
+    pub id: i64,
+    pub username: String,
+    pub first_name: String,
+    /// Queued updates, oldest first: (update_id, kind such as "message", update JSON).
+    pub updates: VecDeque<(i64, String, Value)>,
+    /// Woken when an update is queued, a newer getUpdates starts, or on shutdown.
+    pub update_notify: Arc<Notify>,
+    /// Bumped by each getUpdates; a waiting poll that sees a newer number
+    /// answers 409 like Telegram does.
+    pub poll_seq: u64,
+    /// The last `allowed_updates` given to getUpdates (Telegram remembers it).
+    pub allowed_updates: Option<Vec<String>>,
+    /// setMyCommands lists keyed by (scope JSON, language code).
+    pub commands: HashMap<(String, String), Value>,
+}
+
+impl BotState {
+    pub fn new(id: i64, username: &str, first_name: &str) -> Self {
+        BotState {
+            id,
+            username: username.to_owned(),
+            first_name: first_name.to_owned(),
+            updates: VecDeque::new(),
+            update_notify: Arc::new(Notify::new()),
+            poll_seq: 0,
+            allowed_updates: None,
+            commands: HashMap::new(),
+        }
+    }
+
+    /// The bot as a `User` (`from` of its messages).
+    pub fn user_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "is_bot": true,
+            "first_name": self.first_name,
+            "username": self.username,
+        })
+    }
+
+    /// The getMe result: every field of `fixtures/getme-ok.json`. teloxide's
+    /// `Me` refuses a result without `can_join_groups`,
+    /// `can_read_all_group_messages`, `supports_inline_queries` and
+    /// `has_main_web_app`.
+    pub fn me_json(&self) -> Value {
+        let mut me = self.user_json();
+        me["can_join_groups"] = json!(true);
+        me["can_read_all_group_messages"] = json!(false);
+        me["supports_inline_queries"] = json!(false);
+        me["can_connect_to_business"] = json!(false);
+        me["has_main_web_app"] = json!(false);
+        me
+    }
+}
+
+/// One private chat between a bot and a user.
+pub(crate) struct ChatState {
+    /// Message ids are shared by both sides of the chat, as in Telegram.
+    pub next_message_id: i32,
+    pub messages: BTreeMap<i32, StoredMessage>,
+    pub events: VecDeque<BotEvent>,
+    /// Woken when an event is pushed.
+    pub notify: Arc<Notify>,
+}
+
+impl Default for ChatState {
+    fn default() -> Self {
+        ChatState {
+            next_message_id: 1,
+            messages: BTreeMap::new(),
+            events: VecDeque::new(),
+            notify: Arc::new(Notify::new()),
+        }
+    }
+}
+
+pub(crate) struct StoredMessage {
+    pub from_bot: bool,
+    /// The full `Message` JSON as it is now (edits applied).
+    pub json: Value,
+    pub deleted: bool,
+}
+
+impl State {
+    /// The bot id of a token, revoked or not (for the test-side API).
+    pub fn bot_id_any(&self, token: &str) -> Option<i64> {
+        self.tokens.get(token).copied()
+    }
+
+    /// The bot id of a token that the HTTP API accepts.
+    pub fn bot_id_active(&self, token: &str) -> Option<i64> {
+        self.bot_id_any(token)
+            .filter(|_| !self.revoked.contains(token))
+    }
+
+    pub fn next_seq(&mut self) -> i64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    pub fn chat_mut(&mut self, bot_id: i64, chat_id: i64) -> &mut ChatState {
+        self.chats.entry((bot_id, chat_id)).or_default()
+    }
+
+    /// Takes the next message id of a chat.
+    pub fn alloc_message_id(&mut self, bot_id: i64, chat_id: i64) -> i32 {
+        let chat = self.chat_mut(bot_id, chat_id);
+        let id = chat.next_message_id;
+        chat.next_message_id += 1;
+        id
+    }
+
+    /// Queues an update with payload `kind` for a bot and wakes its poller.
+    pub fn enqueue_update(&mut self, bot_id: i64, kind: &str, payload: Value) -> i64 {
+        let update_id = self.next_seq();
+        if let Some(bot) = self.bots.get_mut(&bot_id) {
+            let mut update = json!({ "update_id": update_id });
+            update[kind] = payload;
+            bot.updates.push_back((update_id, kind.to_owned(), update));
+            bot.update_notify.notify_waiters();
+        }
+        update_id
+    }
+
+    /// Records something the bot did in a chat and wakes `next_event` waiters.
+    pub fn push_event(&mut self, bot_id: i64, chat_id: i64, event: BotEvent) {
+        let chat = self.chat_mut(bot_id, chat_id);
+        chat.events.push_back(event);
+        chat.notify.notify_waiters();
+    }
+}
+
+/// Rows of buttons of an `InlineKeyboardMarkup` (empty for anything else).
+pub(crate) fn buttons_of(markup: Option<&Value>) -> Vec<Vec<Button>> {
+    let rows = markup
+        .and_then(|m| m.get("inline_keyboard"))
+        .and_then(Value::as_array);
+    rows.map(|rows| {
+        rows.iter()
+            .map(|row| {
+                row.as_array()
+                    .map(|row| {
+                        row.iter()
+                            .map(|b| Button {
+                                text: b["text"].as_str().unwrap_or_default().to_owned(),
+                                data: b["callback_data"].as_str().map(str::to_owned),
+                                url: b["url"].as_str().map(str::to_owned),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            })
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// The kind of a message, judged by its payload field.
+pub(crate) fn kind_of(message: &Value) -> &'static str {
+    // `animation` first: Telegram also sends `document` with an animation.
+    const KINDS: &[&str] = &[
+        "text",
+        "animation",
+        "photo",
+        "video",
+        "document",
+        "sticker",
+        "voice",
+        "audio",
+        "video_note",
+        "contact",
+        "location",
+    ];
+    KINDS
+        .iter()
+        .copied()
+        .find(|k| message.get(*k).is_some())
+        .unwrap_or("other")
+}
+
+/// Text or caption of a message.
+pub(crate) fn text_of(message: &Value) -> String {
+    message
+        .get("text")
+        .or_else(|| message.get("caption"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+pub(crate) fn sent_message(message: &Value) -> SentMessage {
+    SentMessage {
+        message_id: message["message_id"].as_i64().unwrap_or_default() as i32,
+        chat_id: message["chat"]["id"].as_i64().unwrap_or_default(),
+        text: text_of(message),
+        kind: kind_of(message).to_owned(),
+        buttons: buttons_of(message.get("reply_markup")),
+    }
+}
+
+pub(crate) fn chat_entry(id: i32, stored: &StoredMessage) -> ChatEntry {
+    let mut text = text_of(&stored.json);
+    if text.is_empty() {
+        text = format!("[{}]", kind_of(&stored.json));
+    }
+    ChatEntry {
+        message_id: id,
+        from_bot: stored.from_bot,
+        text,
+        deleted: stored.deleted,
+        buttons: buttons_of(stored.json.get("reply_markup")),
+    }
+}
