@@ -48,7 +48,7 @@ impl Mailer for LogMailer {
                 to = %mail.to,
                 subject = %mail.subject,
                 "M2O_MAILER=log: NO EMAIL WAS SENT. The message would have said: {}",
-                mail.text
+                mail.text.replace('\n', " ")
             );
             Ok(())
         })

@@ -2,4 +2,5 @@
 //! default that works offline and says plainly what it did not do.
 
 pub mod mailer;
+pub mod provisioner;
 pub mod telegram;

@@ -1,0 +1,93 @@
+//! The `m2o-bot` binary as an operator runs it: `check-config` and `run`, configured only through
+//! the environment, against the Bot API emulator.
+
+use m2o_bot::emulator::Emulator;
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_m2o-bot");
+
+/// The binary with a clean environment (no stray M2O_*), run in an empty folder (no .env).
+fn m2o(dir: &std::path::Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default()).current_dir(dir);
+    cmd
+}
+
+#[test]
+fn check_config_names_every_missing_value_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = m2o(dir.path()).args(["check-config"]).env("M2O_MAILER", "carrier-pigeon").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for line in ["TELOXIDE_TOKEN: missing", "M2O_MASTER_IDS: missing", "M2O_MAILER: `carrier-pigeon`"] {
+        assert!(err.contains(line), "{line} not in:\n{err}");
+    }
+}
+
+#[test]
+fn check_config_prints_the_effective_configuration_with_secrets_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = "1234567890:AAExampleTokenNotRealxxxxxxxxxxxxxx";
+    let out = m2o(dir.path())
+        .args(["check-config"])
+        .env("TELOXIDE_TOKEN", token)
+        .env("M2O_MASTER_IDS", "42")
+        .env("M2O_API_TOKEN", "very-secret-admin")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("TELOXIDE_TOKEN = set (hidden)"), "{text}");
+    assert!(text.contains("M2O_MASTER_IDS = 42"), "{text}");
+    assert!(text.contains("M2O_MAILER = log"), "{text}");
+    assert!(!text.contains("AAExample") && !text.contains("very-secret-admin"), "{text}");
+}
+
+#[tokio::test]
+async fn run_with_a_bad_configuration_never_touches_telegram() {
+    let emu = Emulator::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = m2o(dir.path())
+        .args(["run"])
+        .env("TELOXIDE_API_URL", emu.api_url().as_str())
+        .env("TELOXIDE_TOKEN", "not-a-token")
+        .env("M2O_MASTER_IDS", "42")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("TELOXIDE_TOKEN: is not a bot token"));
+    assert!(emu.calls().is_empty(), "no request reached the Bot API");
+}
+
+#[tokio::test]
+async fn run_serves_a_client_with_the_log_mailer() {
+    let emu = Emulator::start().await.unwrap();
+    let control = emu.create_bot("m2o_cli_bot", "M2O");
+    let user = emu.add_user(4242, "Ann", None, Some("en"));
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = m2o(dir.path())
+        .args(["run"])
+        .env("TELOXIDE_API_URL", emu.api_url().as_str())
+        .env("TELOXIDE_TOKEN", &control.token)
+        .env("M2O_MASTER_IDS", "42")
+        .env("M2O_DATA_DIR", dir.path().join("data"))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    emu.send_text(&control.token, &user, "/start");
+    let welcome = emu.next_message(&control.token, user.id, Duration::from_secs(20)).await;
+    emu.send_text(&control.token, &user, "ann@example.org");
+    let sent = emu.next_message(&control.token, user.id, Duration::from_secs(20)).await;
+    child.kill().unwrap();
+    let mut log = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut log).unwrap();
+    child.wait().unwrap();
+    assert!(welcome.expect("a welcome").text.contains("email"), "{log}");
+    assert!(sent.expect("code sent").text.contains("ann@example.org"), "{log}");
+    assert!(log.contains("NO EMAIL WAS SENT"), "the log mailer says what it did not do:\n{log}");
+    assert!(!log.contains(&control.token), "the bot's token is not logged");
+    // The key file was created, private, in the data dir.
+    assert!(dir.path().join("data").join("secret.key").exists());
+}
