@@ -3,12 +3,20 @@
 
 use crate::bot;
 use crate::clock::Clock;
-use crate::config::{Config, Mailer as MailerConfig};
+use crate::config::{Config, Mailer as MailerConfig, Provisioner as ProvisionerConfig};
 use crate::content::Content;
 use crate::crypto::Secrets;
+use crate::services::coolify::CoolifyProvisioner;
+use crate::services::dry_run::DryRunProvisioner;
+use crate::services::guacamole::GuacamoleClient;
 use crate::services::mailer::{BrevoMailer, LogMailer, Mailer};
+use crate::services::provisioner::Provisioner;
+use crate::services::spawn_command::CommandProvisioner;
+use crate::services::twenty::TwentyClient;
 use crate::store::Store;
+use std::collections::HashSet;
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::time::Duration;
 use teloxide::dispatching::{Dispatcher, ShutdownToken};
 use teloxide::error_handlers::LoggingErrorHandler;
@@ -30,6 +38,13 @@ pub struct App {
     pub http: reqwest::Client,
     /// Woken when a commit queued outbox items.
     pub outbox_ready: Notify,
+    pub provisioner: Box<dyn Provisioner>,
+    /// `Some` when `M2O_GUACAMOLE_URL` is set: desktops are pre-registered.
+    pub guacamole: Option<GuacamoleClient>,
+    /// `Some` when `M2O_CRM=twenty`: contact changes are mirrored through the outbox.
+    pub crm: Option<TwentyClient>,
+    /// Provisioning jobs running in this process (so a job never runs twice at once).
+    pub running_jobs: Mutex<HashSet<u64>>,
 }
 
 impl App {
@@ -38,7 +53,7 @@ impl App {
             Some(dir) => Content::from_dir(dir)?,
             None => Content::embedded()?,
         };
-        let store = Store::open(&config.data_dir)?;
+        let mut store = Store::open(&config.data_dir)?;
         let secrets = match &config.secret_key {
             Some(k) => Secrets::from_hex(k)?,
             None => Secrets::from_key_file(&config.data_dir)?,
@@ -49,19 +64,25 @@ impl App {
             .build()?;
         let mailer: Box<dyn Mailer> = match &config.mailer {
             MailerConfig::Log => Box::new(LogMailer),
-            MailerConfig::Brevo {
-                api_key,
-                api_url,
-                from_name,
-                from_email,
-            } => Box::new(BrevoMailer::new(
-                http.clone(),
-                api_url,
-                api_key,
-                from_name,
-                from_email,
-            )),
+            MailerConfig::Brevo { api_key, api_url, from_name, from_email } => {
+                Box::new(BrevoMailer::new(http.clone(), api_url, api_key, from_name, from_email))
+            }
         };
+        let provisioner: Box<dyn Provisioner> = match (config.provisioner, &config.coolify, &config.spawn_command) {
+            (ProvisionerConfig::Coolify, Some(c), _) => {
+                Box::new(CoolifyProvisioner::new(http.clone(), &c.api_url, &c.token, &c.project_uuid, &c.server_uuid))
+            }
+            (ProvisionerConfig::Command, _, Some(cmd)) => {
+                Box::new(CommandProvisioner::new(cmd.as_str(), config.spawn_timeout))
+            }
+            _ => Box::new(DryRunProvisioner),
+        };
+        let guacamole =
+            config.guacamole.as_ref().map(|g| GuacamoleClient::new(http.clone(), &g.url, &g.user, &g.password));
+        let crm = config.crm.as_ref().map(|t| TwentyClient::new(http.clone(), &t.api_url, &t.token));
+        if crm.is_some() {
+            store = store.mirror_to_crm();
+        }
         Ok(Arc::new(App {
             config,
             store,
@@ -71,13 +92,16 @@ impl App {
             clock,
             http,
             outbox_ready: Notify::new(),
+            provisioner,
+            guacamole,
+            crm,
+            running_jobs: Mutex::new(HashSet::new()),
         }))
     }
 
     /// The control bot, speaking to `TELOXIDE_API_URL`.
     pub fn bot(&self) -> Bot {
-        Bot::with_client(&self.config.telegram_token, self.http.clone())
-            .set_api_url(self.config.api_url.clone())
+        Bot::with_client(&self.config.telegram_token, self.http.clone()).set_api_url(self.config.api_url.clone())
     }
 }
 
@@ -94,9 +118,7 @@ impl Running {
         loop {
             match self.shutdown.shutdown() {
                 Ok(done) => break done.await,
-                Err(_) if !self.dispatcher.is_finished() => {
-                    tokio::time::sleep(Duration::from_millis(10)).await
-                }
+                Err(_) if !self.dispatcher.is_finished() => tokio::time::sleep(Duration::from_millis(10)).await,
                 Err(_) => break,
             }
         }
@@ -110,12 +132,15 @@ impl Running {
 /// 50 s; tests use a short one so that stopping is quick.
 pub async fn start(app: Arc<App>, poll_timeout: Duration) -> anyhow::Result<Running> {
     let bot = app.bot();
-    if let Err(e) = bot
-        .set_my_commands(bot::ClientCommand::bot_commands())
-        .scope(BotCommandScope::AllPrivateChats)
-        .await
+    if let Err(e) =
+        bot.set_my_commands(bot::ClientCommand::bot_commands()).scope(BotCommandScope::AllPrivateChats).await
     {
         tracing::warn!(error = %crate::services::telegram::error_kind(&e), "could not set the command list");
+    }
+    bot::master::announce_commands(&bot, &app).await;
+    let resumed = crate::fleet::jobs::resume_all(&app)?;
+    if resumed > 0 {
+        tracing::info!(resumed, "provisioning jobs resumed");
     }
     let listener = Polling::builder(bot.clone())
         .timeout(poll_timeout)
@@ -130,17 +155,8 @@ pub async fn start(app: Arc<App>, poll_timeout: Duration) -> anyhow::Result<Runn
         .build();
     let shutdown = dispatcher.shutdown_token();
     let dispatcher = tokio::spawn(async move {
-        dispatcher
-            .dispatch_with_listener(
-                listener,
-                LoggingErrorHandler::with_custom_text("polling failed"),
-            )
-            .await;
+        dispatcher.dispatch_with_listener(listener, LoggingErrorHandler::with_custom_text("polling failed")).await;
     });
     let delivery = tokio::spawn(bot::delivery::run(app.clone(), bot));
-    Ok(Running {
-        shutdown,
-        dispatcher,
-        delivery,
-    })
+    Ok(Running { shutdown, dispatcher, delivery })
 }

@@ -31,6 +31,27 @@ pub enum Provisioner {
     Command,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Coolify {
+    pub api_url: String,
+    pub token: String,
+    pub project_uuid: String,
+    pub server_uuid: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Twenty {
+    pub api_url: String,
+    pub token: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Guacamole {
+    pub url: String,
+    pub user: String,
+    pub password: String,
+}
+
 #[derive(Clone)]
 pub struct Config {
     pub telegram_token: String,
@@ -50,6 +71,12 @@ pub struct Config {
     pub secret_key: Option<String>,
     pub brief_at: (u32, u32),
     pub content_dir: Option<PathBuf>,
+    pub coolify: Option<Coolify>,
+    pub spawn_timeout: std::time::Duration,
+    pub crm: Option<Twenty>,
+    pub guacamole: Option<Guacamole>,
+    /// First wait before retrying a failed provisioning step (doubles each attempt).
+    pub retry_base: std::time::Duration,
     /// Every other variable of the design, as given, for `check-config` (secrets masked there).
     pub other: Vec<(&'static str, Option<String>)>,
 }
@@ -66,7 +93,7 @@ const SECRETS: [&str; 8] = [
     "M2O_SECRET_KEY",
 ];
 
-/// Names read by later features, validated for presence only where the feature needs them.
+/// Names shown by `check-config` as given (their features validate them where they are read).
 const OTHER: [&str; 12] = [
     "M2O_COOLIFY_API_URL",
     "M2O_COOLIFY_TOKEN",
@@ -91,28 +118,18 @@ impl Config {
 
     /// Reads configuration through `get`, collecting every problem instead of stopping at the first.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, Vec<String>> {
-        let get = |name: &str| {
-            get(name)
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
-        let mut errors = Vec::new();
-        let mut bad = |name: &str, msg: String| errors.push(format!("{name}: {msg}"));
+        let get = |name: &str| get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let errors = std::cell::RefCell::new(Vec::new());
+        let bad = |name: &str, msg: String| errors.borrow_mut().push(format!("{name}: {msg}"));
 
         let telegram_token = match get("TELOXIDE_TOKEN") {
             Some(t) if BotToken::parse(&t).is_some() => t,
             Some(_) => {
-                bad(
-                    "TELOXIDE_TOKEN",
-                    "is not a bot token (`<digits>:<35 characters>` from @BotFather)".into(),
-                );
+                bad("TELOXIDE_TOKEN", "is not a bot token (`<digits>:<35 characters>` from @BotFather)".into());
                 String::new()
             }
             None => {
-                bad(
-                    "TELOXIDE_TOKEN",
-                    "missing: the bot's token from @BotFather".into(),
-                );
+                bad("TELOXIDE_TOKEN", "missing: the bot's token from @BotFather".into());
                 String::new()
             }
         };
@@ -120,20 +137,14 @@ impl Config {
         let api_url = match reqwest::Url::parse(&api_url_raw) {
             Ok(u) if matches!(u.scheme(), "http" | "https") => u,
             _ => {
-                bad(
-                    "TELOXIDE_API_URL",
-                    format!("`{api_url_raw}` is not an http(s) URL"),
-                );
+                bad("TELOXIDE_API_URL", format!("`{api_url_raw}` is not an http(s) URL"));
                 reqwest::Url::parse(DEFAULT_API_URL).expect("default URL parses")
             }
         };
-        let ids = |name: &str, required: bool, bad: &mut dyn FnMut(&str, String)| -> Vec<i64> {
+        let ids = |name: &str, required: bool, bad: &dyn Fn(&str, String)| -> Vec<i64> {
             let Some(raw) = get(name) else {
                 if required {
-                    bad(
-                        name,
-                        "missing: comma-separated Telegram user ids of the fleet's masters".into(),
-                    );
+                    bad(name, "missing: comma-separated Telegram user ids of the fleet's masters".into());
                 }
                 return Vec::new();
             };
@@ -141,23 +152,17 @@ impl Config {
             for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
                 match part.parse::<i64>() {
                     Ok(id) if id > 0 => out.push(id),
-                    _ => bad(
-                        name,
-                        format!("`{part}` is not a Telegram user id (a positive number)"),
-                    ),
+                    _ => bad(name, format!("`{part}` is not a Telegram user id (a positive number)")),
                 }
             }
             out
         };
-        let master_ids = ids("M2O_MASTER_IDS", true, &mut bad);
-        let orchestrator_ids = ids("M2O_ORCHESTRATOR_IDS", false, &mut bad);
+        let master_ids = ids("M2O_MASTER_IDS", true, &bad);
+        let orchestrator_ids = ids("M2O_ORCHESTRATOR_IDS", false, &bad);
         let data_dir = PathBuf::from(get("M2O_DATA_DIR").unwrap_or_else(|| "./data".into()));
         let addr_raw = get("M2O_HTTP_ADDR").unwrap_or_else(|| "127.0.0.1:8080".into());
         let http_addr = addr_raw.parse().unwrap_or_else(|_| {
-            bad(
-                "M2O_HTTP_ADDR",
-                format!("`{addr_raw}` is not a listen address like 127.0.0.1:8080"),
-            );
+            bad("M2O_HTTP_ADDR", format!("`{addr_raw}` is not a listen address like 127.0.0.1:8080"));
             SocketAddr::from(([127, 0, 0, 1], 8080))
         });
         let public_url = get("M2O_PUBLIC_URL").unwrap_or_else(|| format!("http://{http_addr}"));
@@ -169,10 +174,7 @@ impl Config {
             None | Some("log") => Mailer::Log,
             Some("brevo") => {
                 let api_key = get("M2O_BREVO_API_KEY").unwrap_or_else(|| {
-                    bad(
-                        "M2O_BREVO_API_KEY",
-                        "missing: required when M2O_MAILER=brevo".into(),
-                    );
+                    bad("M2O_BREVO_API_KEY", "missing: required when M2O_MAILER=brevo".into());
                     String::new()
                 });
                 let api_url = get("M2O_BREVO_API_URL").unwrap_or_else(|| DEFAULT_BREVO_URL.into());
@@ -182,33 +184,21 @@ impl Config {
                 let (from_name, from_email) = match get("M2O_MAIL_FROM").map(|f| parse_from(&f)) {
                     Some(Some(pair)) => pair,
                     Some(None) => {
-                        bad(
-                            "M2O_MAIL_FROM",
-                            "expected `Name <address@domain>` or an address".into(),
-                        );
+                        bad("M2O_MAIL_FROM", "expected `Name <address@domain>` or an address".into());
                         Default::default()
                     }
                     None => {
                         bad(
                             "M2O_MAIL_FROM",
-                            "missing: the sender, e.g. `Machine.Machine <onboarding@example.org>`"
-                                .into(),
+                            "missing: the sender, e.g. `Machine.Machine <onboarding@example.org>`".into(),
                         );
                         Default::default()
                     }
                 };
-                Mailer::Brevo {
-                    api_key,
-                    api_url,
-                    from_name,
-                    from_email,
-                }
+                Mailer::Brevo { api_key, api_url, from_name, from_email }
             }
             Some(other) => {
-                bad(
-                    "M2O_MAILER",
-                    format!("`{other}`: expected `brevo` or `log`"),
-                );
+                bad("M2O_MAILER", format!("`{other}`: expected `brevo` or `log`"));
                 Mailer::Log
             }
         };
@@ -217,27 +207,18 @@ impl Config {
             Some("coolify") => Provisioner::Coolify,
             Some("command") => Provisioner::Command,
             Some(other) => {
-                bad(
-                    "M2O_PROVISIONER",
-                    format!("`{other}`: expected `coolify`, `command` or `dry-run`"),
-                );
+                bad("M2O_PROVISIONER", format!("`{other}`: expected `coolify`, `command` or `dry-run`"));
                 Provisioner::DryRun
             }
         };
         let spawn_command = get("M2O_SPAWN_COMMAND");
         if provisioner == Provisioner::Command && spawn_command.is_none() {
-            bad(
-                "M2O_SPAWN_COMMAND",
-                "missing: required when M2O_PROVISIONER=command".into(),
-            );
+            bad("M2O_SPAWN_COMMAND", "missing: required when M2O_PROVISIONER=command".into());
         }
         let capacity = get("M2O_CAPACITY").and_then(|c| match c.parse::<usize>() {
             Ok(n) => Some(n),
             Err(_) => {
-                bad(
-                    "M2O_CAPACITY",
-                    format!("`{c}` is not a whole number of agents"),
-                );
+                bad("M2O_CAPACITY", format!("`{c}` is not a whole number of agents"));
                 None
             }
         });
@@ -245,28 +226,19 @@ impl Config {
             None | Some("false") | Some("0") => false,
             Some("true") | Some("1") => true,
             Some(other) => {
-                bad(
-                    "M2O_REVIEW_ALL",
-                    format!("`{other}`: expected true or false"),
-                );
+                bad("M2O_REVIEW_ALL", format!("`{other}`: expected true or false"));
                 false
             }
         };
         let secret_key = get("M2O_SECRET_KEY");
         if let Some(k) = &secret_key {
             if crate::crypto::Secrets::from_hex(k).is_err() {
-                bad(
-                    "M2O_SECRET_KEY",
-                    "must be 64 hex characters (32 bytes), e.g. from `openssl rand -hex 32`".into(),
-                );
+                bad("M2O_SECRET_KEY", "must be 64 hex characters (32 bytes), e.g. from `openssl rand -hex 32`".into());
             }
         }
         let brief_raw = get("M2O_BRIEF_AT").unwrap_or_else(|| "07:00".into());
         let brief_at = parse_hhmm(&brief_raw).unwrap_or_else(|| {
-            bad(
-                "M2O_BRIEF_AT",
-                format!("`{brief_raw}` is not a UTC time like 07:00"),
-            );
+            bad("M2O_BRIEF_AT", format!("`{brief_raw}` is not a UTC time like 07:00"));
             (7, 0)
         });
         let content_dir = get("M2O_CONTENT_DIR").map(PathBuf::from);
@@ -275,8 +247,57 @@ impl Config {
                 bad("M2O_CONTENT_DIR", e.to_string());
             }
         }
+        // Every variable of a group, or one line per missing one.
+        let group = |names: &[&str], why: &str| -> Option<Vec<String>> {
+            let values: Vec<Option<String>> = names.iter().map(|n| get(n)).collect();
+            for (n, v) in names.iter().zip(&values) {
+                if v.is_none() {
+                    bad(n, format!("missing: required when {why}"));
+                }
+            }
+            values.into_iter().collect()
+        };
+        let coolify = if provisioner == Provisioner::Coolify {
+            group(
+                &["M2O_COOLIFY_API_URL", "M2O_COOLIFY_TOKEN", "M2O_COOLIFY_PROJECT_UUID", "M2O_COOLIFY_SERVER_UUID"],
+                "M2O_PROVISIONER=coolify",
+            )
+            .map(|v| Coolify {
+                api_url: v[0].clone(),
+                token: v[1].clone(),
+                project_uuid: v[2].clone(),
+                server_uuid: v[3].clone(),
+            })
+        } else {
+            None
+        };
+        let crm = match get("M2O_CRM").as_deref() {
+            None | Some("none") => None,
+            Some("twenty") => group(&["M2O_TWENTY_API_URL", "M2O_TWENTY_TOKEN"], "M2O_CRM=twenty")
+                .map(|v| Twenty { api_url: v[0].clone(), token: v[1].clone() }),
+            Some(other) => {
+                bad("M2O_CRM", format!("`{other}`: expected `twenty` or `none`"));
+                None
+            }
+        };
+        let guacamole = match get("M2O_GUACAMOLE_URL") {
+            None => None,
+            Some(url) => group(&["M2O_GUACAMOLE_USER", "M2O_GUACAMOLE_PASSWORD"], "M2O_GUACAMOLE_URL is set")
+                .map(|v| Guacamole { url, user: v[0].clone(), password: v[1].clone() }),
+        };
+        let millis = |name: &str, default: u64| -> std::time::Duration {
+            let raw = get(name);
+            let value = raw.as_deref().map_or(Ok(default), str::parse::<u64>);
+            std::time::Duration::from_millis(value.unwrap_or_else(|_| {
+                bad(name, format!("`{}` is not a whole number of milliseconds", raw.unwrap_or_default()));
+                default
+            }))
+        };
+        let retry_base = millis("M2O_RETRY_BASE_MS", 2_000);
+        let spawn_timeout = millis("M2O_SPAWN_TIMEOUT_MS", 600_000);
         let other = OTHER.iter().map(|n| (*n, get(n))).collect();
 
+        let errors = errors.into_inner();
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -298,6 +319,11 @@ impl Config {
             secret_key,
             brief_at,
             content_dir,
+            coolify,
+            spawn_timeout,
+            crm,
+            guacamole,
+            retry_base,
             other,
         })
     }
@@ -310,11 +336,7 @@ impl Config {
             ("M2O_MASTER_IDS", join(&self.master_ids)),
             (
                 "M2O_ORCHESTRATOR_IDS",
-                if self.orchestrator_ids.is_empty() {
-                    "(the masters)".into()
-                } else {
-                    join(&self.orchestrator_ids)
-                },
+                if self.orchestrator_ids.is_empty() { "(the masters)".into() } else { join(&self.orchestrator_ids) },
             ),
             ("M2O_DATA_DIR", self.data_dir.display().to_string()),
             ("M2O_HTTP_ADDR", self.http_addr.to_string()),
@@ -322,16 +344,8 @@ impl Config {
             ("M2O_API_TOKEN", self.api_token.clone().unwrap_or_default()),
         ];
         match &self.mailer {
-            Mailer::Log => rows.push((
-                "M2O_MAILER",
-                "log (codes go to the log; no email is sent)".into(),
-            )),
-            Mailer::Brevo {
-                api_key,
-                api_url,
-                from_name,
-                from_email,
-            } => {
+            Mailer::Log => rows.push(("M2O_MAILER", "log (codes go to the log; no email is sent)".into())),
+            Mailer::Brevo { api_key, api_url, from_name, from_email } => {
                 rows.push(("M2O_MAILER", "brevo".into()));
                 rows.push(("M2O_BREVO_API_KEY", api_key.clone()));
                 rows.push(("M2O_BREVO_API_URL", api_url.clone()));
@@ -344,29 +358,15 @@ impl Config {
             Provisioner::Command => "command",
         };
         rows.push(("M2O_PROVISIONER", provisioner.into()));
-        rows.push((
-            "M2O_SPAWN_COMMAND",
-            self.spawn_command.clone().unwrap_or_default(),
-        ));
+        rows.push(("M2O_SPAWN_COMMAND", self.spawn_command.clone().unwrap_or_default()));
         rows.push(("M2O_AGENT_IMAGE", self.agent_image.clone()));
-        rows.push((
-            "M2O_CAPACITY",
-            self.capacity.map_or("unlimited".into(), |c| c.to_string()),
-        ));
+        rows.push(("M2O_CAPACITY", self.capacity.map_or("unlimited".into(), |c| c.to_string())));
         rows.push(("M2O_REVIEW_ALL", self.review_all.to_string()));
-        rows.push((
-            "M2O_SECRET_KEY",
-            self.secret_key.clone().unwrap_or_default(),
-        ));
-        rows.push((
-            "M2O_BRIEF_AT",
-            format!("{:02}:{:02} UTC", self.brief_at.0, self.brief_at.1),
-        ));
+        rows.push(("M2O_SECRET_KEY", self.secret_key.clone().unwrap_or_default()));
+        rows.push(("M2O_BRIEF_AT", format!("{:02}:{:02} UTC", self.brief_at.0, self.brief_at.1)));
         rows.push((
             "M2O_CONTENT_DIR",
-            self.content_dir
-                .as_ref()
-                .map_or("(built in)".into(), |d| d.display().to_string()),
+            self.content_dir.as_ref().map_or("(built in)".into(), |d| d.display().to_string()),
         ));
         for (name, value) in &self.other {
             rows.push((name, value.clone().unwrap_or_default()));
@@ -374,10 +374,9 @@ impl Config {
         let mut out = String::new();
         for (name, value) in rows {
             let shown = match (value.is_empty(), SECRETS.contains(&name)) {
-                (true, _) if name == "M2O_SECRET_KEY" => format!(
-                    "(unset: key file {} in the data dir)",
-                    crate::crypto::KEY_FILE
-                ),
+                (true, _) if name == "M2O_SECRET_KEY" => {
+                    format!("(unset: key file {} in the data dir)", crate::crypto::KEY_FILE)
+                }
                 (true, _) => "(unset)".into(),
                 (false, true) => "set (hidden)".into(),
                 (false, false) => value,
@@ -421,10 +420,7 @@ mod tests {
     const TOKEN: &str = "1234567890:AAExampleTokenNotRealxxxxxxxxxxxxxx";
 
     fn load(vars: &[(&str, &str)]) -> Result<Config, Vec<String>> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::from_lookup(|n| map.get(n).cloned())
     }
 
@@ -463,19 +459,11 @@ mod tests {
             "M2O_SECRET_KEY",
             "M2O_BRIEF_AT",
         ] {
-            assert_eq!(
-                errors.iter().filter(|e| e.starts_with(name)).count(),
-                1,
-                "{name} in\n{text}"
-            );
+            assert_eq!(errors.iter().filter(|e| e.starts_with(name)).count(), 1, "{name} in\n{text}");
         }
         let missing = load(&[]).err().unwrap();
-        assert!(missing
-            .iter()
-            .any(|e| e.starts_with("TELOXIDE_TOKEN: missing")));
-        assert!(missing
-            .iter()
-            .any(|e| e.starts_with("M2O_MASTER_IDS: missing")));
+        assert!(missing.iter().any(|e| e.starts_with("TELOXIDE_TOKEN: missing")));
+        assert!(missing.iter().any(|e| e.starts_with("M2O_MASTER_IDS: missing")));
     }
 
     #[test]
@@ -493,13 +481,7 @@ mod tests {
         ])
         .unwrap();
         let shown = c.describe();
-        for secret in [
-            TOKEN,
-            "xkeysib-very-secret",
-            key.as_str(),
-            "admin-secret",
-            "coolify-secret",
-        ] {
+        for secret in [TOKEN, "xkeysib-very-secret", key.as_str(), "admin-secret", "coolify-secret"] {
             assert!(!shown.contains(secret), "{secret} leaked:\n{shown}");
         }
         assert!(shown.contains("TELOXIDE_TOKEN = set (hidden)"));

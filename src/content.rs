@@ -11,18 +11,13 @@ use std::path::Path;
 pub const LANGUAGES: [&str; 2] = ["en", "pl"];
 
 const EMBEDDED_ONBOARDING: &str = include_str!("../dialogues/onboarding.toml");
-const EMBEDDED_LOCALES: [(&str, &str); 2] = [
-    ("en", include_str!("../locales/en/main.ftl")),
-    ("pl", include_str!("../locales/pl/main.ftl")),
-];
+const EMBEDDED_LOCALES: [(&str, &str); 2] =
+    [("en", include_str!("../locales/en/main.ftl")), ("pl", include_str!("../locales/pl/main.ftl"))];
 
 #[derive(Debug, thiserror::Error)]
 pub enum ContentError {
     #[error("cannot read {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    Read { path: String, source: std::io::Error },
     #[error("dialogues/onboarding.toml: {0}")]
     Toml(#[from] toml::de::Error),
     #[error("locales/{lang}/main.ftl: {message}")]
@@ -106,10 +101,7 @@ impl Timezones {
     pub fn guess(&self, language_code: Option<&str>) -> Option<&str> {
         let code = language_code?.to_lowercase();
         let base = code.split('-').next().unwrap_or_default().to_string();
-        self.guess_by_language
-            .get(&code)
-            .or_else(|| self.guess_by_language.get(&base))
-            .map(String::as_str)
+        self.guess_by_language.get(&code).or_else(|| self.guess_by_language.get(&base)).map(String::as_str)
     }
 }
 
@@ -126,11 +118,7 @@ impl Content {
     /// The copies built into the binary.
     pub fn embedded() -> Result<Content, ContentError> {
         let onboarding: Onboarding = toml::from_str(EMBEDDED_ONBOARDING)?;
-        let i18n = I18n::new(
-            EMBEDDED_LOCALES
-                .iter()
-                .map(|(l, s)| (l.to_string(), s.to_string())),
-        )?;
+        let i18n = I18n::new(EMBEDDED_LOCALES.iter().map(|(l, s)| (l.to_string(), s.to_string())))?;
         Content::validated(onboarding, i18n, None)
     }
 
@@ -138,10 +126,8 @@ impl Content {
     pub fn from_dir(dir: &Path) -> Result<Content, ContentError> {
         let read = |rel: String| {
             let path = dir.join(&rel);
-            std::fs::read_to_string(&path).map_err(|source| ContentError::Read {
-                path: path.display().to_string(),
-                source,
-            })
+            std::fs::read_to_string(&path)
+                .map_err(|source| ContentError::Read { path: path.display().to_string(), source })
         };
         let onboarding: Onboarding = toml::from_str(&read("dialogues/onboarding.toml".into())?)?;
         let mut locales = Vec::new();
@@ -151,16 +137,8 @@ impl Content {
         Content::validated(onboarding, I18n::new(locales)?, Some(dir.to_path_buf()))
     }
 
-    fn validated(
-        onboarding: Onboarding,
-        i18n: I18n,
-        dir: Option<std::path::PathBuf>,
-    ) -> Result<Content, ContentError> {
-        let content = Content {
-            onboarding,
-            i18n,
-            dir,
-        };
+    fn validated(onboarding: Onboarding, i18n: I18n, dir: Option<std::path::PathBuf>) -> Result<Content, ContentError> {
+        let content = Content { onboarding, i18n, dir };
         content.check()?;
         Ok(content)
     }
@@ -188,11 +166,7 @@ impl Content {
             if !ids.insert(question.id.as_str()) {
                 return invalid(format!("question id {:?} appears twice", question.id));
             }
-            if !question
-                .id
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b == b'_')
-            {
+            if !question.id.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
                 return invalid(format!("question id {:?}: use a-z and _", question.id));
             }
             if let QuestionKind::Choice { options } = &question.kind {
@@ -202,10 +176,7 @@ impl Content {
                 let mut seen = HashSet::new();
                 for o in options {
                     // callback data is `q:<question>:<option>` and Telegram allows 64 bytes.
-                    if !seen.insert(&o.id)
-                        || 3 + question.id.len() + o.id.len() > 64
-                        || o.id.contains(':')
-                    {
+                    if !seen.insert(&o.id) || 3 + question.id.len() + o.id.len() > 64 || o.id.contains(':') {
                         return invalid(format!(
                             "option {:?} of {:?} is repeated, too long or has ':'",
                             o.id, question.id
@@ -214,13 +185,7 @@ impl Content {
                 }
             }
         }
-        for tz in self
-            .onboarding
-            .timezones
-            .buttons
-            .iter()
-            .chain(self.onboarding.timezones.guess_by_language.values())
-        {
+        for tz in self.onboarding.timezones.buttons.iter().chain(self.onboarding.timezones.guess_by_language.values()) {
             if tz.parse::<Tz>().is_err() {
                 return invalid(format!("{tz:?} is not an IANA timezone name"));
             }
@@ -251,22 +216,15 @@ mod tests {
     #[test]
     fn embedded_content_loads_and_the_repo_copy_is_the_same() {
         let embedded = Content::embedded().expect("embedded content is valid");
-        let dir = Content::from_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
-            .expect("repo content is valid");
+        let dir = Content::from_dir(Path::new(env!("CARGO_MANIFEST_DIR"))).expect("repo content is valid");
         assert_eq!(embedded.dialogue_keys(), dir.dialogue_keys());
     }
 
     #[test]
     fn timezone_guess_uses_the_language_code() {
         let c = Content::embedded().unwrap();
-        assert_eq!(
-            c.onboarding.timezones.guess(Some("pl")),
-            Some("Europe/Warsaw")
-        );
-        assert_eq!(
-            c.onboarding.timezones.guess(Some("pt-BR")),
-            Some("America/Sao_Paulo")
-        );
+        assert_eq!(c.onboarding.timezones.guess(Some("pl")), Some("Europe/Warsaw"));
+        assert_eq!(c.onboarding.timezones.guess(Some("pt-BR")), Some("America/Sao_Paulo"));
         assert_eq!(c.onboarding.timezones.guess(Some("en")), None);
         assert_eq!(c.onboarding.timezones.guess(None), None);
     }
@@ -275,12 +233,7 @@ mod tests {
     fn a_bad_edit_is_refused_with_the_reason() {
         let mut o: Onboarding = toml::from_str(EMBEDDED_ONBOARDING).unwrap();
         o.timezones.buttons.push("Mars/Olympus".into());
-        let i18n = I18n::new(
-            EMBEDDED_LOCALES
-                .iter()
-                .map(|(l, s)| (l.to_string(), s.to_string())),
-        )
-        .unwrap();
+        let i18n = I18n::new(EMBEDDED_LOCALES.iter().map(|(l, s)| (l.to_string(), s.to_string()))).unwrap();
         let err = Content::validated(o, i18n, None).unwrap_err().to_string();
         assert!(err.contains("Mars/Olympus"), "{err}");
     }

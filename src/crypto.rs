@@ -14,15 +14,10 @@ pub const KEY_FILE: &str = "secret.key";
 
 #[derive(Debug, thiserror::Error)]
 pub enum CryptoError {
-    #[error(
-        "M2O_SECRET_KEY must be 64 hex characters (32 bytes), e.g. from `openssl rand -hex 32`"
-    )]
+    #[error("M2O_SECRET_KEY must be 64 hex characters (32 bytes), e.g. from `openssl rand -hex 32`")]
     BadKey,
     #[error("{path}: {source}")]
-    KeyFile {
-        path: String,
-        source: std::io::Error,
-    },
+    KeyFile { path: String, source: std::io::Error },
     #[error("a sealed secret could not be opened: wrong M2O_SECRET_KEY or damaged data")]
     Open,
 }
@@ -50,10 +45,7 @@ impl Secrets {
     /// Reads the key file in `data_dir`, creating it (mode 0600) with a fresh random key if absent.
     pub fn from_key_file(data_dir: &Path) -> Result<Secrets, CryptoError> {
         let path = data_dir.join(KEY_FILE);
-        let io = |source| CryptoError::KeyFile {
-            path: path.display().to_string(),
-            source,
-        };
+        let io = |source| CryptoError::KeyFile { path: path.display().to_string(), source };
         if !path.exists() {
             std::fs::create_dir_all(data_dir).map_err(io)?;
             let key: [u8; 32] = rand::random();
@@ -68,19 +60,13 @@ impl Secrets {
         let mut mac = <HmacSha256 as Mac>::new_from_slice(&key).expect("HMAC takes any key length");
         mac.update(b"m2o-bot otp key");
         let otp_key = mac.finalize().into_bytes().into();
-        Secrets {
-            cipher: ChaCha20Poly1305::new(Key::from_slice(&key)),
-            otp_key,
-        }
+        Secrets { cipher: ChaCha20Poly1305::new(Key::from_slice(&key)), otp_key }
     }
 
     /// Seals a secret: hex of a random 12-byte nonce followed by the ciphertext and tag.
     pub fn seal(&self, plaintext: &str) -> String {
         let nonce = ChaCha20Poly1305::generate_nonce(&mut OsRng);
-        let ct = self
-            .cipher
-            .encrypt(&nonce, plaintext.as_bytes())
-            .expect("in-memory encryption cannot fail");
+        let ct = self.cipher.encrypt(&nonce, plaintext.as_bytes()).expect("in-memory encryption cannot fail");
         let mut out = nonce.to_vec();
         out.extend(ct);
         hex::encode(out)
@@ -92,10 +78,7 @@ impl Secrets {
             return Err(CryptoError::Open);
         }
         let (nonce, ct) = bytes.split_at(12);
-        let pt = self
-            .cipher
-            .decrypt(Nonce::from_slice(nonce), ct)
-            .map_err(|_| CryptoError::Open)?;
+        let pt = self.cipher.decrypt(Nonce::from_slice(nonce), ct).map_err(|_| CryptoError::Open)?;
         String::from_utf8(pt).map_err(|_| CryptoError::Open)
     }
 
@@ -107,21 +90,34 @@ impl Secrets {
     /// Constant-time comparison of a typed code against the stored hash.
     pub fn code_matches(&self, contact_id: u64, code: &str, stored_hash: &str) -> bool {
         match hex::decode(stored_hash) {
-            Ok(expected) => self
-                .code_mac(contact_id, code)
-                .verify_slice(&expected)
-                .is_ok(),
+            Ok(expected) => self.code_mac(contact_id, code).verify_slice(&expected).is_ok(),
             Err(_) => false,
         }
     }
 
+    /// The bearer token an agent uses on our API: derived from the secret key, the agent's name and
+    /// a generation (its job id, later a rotation counter), so it can be set again after a restart
+    /// without ever being stored. We keep only [`token_hash`] of it.
+    pub fn agent_api_token(&self, name: &str, generation: u64) -> String {
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.otp_key).expect("HMAC takes any key length");
+        mac.update(b"agent api token\0");
+        mac.update(name.as_bytes());
+        mac.update(&generation.to_be_bytes());
+        format!("m2o_{}", hex::encode(mac.finalize().into_bytes()))
+    }
+
     fn code_mac(&self, contact_id: u64, code: &str) -> HmacSha256 {
-        let mut mac =
-            <HmacSha256 as Mac>::new_from_slice(&self.otp_key).expect("HMAC takes any key length");
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.otp_key).expect("HMAC takes any key length");
         mac.update(&contact_id.to_be_bytes());
         mac.update(code.as_bytes());
         mac
     }
+}
+
+/// The stored form of a high-entropy bearer token (a plain SHA-256 is enough: it cannot be guessed).
+pub fn token_hash(token: &str) -> String {
+    use sha2::Digest;
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// A fresh six-digit code.
@@ -170,6 +166,17 @@ mod tests {
     }
 
     #[test]
+    fn agent_tokens_are_stable_per_generation_and_hashed() {
+        let s = Secrets::from_hex(&"ab".repeat(32)).unwrap();
+        let a = s.agent_api_token("peter", 1);
+        assert_eq!(a, s.agent_api_token("peter", 1));
+        assert_ne!(a, s.agent_api_token("peter", 2));
+        assert_ne!(a, s.agent_api_token("maya", 1));
+        assert_eq!(token_hash(&a).len(), 64);
+        assert_ne!(token_hash(&a), a);
+    }
+
+    #[test]
     fn bad_keys_are_refused() {
         assert!(Secrets::from_hex("abc").is_err());
         assert!(Secrets::from_hex(&"zz".repeat(32)).is_err());
@@ -185,10 +192,7 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join(KEY_FILE))
-                .unwrap()
-                .permissions()
-                .mode();
+            let mode = std::fs::metadata(dir.path().join(KEY_FILE)).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }

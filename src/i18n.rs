@@ -15,9 +15,7 @@ pub struct I18n {
 
 impl std::fmt::Debug for I18n {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("I18n")
-            .field("languages", &self.bundles.keys().collect::<Vec<_>>())
-            .finish()
+        f.debug_struct("I18n").field("languages", &self.bundles.keys().collect::<Vec<_>>()).finish()
     }
 }
 
@@ -52,19 +50,13 @@ impl I18n {
     pub fn new(locales: impl IntoIterator<Item = (String, String)>) -> Result<I18n, ContentError> {
         let mut bundles = HashMap::new();
         for (lang, source) in locales {
-            let err = |message: String| ContentError::Locale {
-                lang: lang.clone(),
-                message,
-            };
-            let resource = FluentResource::try_new(source)
-                .map_err(|(_, errors)| err(format!("{errors:?}")))?;
+            let err = |message: String| ContentError::Locale { lang: lang.clone(), message };
+            let resource = FluentResource::try_new(source).map_err(|(_, errors)| err(format!("{errors:?}")))?;
             let id: LanguageIdentifier = lang.parse().map_err(|e| err(format!("{e}")))?;
             let mut bundle = FluentBundle::new_concurrent(vec![id]);
             // Unicode isolation marks around placeholders show up in Telegram as stray characters.
             bundle.set_use_isolating(false);
-            bundle
-                .add_resource(resource)
-                .map_err(|errors| err(format!("{errors:?}")))?;
+            bundle.add_resource(resource).map_err(|errors| err(format!("{errors:?}")))?;
             bundles.insert(lang, bundle);
         }
         if !bundles.contains_key(FALLBACK) {
@@ -78,16 +70,8 @@ impl I18n {
 
     /// Our language for a Telegram `language_code` (`pl`, `pl-PL` …); English otherwise.
     pub fn pick(&self, language_code: Option<&str>) -> &'static str {
-        let base = language_code
-            .unwrap_or_default()
-            .split(['-', '_'])
-            .next()
-            .unwrap_or_default()
-            .to_lowercase();
-        crate::content::LANGUAGES
-            .into_iter()
-            .find(|l| *l == base && self.bundles.contains_key(*l))
-            .unwrap_or(FALLBACK)
+        let base = language_code.unwrap_or_default().split(['-', '_']).next().unwrap_or_default().to_lowercase();
+        crate::content::LANGUAGES.into_iter().find(|l| *l == base && self.bundles.contains_key(*l)).unwrap_or(FALLBACK)
     }
 
     pub fn has(&self, lang: &str, key: &str) -> bool {
@@ -95,14 +79,7 @@ impl I18n {
     }
 
     pub fn tr(&self, lang: &str) -> Tr<'_> {
-        Tr {
-            i18n: self,
-            lang: if self.bundles.contains_key(lang) {
-                lang.to_string()
-            } else {
-                FALLBACK.to_string()
-            },
-        }
+        Tr { i18n: self, lang: if self.bundles.contains_key(lang) { lang.to_string() } else { FALLBACK.to_string() } }
     }
 
     fn format(&self, lang: &str, key: &str, args: Option<&FluentArgs>) -> String {
@@ -113,9 +90,7 @@ impl I18n {
         match found {
             Some((bundle, pattern)) => {
                 let mut errors = Vec::new();
-                let text = bundle
-                    .format_pattern(pattern, args, &mut errors)
-                    .into_owned();
+                let text = bundle.format_pattern(pattern, args, &mut errors).into_owned();
                 if !errors.is_empty() {
                     tracing::warn!(key, ?errors, "locale message formatted with errors");
                 }

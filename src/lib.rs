@@ -9,6 +9,7 @@ pub mod content;
 pub mod crypto;
 pub mod domain;
 pub mod emulator;
+pub mod fleet;
 pub mod i18n;
 pub mod services;
 pub mod store;

@@ -9,11 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Parser)]
-#[command(
-    name = "m2o-bot",
-    version,
-    about = "The Telegram bot that runs the Machine.Machine agent fleet"
-)]
+#[command(name = "m2o-bot", version, about = "The Telegram bot that runs the Machine.Machine agent fleet")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -30,9 +26,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();

@@ -84,7 +84,7 @@ async fn run_serves_a_client_with_the_log_mailer() {
     let mut log = String::new();
     child.stderr.take().unwrap().read_to_string(&mut log).unwrap();
     child.wait().unwrap();
-    assert!(welcome.expect("a welcome").text.contains("email"), "{log}");
+    assert!(welcome.unwrap_or_else(|| panic!("no welcome; log:\n{log}")).text.contains("email"), "{log}");
     assert!(sent.expect("code sent").text.contains("ann@example.org"), "{log}");
     assert!(log.contains("NO EMAIL WAS SENT"), "the log mailer says what it did not do:\n{log}");
     assert!(!log.contains(&control.token), "the bot's token is not logged");

@@ -5,15 +5,13 @@
 
 use std::time::{Duration, Instant};
 
-use m2o_bot::emulator::{
-    botfather_user, BotEvent, BotHandle, Emulator, Fault, TestUser, BOTFATHER_ID,
-};
+use m2o_bot::emulator::{botfather_user, BotEvent, BotHandle, Emulator, Fault, TestUser, BOTFATHER_ID};
 use serde_json::{json, Value};
 use teloxide::{
     prelude::*,
     types::{
-        BotCommand, CallbackQueryId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile,
-        MessageId, MessageOrigin, UpdateKind,
+        BotCommand, CallbackQueryId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, MessageId, MessageOrigin,
+        UpdateKind,
     },
     ApiError, RequestError,
 };
@@ -43,12 +41,7 @@ async fn world() -> World {
     let anna = emu.add_user(421000001, "Anna", Some("anna_k"), Some("pl"));
     emu.press_start(&bot.token, anna.id);
     let client = teloxide_bot(&emu, &bot.token);
-    World {
-        emu,
-        bot,
-        anna,
-        client,
-    }
+    World { emu, bot, anna, client }
 }
 
 fn teloxide_bot(emu: &Emulator, token: &str) -> Bot {
@@ -63,19 +56,9 @@ fn keyboard() -> InlineKeyboardMarkup {
 }
 
 /// POSTs a JSON body; returns status, headers and the JSON answer.
-async fn raw(
-    emu: &Emulator,
-    token: &str,
-    method: &str,
-    body: Value,
-) -> (u16, reqwest::header::HeaderMap, Value) {
+async fn raw(emu: &Emulator, token: &str, method: &str, body: Value) -> (u16, reqwest::header::HeaderMap, Value) {
     let url = format!("{}bot{token}/{method}", emu.api_url());
-    let response = reqwest::Client::new()
-        .post(url)
-        .json(&body)
-        .send()
-        .await
-        .expect("request");
+    let response = reqwest::Client::new().post(url).json(&body).send().await.expect("request");
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     (status, headers, response.json().await.expect("JSON answer"))
@@ -105,33 +88,18 @@ async fn get_me_gives_teloxide_every_field_it_needs() {
     ] {
         assert!(body["result"].get(field).is_some(), "getMe lacks {field}");
     }
-    assert!(regex::Regex::new(r"^\d+:[A-Za-z0-9_-]{35}$")
-        .unwrap()
-        .is_match(&w.bot.token));
+    assert!(regex::Regex::new(r"^\d+:[A-Za-z0-9_-]{35}$").unwrap().is_match(&w.bot.token));
 
     // teloxide sends "GetMe"; the log has the spec's name.
     assert_eq!(w.emu.call_count("getMe"), 2);
-    assert!(w
-        .emu
-        .calls()
-        .iter()
-        .all(|c| c.method == "getMe" && c.bot_id == Some(w.bot.id)));
+    assert!(w.emu.calls().iter().all(|c| c.method == "getMe" && c.bot_id == Some(w.bot.id)));
 
     w.client
-        .set_my_commands(vec![
-            BotCommand::new("start", "Begin"),
-            BotCommand::new("help", "Help"),
-        ])
+        .set_my_commands(vec![BotCommand::new("start", "Begin"), BotCommand::new("help", "Help")])
         .await
         .expect("setMyCommands");
     let commands = w.client.get_my_commands().await.expect("getMyCommands");
-    assert_eq!(
-        commands
-            .iter()
-            .map(|c| c.command.as_str())
-            .collect::<Vec<_>>(),
-        ["start", "help"]
-    );
+    assert_eq!(commands.iter().map(|c| c.command.as_str()).collect::<Vec<_>>(), ["start", "help"]);
     w.client.delete_webhook().await.expect("deleteWebhook");
 }
 
@@ -141,76 +109,40 @@ async fn teloxide_sends_edits_and_deletes_and_the_transcript_shows_it() {
     let chat = ChatId(w.anna.id);
     let hello = w.emu.send_text(&w.bot.token, &w.anna, "hi");
 
-    let sent = w
-        .client
-        .send_message(chat, "Confirm your agent?")
-        .reply_markup(keyboard())
-        .await
-        .expect("send");
+    let sent = w.client.send_message(chat, "Confirm your agent?").reply_markup(keyboard()).await.expect("send");
     assert_eq!(sent.chat.id, chat);
     assert_eq!(sent.text(), Some("Confirm your agent?"));
     assert_eq!(sent.from.as_ref().map(|u| u.id.0 as i64), Some(w.bot.id));
     assert!(sent.reply_markup().is_some());
-    assert!(
-        sent.id.0 > hello,
-        "message ids grow per chat across both sides"
-    );
+    assert!(sent.id.0 > hello, "message ids grow per chat across both sides");
 
-    let Some(BotEvent::Message(event)) = w.emu.next_event(&w.bot.token, w.anna.id, WAIT).await
-    else {
+    let Some(BotEvent::Message(event)) = w.emu.next_event(&w.bot.token, w.anna.id, WAIT).await else {
         panic!("no message event");
     };
     assert_eq!((event.message_id, event.kind.as_str()), (sent.id.0, "text"));
     assert_eq!(event.button_data("Confirm").as_deref(), Some("c:confirm:1"));
     assert_eq!(event.all_button_labels(), ["✅ Confirm", "✖ Cancel"]);
 
-    let edited = w
-        .client
-        .edit_message_text(chat, sent.id, "Confirmed")
-        .await
-        .expect("edit");
+    let edited = w.client.edit_message_text(chat, sent.id, "Confirmed").await.expect("edit");
     assert_eq!(edited.text(), Some("Confirmed"));
     match w.emu.next_event(&w.bot.token, w.anna.id, WAIT).await {
         Some(BotEvent::Edited(m)) => assert!(m.text == "Confirmed" && m.buttons.is_empty()),
         other => panic!("expected an edit, got {other:?}"),
     }
     let again = w.client.edit_message_text(chat, sent.id, "Confirmed").await;
-    assert!(
-        matches!(again, Err(RequestError::Api(ApiError::MessageNotModified))),
-        "{again:?}"
-    );
+    assert!(matches!(again, Err(RequestError::Api(ApiError::MessageNotModified))), "{again:?}");
 
-    w.client
-        .delete_message(chat, sent.id)
-        .await
-        .expect("delete");
+    w.client.delete_message(chat, sent.id).await.expect("delete");
     assert_eq!(
         w.emu.next_event(&w.bot.token, w.anna.id, WAIT).await,
-        Some(BotEvent::Deleted {
-            message_id: sent.id.0
-        })
+        Some(BotEvent::Deleted { message_id: sent.id.0 })
     );
     let twice = w.client.delete_message(chat, sent.id).await;
-    assert!(
-        matches!(
-            twice,
-            Err(RequestError::Api(ApiError::MessageToDeleteNotFound))
-        ),
-        "{twice:?}"
-    );
+    assert!(matches!(twice, Err(RequestError::Api(ApiError::MessageToDeleteNotFound))), "{twice:?}");
     let gone = w.client.edit_message_text(chat, sent.id, "x").await;
-    assert!(
-        matches!(
-            gone,
-            Err(RequestError::Api(ApiError::MessageToEditNotFound))
-        ),
-        "{gone:?}"
-    );
+    assert!(matches!(gone, Err(RequestError::Api(ApiError::MessageToEditNotFound))), "{gone:?}");
     let unknown = w.client.edit_message_text(chat, MessageId(9999), "x").await;
-    assert!(matches!(
-        unknown,
-        Err(RequestError::Api(ApiError::MessageToEditNotFound))
-    ));
+    assert!(matches!(unknown, Err(RequestError::Api(ApiError::MessageToEditNotFound))));
 
     let transcript = w.emu.transcript(&w.bot.token, w.anna.id);
     assert_eq!(transcript.len(), 2);
@@ -223,63 +155,30 @@ async fn teloxide_sends_edits_and_deletes_and_the_transcript_shows_it() {
 async fn taps_reach_the_bot_and_answers_come_back_as_events() {
     let w = world().await;
     let chat = ChatId(w.anna.id);
-    let sent = w
-        .client
-        .send_message(chat, "Pick")
-        .reply_markup(keyboard())
-        .await
-        .expect("send");
-    w.client
-        .edit_message_text(chat, sent.id, "Pick one")
-        .reply_markup(keyboard())
-        .await
-        .expect("edit");
+    let sent = w.client.send_message(chat, "Pick").reply_markup(keyboard()).await.expect("send");
+    w.client.edit_message_text(chat, sent.id, "Pick one").reply_markup(keyboard()).await.expect("edit");
 
     let query_id = w.emu.tap(&w.bot.token, &w.anna, sent.id.0, "c:confirm:1");
     let updates = w.client.get_updates().await.expect("getUpdates");
-    let [update] = updates.as_slice() else {
-        panic!("one update expected: {updates:?}")
-    };
-    let UpdateKind::CallbackQuery(query) = &update.kind else {
-        panic!("not a callback: {update:?}")
-    };
+    let [update] = updates.as_slice() else { panic!("one update expected: {updates:?}") };
+    let UpdateKind::CallbackQuery(query) = &update.kind else { panic!("not a callback: {update:?}") };
     assert_eq!(query.id.0, query_id);
     assert_eq!(query.data.as_deref(), Some("c:confirm:1"));
     assert_eq!(query.from.language_code.as_deref(), Some("pl"));
-    let message = query
-        .regular_message()
-        .expect("the tapped message is accessible");
-    assert_eq!(
-        (message.id, message.text()),
-        (sent.id, Some("Pick one")),
-        "tap carries the edited message"
-    );
+    let message = query.regular_message().expect("the tapped message is accessible");
+    assert_eq!((message.id, message.text()), (sent.id, Some("Pick one")), "tap carries the edited message");
 
-    w.client
-        .answer_callback_query(CallbackQueryId(query_id.clone()))
-        .text("Done")
-        .await
-        .expect("answerCallbackQuery");
-    let event = w
-        .emu
-        .next_message(&w.bot.token, w.anna.id, Duration::from_millis(200))
-        .await;
+    w.client.answer_callback_query(CallbackQueryId(query_id.clone())).text("Done").await.expect("answerCallbackQuery");
+    let event = w.emu.next_message(&w.bot.token, w.anna.id, Duration::from_millis(200)).await;
     assert!(event.is_some(), "first event is the sent message");
     let answered = w.emu.drain_events(&w.bot.token, w.anna.id);
     assert!(matches!(answered.first(), Some(BotEvent::Edited(_))));
     assert_eq!(
         answered.last(),
-        Some(&BotEvent::CallbackAnswered {
-            query_id,
-            text: Some("Done".into()),
-            show_alert: false
-        })
+        Some(&BotEvent::CallbackAnswered { query_id, text: Some("Done".into()), show_alert: false })
     );
 
-    let bogus = w
-        .client
-        .answer_callback_query(CallbackQueryId("nope".into()))
-        .await;
+    let bogus = w.client.answer_callback_query(CallbackQueryId("nope".into())).await;
     assert!(matches!(bogus, Err(RequestError::Api(_))), "{bogus:?}");
 }
 
@@ -287,24 +186,15 @@ async fn taps_reach_the_bot_and_answers_come_back_as_events() {
 async fn user_side_updates_have_real_shapes() {
     let w = world().await;
     let start = w.emu.send_text(&w.bot.token, &w.anna, "/start ref42");
-    let token_text =
-        "Use this token to access the HTTP API:\n1234567890:AAExampleTokenNotRealxxxxxxxxxxxxxx";
-    w.emu
-        .forward_text(&w.bot.token, &w.anna, &botfather_user(), token_text);
+    let token_text = "Use this token to access the HTTP API:\n1234567890:AAExampleTokenNotRealxxxxxxxxxxxxxx";
+    w.emu.forward_text(&w.bot.token, &w.anna, &botfather_user(), token_text);
     let sticker = json!({"sticker": {"file_id": "CAAC", "file_unique_id": "AgAD", "type": "regular",
         "width": 512, "height": 512, "is_animated": false, "is_video": false, "emoji": "👍"}});
     w.emu.send_message_json(&w.bot.token, &w.anna, sticker);
 
-    let updates = w
-        .client
-        .get_updates()
-        .await
-        .expect("teloxide parses every update");
+    let updates = w.client.get_updates().await.expect("teloxide parses every update");
     assert_eq!(updates.len(), 3);
-    assert!(
-        updates.windows(2).all(|p| p[0].id.0 < p[1].id.0),
-        "update ids grow"
-    );
+    assert!(updates.windows(2).all(|p| p[0].id.0 < p[1].id.0), "update ids grow");
     let messages: Vec<&Message> = updates
         .iter()
         .map(|u| match &u.kind {
@@ -317,13 +207,7 @@ async fn user_side_updates_have_real_shapes() {
     assert_eq!(messages[0].text(), Some("/start ref42"));
     let entity = &messages[0].entities().expect("bot_command entity")[0];
     assert_eq!((entity.offset, entity.length), (0, 6));
-    assert_eq!(
-        messages[0]
-            .from
-            .as_ref()
-            .and_then(|u| u.language_code.as_deref()),
-        Some("pl")
-    );
+    assert_eq!(messages[0].from.as_ref().and_then(|u| u.language_code.as_deref()), Some("pl"));
 
     match messages[1].forward_origin() {
         Some(MessageOrigin::User { sender_user, .. }) => {
@@ -344,17 +228,13 @@ async fn long_poll_wakes_on_update_and_offset_confirms() {
     let emu = w.emu.clone();
     let token = w.bot.token.clone();
     let started = Instant::now();
-    let poll =
-        tokio::spawn(async move { raw(&emu, &token, "getUpdates", json!({"timeout": 10})).await });
+    let poll = tokio::spawn(async move { raw(&emu, &token, "getUpdates", json!({"timeout": 10})).await });
     tokio::time::sleep(Duration::from_millis(300)).await;
     w.emu.send_text(&w.bot.token, &w.anna, "ping");
 
     let (status, _, body) = poll.await.expect("poll task");
     assert_eq!(status, 200);
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "returned as soon as the update came"
-    );
+    assert!(started.elapsed() < Duration::from_secs(3), "returned as soon as the update came");
     let result = body["result"].as_array().expect("array");
     assert_eq!(result.len(), 1);
     assert_eq!(result[0]["message"]["text"], "ping");
@@ -364,13 +244,7 @@ async fn long_poll_wakes_on_update_and_offset_confirms() {
     let (_, _, again) = raw(&w.emu, &w.bot.token, "getUpdates", json!({})).await;
     assert_eq!(again["result"][0]["update_id"], id);
     // offset = id + 1 confirms it; it never comes back.
-    let (_, _, after) = raw(
-        &w.emu,
-        &w.bot.token,
-        "getUpdates",
-        json!({"offset": id + 1}),
-    )
-    .await;
+    let (_, _, after) = raw(&w.emu, &w.bot.token, "getUpdates", json!({"offset": id + 1})).await;
     assert_eq!(after["result"], json!([]));
     let (_, _, later) = raw(&w.emu, &w.bot.token, "getUpdates", json!({"timeout": 0})).await;
     assert_eq!(later["result"], json!([]));
@@ -390,31 +264,16 @@ async fn a_second_poller_makes_the_first_answer_409() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let emu = w.emu.clone();
     let token = w.bot.token.clone();
-    let second =
-        tokio::spawn(async move { raw(&emu, &token, "getUpdates", json!({"timeout": 10})).await });
+    let second = tokio::spawn(async move { raw(&emu, &token, "getUpdates", json!({"timeout": 10})).await });
 
-    let first = tokio::time::timeout(WAIT, first)
-        .await
-        .expect("first poll ends")
-        .expect("task");
-    assert!(
-        matches!(
-            first,
-            Err(RequestError::Api(ApiError::TerminatedByOtherGetUpdates))
-        ),
-        "{first:?}"
-    );
+    let first = tokio::time::timeout(WAIT, first).await.expect("first poll ends").expect("task");
+    assert!(matches!(first, Err(RequestError::Api(ApiError::TerminatedByOtherGetUpdates))), "{first:?}");
     w.emu.send_text(&w.bot.token, &w.anna, "for the second");
     let (status, _, body) = second.await.expect("task");
     assert_eq!(status, 200);
     assert_eq!(body["result"][0]["message"]["text"], "for the second");
 
-    let conflict = w
-        .emu
-        .calls()
-        .into_iter()
-        .find(|c| c.status == 409)
-        .expect("409 recorded");
+    let conflict = w.emu.calls().into_iter().find(|c| c.status == 409).expect("409 recorded");
     assert_eq!(conflict.method, "getUpdates");
 }
 
@@ -429,40 +288,22 @@ async fn revoked_and_unknown_tokens_get_401() {
     let (status, _, body) = raw(&w.emu, "123:not-a-real-token", "sendMessage", json!({})).await;
     assert_eq!((status, body), (401, fixture_401()));
     let err = w.client.get_me().await;
-    assert!(
-        matches!(err, Err(RequestError::Api(ApiError::InvalidToken))),
-        "{err:?}"
-    );
-    assert_eq!(
-        w.emu.calls().last().map(|c| (c.bot_id, c.status)),
-        Some((None, 401))
-    );
+    assert!(matches!(err, Err(RequestError::Api(ApiError::InvalidToken))), "{err:?}");
+    assert_eq!(w.emu.calls().last().map(|c| (c.bot_id, c.status)), Some((None, 401)));
 
-    teloxide_bot(&w.emu, &other.token)
-        .get_me()
-        .await
-        .expect("other bot unaffected");
+    teloxide_bot(&w.emu, &other.token).get_me().await.expect("other bot unaffected");
 }
 
 #[tokio::test]
 async fn sending_to_a_user_who_never_started_the_bot_gets_403() {
     let w = world().await;
     let bob = w.emu.add_user(77, "Bob", None, Some("en"));
-    let (status, _, body) = raw(
-        &w.emu,
-        &w.bot.token,
-        "sendMessage",
-        json!({"chat_id": bob.id, "text": "hi"}),
-    )
-    .await;
+    let (status, _, body) = raw(&w.emu, &w.bot.token, "sendMessage", json!({"chat_id": bob.id, "text": "hi"})).await;
     assert_eq!((status, body), (403, fixture_403()));
     // The fixture says "Forbidden: ...", which teloxide 0.17 does not map to
     // CantInitiateConversation (it expects "Unauthorized: ..."): it is Unknown.
     let err = w.client.send_message(ChatId(bob.id), "hi").await;
-    assert!(
-        matches!(&err, Err(RequestError::Api(ApiError::Unknown(d))) if d.starts_with("Forbidden")),
-        "{err:?}"
-    );
+    assert!(matches!(&err, Err(RequestError::Api(ApiError::Unknown(d))) if d.starts_with("Forbidden")), "{err:?}");
 
     // Started in another bot does not count.
     let other = w.emu.create_bot("other_bot", "Other");
@@ -470,22 +311,10 @@ async fn sending_to_a_user_who_never_started_the_bot_gets_403() {
     assert!(w.client.send_message(ChatId(bob.id), "hi").await.is_err());
     // Writing to this bot is pressing Start.
     w.emu.send_text(&w.bot.token, &bob, "/start");
-    w.client
-        .send_message(ChatId(bob.id), "hi")
-        .await
-        .expect("now allowed");
+    w.client.send_message(ChatId(bob.id), "hi").await.expect("now allowed");
 
-    let (status, _, body) = raw(
-        &w.emu,
-        &w.bot.token,
-        "sendMessage",
-        json!({"chat_id": 5, "text": "hi"}),
-    )
-    .await;
-    assert_eq!(
-        (status, body["description"].as_str()),
-        (400, Some("Bad Request: chat not found"))
-    );
+    let (status, _, body) = raw(&w.emu, &w.bot.token, "sendMessage", json!({"chat_id": 5, "text": "hi"})).await;
+    assert_eq!((status, body["description"].as_str()), (400, Some("Bad Request: chat not found")));
 }
 
 #[tokio::test]
@@ -493,39 +322,20 @@ async fn rate_limits_answer_429_with_retry_after_when_on() {
     let w = world().await;
     let chat = ChatId(w.anna.id);
     for i in 0..10 {
-        w.client
-            .send_message(chat, format!("free {i}"))
-            .await
-            .expect("no limits by default");
+        w.client.send_message(chat, format!("free {i}")).await.expect("no limits by default");
     }
 
     w.emu.set_rate_limits(true);
     for i in 0..3 {
-        w.client
-            .send_message(chat, format!("burst {i}"))
-            .await
-            .expect("burst of 3 allowed");
+        w.client.send_message(chat, format!("burst {i}")).await.expect("burst of 3 allowed");
     }
-    let (status, headers, body) = raw(
-        &w.emu,
-        &w.bot.token,
-        "sendMessage",
-        json!({"chat_id": w.anna.id, "text": "4th"}),
-    )
-    .await;
+    let (status, headers, body) =
+        raw(&w.emu, &w.bot.token, "sendMessage", json!({"chat_id": w.anna.id, "text": "4th"})).await;
     assert_eq!(status, 429);
-    let retry = body["parameters"]["retry_after"]
-        .as_u64()
-        .expect("retry_after");
+    let retry = body["parameters"]["retry_after"].as_u64().expect("retry_after");
     assert!(retry >= 1);
-    assert_eq!(
-        body["description"],
-        format!("Too Many Requests: retry after {retry}")
-    );
-    assert_eq!(
-        headers.get("retry-after").and_then(|v| v.to_str().ok()),
-        Some(retry.to_string().as_str())
-    );
+    assert_eq!(body["description"], format!("Too Many Requests: retry after {retry}"));
+    assert_eq!(headers.get("retry-after").and_then(|v| v.to_str().ok()), Some(retry.to_string().as_str()));
 
     let err = w.client.send_message(chat, "5th").await;
     assert!(matches!(err, Err(RequestError::RetryAfter(_))), "{err:?}");
@@ -534,15 +344,9 @@ async fn rate_limits_answer_429_with_retry_after_when_on() {
     // Another chat has its own per-chat budget.
     let bob = w.emu.add_user(78, "Bob", None, None);
     w.emu.press_start(&w.bot.token, bob.id);
-    w.client
-        .send_message(ChatId(bob.id), "fine")
-        .await
-        .expect("other chat");
+    w.client.send_message(ChatId(bob.id), "fine").await.expect("other chat");
     w.emu.set_rate_limits(false);
-    w.client
-        .send_message(chat, "off again")
-        .await
-        .expect("limits off");
+    w.client.send_message(chat, "off again").await.expect("limits off");
 }
 
 #[tokio::test]
@@ -553,32 +357,20 @@ async fn injected_faults_disconnect_status_and_delay() {
     w.emu.inject_fault("sendMessage", Fault::Disconnect);
     let err = w.client.send_message(chat, "lost").await;
     assert!(matches!(err, Err(RequestError::Network(_))), "{err:?}");
-    w.client
-        .send_message(chat, "delivered")
-        .await
-        .expect("only the next call fails");
+    w.client.send_message(chat, "delivered").await.expect("only the next call fails");
     assert_eq!(w.emu.calls().iter().filter(|c| c.status == 0).count(), 1);
-    let delivered = w
-        .emu
-        .next_message(&w.bot.token, w.anna.id, WAIT)
-        .await
-        .expect("one message");
+    let delivered = w.emu.next_message(&w.bot.token, w.anna.id, WAIT).await.expect("one message");
     assert_eq!(delivered.text, "delivered");
 
     let body = json!({"ok": false, "error_code": 429, "description": "Too Many Requests: retry after 7",
         "parameters": {"retry_after": 7}});
-    w.emu
-        .inject_fault("GETME", Fault::Status(429, body.clone()));
+    w.emu.inject_fault("GETME", Fault::Status(429, body.clone()));
     let (status, headers, got) = raw(&w.emu, &w.bot.token, "getMe", json!({})).await;
     assert_eq!((status, got), (429, body));
-    assert_eq!(
-        headers.get("retry-after").map(|v| v.as_bytes()),
-        Some(&b"7"[..])
-    );
+    assert_eq!(headers.get("retry-after").map(|v| v.as_bytes()), Some(&b"7"[..]));
     assert_eq!(w.emu.count_429(), 1);
 
-    w.emu
-        .inject_fault("getMe", Fault::Delay(Duration::from_millis(300)));
+    w.emu.inject_fault("getMe", Fault::Delay(Duration::from_millis(300)));
     let t = Instant::now();
     w.client.get_me().await.expect("delayed, then answered");
     assert!(t.elapsed() >= Duration::from_millis(300));
@@ -592,22 +384,13 @@ async fn parameters_arrive_in_any_encoding_and_bad_ones_get_400() {
 
     let form = http
         .post(format!("{base}/sendmessage"))
-        .form(&[
-            ("chat_id", w.anna.id.to_string()),
-            ("text", "a & b = c".into()),
-        ])
+        .form(&[("chat_id", w.anna.id.to_string()), ("text", "a & b = c".into())])
         .send()
         .await
         .expect("form");
     assert_eq!(form.status(), 200);
-    let query = http
-        .get(format!(
-            "{base}/SENDMESSAGE?chat_id={}&text=via%20query",
-            w.anna.id
-        ))
-        .send()
-        .await
-        .expect("query");
+    let query =
+        http.get(format!("{base}/SENDMESSAGE?chat_id={}&text=via%20query", w.anna.id)).send().await.expect("query");
     assert_eq!(query.status(), 200);
     let texts: Vec<String> = w
         .emu
@@ -624,36 +407,11 @@ async fn parameters_arrive_in_any_encoding_and_bad_ones_get_400() {
 
     let cases = [
         ("frobnicate", json!({}), 404, "Not Found: method not found"),
-        (
-            "sendMessage",
-            json!({"chat_id": w.anna.id}),
-            400,
-            "Bad Request: message text is empty",
-        ),
-        (
-            "sendMessage",
-            json!({"text": "x"}),
-            400,
-            "Bad Request: chat_id is empty",
-        ),
-        (
-            "sendMessage",
-            json!({"chat_id": "abc", "text": "x"}),
-            400,
-            "Bad Request: chat not found",
-        ),
-        (
-            "deleteMessage",
-            json!({"chat_id": w.anna.id}),
-            400,
-            "Bad Request: message_id is empty",
-        ),
-        (
-            "sendPhoto",
-            json!({"chat_id": w.anna.id}),
-            400,
-            "Bad Request: there is no photo in the request",
-        ),
+        ("sendMessage", json!({"chat_id": w.anna.id}), 400, "Bad Request: message text is empty"),
+        ("sendMessage", json!({"text": "x"}), 400, "Bad Request: chat_id is empty"),
+        ("sendMessage", json!({"chat_id": "abc", "text": "x"}), 400, "Bad Request: chat not found"),
+        ("deleteMessage", json!({"chat_id": w.anna.id}), 400, "Bad Request: message_id is empty"),
+        ("sendPhoto", json!({"chat_id": w.anna.id}), 400, "Bad Request: there is no photo in the request"),
         (
             "sendMessage",
             json!({"chat_id": w.anna.id, "text": "x", "reply_markup": {"inline_keyboard": [[{"text": "b", "callback_data": "d".repeat(65)}]]}}),
@@ -663,36 +421,16 @@ async fn parameters_arrive_in_any_encoding_and_bad_ones_get_400() {
     ];
     for (method, body, code, description) in cases {
         let (status, _, got) = raw(&w.emu, &w.bot.token, method, body).await;
-        assert_eq!(
-            (status, got["description"].as_str()),
-            (code, Some(description)),
-            "{method}"
-        );
+        assert_eq!((status, got["description"].as_str()), (code, Some(description)), "{method}");
         assert_eq!(got["error_code"], code);
     }
-    let bad_html = w
-        .client
-        .send_message(ChatId(w.anna.id), "1 < 2")
-        .parse_mode(teloxide::types::ParseMode::Html)
-        .await;
-    assert!(
-        matches!(
-            bad_html,
-            Err(RequestError::Api(ApiError::CantParseEntities(_)))
-        ),
-        "{bad_html:?}"
-    );
+    let bad_html = w.client.send_message(ChatId(w.anna.id), "1 < 2").parse_mode(teloxide::types::ParseMode::Html).await;
+    assert!(matches!(bad_html, Err(RequestError::Api(ApiError::CantParseEntities(_)))), "{bad_html:?}");
 
     let long = "x".repeat(4097);
     let err = w.client.send_message(ChatId(w.anna.id), long).await;
-    assert!(
-        matches!(err, Err(RequestError::Api(ApiError::MessageIsTooLong))),
-        "{err:?}"
-    );
-    w.client
-        .send_message(ChatId(w.anna.id), "y".repeat(4096))
-        .await
-        .expect("4096 is fine");
+    assert!(matches!(err, Err(RequestError::Api(ApiError::MessageIsTooLong))), "{err:?}");
+    w.client.send_message(ChatId(w.anna.id), "y".repeat(4096)).await.expect("4096 is fine");
 }
 
 #[tokio::test]
@@ -700,51 +438,22 @@ async fn files_go_up_as_multipart_and_come_back_as_media() {
     let w = world().await;
     let chat = ChatId(w.anna.id);
     let gif = InputFile::memory(b"GIF89a-not-really".to_vec()).file_name("welcome.gif");
-    let sent = w
-        .client
-        .send_animation(chat, gif)
-        .caption("Welcome!")
-        .reply_markup(keyboard())
-        .await
-        .expect("sendAnimation");
+    let sent =
+        w.client.send_animation(chat, gif).caption("Welcome!").reply_markup(keyboard()).await.expect("sendAnimation");
     assert!(sent.animation().is_some());
     assert_eq!(sent.caption(), Some("Welcome!"));
 
-    let event = w
-        .emu
-        .next_message(&w.bot.token, w.anna.id, WAIT)
-        .await
-        .expect("animation event");
-    assert_eq!(
-        (event.kind.as_str(), event.text.as_str()),
-        ("animation", "Welcome!")
-    );
+    let event = w.emu.next_message(&w.bot.token, w.anna.id, WAIT).await.expect("animation event");
+    assert_eq!((event.kind.as_str(), event.text.as_str()), ("animation", "Welcome!"));
     assert_eq!(event.button_data("Cancel").as_deref(), Some("c:cancel:1"));
-    let call = w
-        .emu
-        .calls()
-        .into_iter()
-        .rev()
-        .find(|c| c.method == "sendAnimation")
-        .expect("recorded");
+    let call = w.emu.calls().into_iter().rev().find(|c| c.method == "sendAnimation").expect("recorded");
     assert_eq!(call.params["animation"], "welcome.gif");
     assert_eq!(call.params["caption"], "Welcome!");
     assert!(call.params["reply_markup"]["inline_keyboard"].is_array());
 
-    let photo = w
-        .client
-        .send_photo(chat, InputFile::file_id("AgACphoto".into()))
-        .await
-        .expect("sendPhoto");
-    assert_eq!(
-        photo.photo().map(|p| p[0].file.id.0.as_str()),
-        Some("AgACphoto")
-    );
-    let doc = w
-        .client
-        .send_document(chat, InputFile::memory(b"%PDF".to_vec()))
-        .await
-        .expect("sendDocument");
+    let photo = w.client.send_photo(chat, InputFile::file_id("AgACphoto".into())).await.expect("sendPhoto");
+    assert_eq!(photo.photo().map(|p| p[0].file.id.0.as_str()), Some("AgACphoto"));
+    let doc = w.client.send_document(chat, InputFile::memory(b"%PDF".to_vec())).await.expect("sendDocument");
     assert!(doc.document().is_some());
     let kinds: Vec<String> = w
         .emu
@@ -768,13 +477,7 @@ async fn bots_are_isolated_from_each_other() {
     let other_client = teloxide_bot(&w.emu, &other.token);
     assert!(other_client.get_updates().await.expect("poll").is_empty());
     assert_eq!(w.client.get_updates().await.expect("poll").len(), 1);
-    assert!(
-        other_client
-            .send_message(ChatId(w.anna.id), "hi")
-            .await
-            .is_err(),
-        "Anna never started it"
-    );
+    assert!(other_client.send_message(ChatId(w.anna.id), "hi").await.is_err(), "Anna never started it");
     assert!(w.emu.transcript(&other.token, w.anna.id).is_empty());
 }
 
@@ -792,24 +495,13 @@ async fn teloxide_dispatcher_echo_bot_answers_through_the_emulator() {
     let running = tokio::spawn(async move { dispatcher.dispatch().await });
 
     w.emu.send_text(&w.bot.token, &w.anna, "hello");
-    let reply = w
-        .emu
-        .next_message(&w.bot.token, w.anna.id, Duration::from_secs(10))
-        .await;
+    let reply = w.emu.next_message(&w.bot.token, w.anna.id, Duration::from_secs(10)).await;
     assert_eq!(reply.map(|m| m.text).as_deref(), Some("echo: hello"));
     w.emu.send_text(&w.bot.token, &w.anna, "again");
-    let reply = w
-        .emu
-        .next_message(&w.bot.token, w.anna.id, Duration::from_secs(10))
-        .await;
+    let reply = w.emu.next_message(&w.bot.token, w.anna.id, Duration::from_secs(10)).await;
     assert_eq!(reply.map(|m| m.text).as_deref(), Some("echo: again"));
 
-    let texts: Vec<String> = w
-        .emu
-        .transcript(&w.bot.token, w.anna.id)
-        .into_iter()
-        .map(|e| e.text)
-        .collect();
+    let texts: Vec<String> = w.emu.transcript(&w.bot.token, w.anna.id).into_iter().map(|e| e.text).collect();
     assert_eq!(texts, ["hello", "echo: hello", "again", "echo: again"]);
     assert!(w.emu.call_count("getUpdates") >= 2);
     assert_eq!(w.emu.call_count("getMe"), 1);

@@ -6,13 +6,12 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 /// Kebab-case literals in src/ that are not locale keys.
-const NOT_KEYS: [&str; 4] = ["dry-run", "m2o-bot", "check-config", "api-key"];
+const NOT_KEYS: [&str; 5] = ["dry-run", "m2o-bot", "check-config", "api-key", "auto-approval"];
 
 fn keys_of(lang: &str) -> BTreeSet<String> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("locales/{lang}/main.ftl"));
     let source = std::fs::read_to_string(path).unwrap();
-    let resource = fluent_syntax::parser::parse(source.as_str())
-        .unwrap_or_else(|(_, e)| panic!("{lang}: {e:?}"));
+    let resource = fluent_syntax::parser::parse(source.as_str()).unwrap_or_else(|(_, e)| panic!("{lang}: {e:?}"));
     resource
         .body
         .iter()
@@ -57,10 +56,7 @@ fn every_language_has_the_same_keys() {
         let other = keys_of(lang);
         let missing: Vec<_> = en.difference(&other).collect();
         let extra: Vec<_> = other.difference(&en).collect();
-        assert!(
-            missing.is_empty() && extra.is_empty(),
-            "{lang}: missing {missing:?}, not in en {extra:?}"
-        );
+        assert!(missing.is_empty() && extra.is_empty(), "{lang}: missing {missing:?}, not in en {extra:?}");
     }
 }
 
@@ -68,29 +64,13 @@ fn every_language_has_the_same_keys() {
 fn every_key_is_used_and_every_used_key_exists() {
     let keys = keys_of("en");
     let literals = source_literals();
-    let dialogue_keys: BTreeSet<String> = Content::embedded()
-        .unwrap()
-        .dialogue_keys()
-        .into_iter()
-        .collect();
-    let unused: Vec<_> = keys
-        .iter()
-        .filter(|k| !literals.contains(*k) && !dialogue_keys.contains(*k))
-        .collect();
+    let dialogue_keys: BTreeSet<String> = Content::embedded().unwrap().dialogue_keys().into_iter().collect();
+    let unused: Vec<_> = keys.iter().filter(|k| !literals.contains(*k) && !dialogue_keys.contains(*k)).collect();
     assert!(unused.is_empty(), "locale keys no code uses: {unused:?}");
-    let undefined: Vec<_> = literals
-        .iter()
-        .filter(|l| !keys.contains(*l) && !NOT_KEYS.contains(&l.as_str()))
-        .collect();
-    assert!(
-        undefined.is_empty(),
-        "keys used in src/ but missing from the locales (or add to NOT_KEYS): {undefined:?}"
-    );
+    let undefined: Vec<_> = literals.iter().filter(|l| !keys.contains(*l) && !NOT_KEYS.contains(&l.as_str())).collect();
+    assert!(undefined.is_empty(), "keys used in src/ but missing from the locales (or add to NOT_KEYS): {undefined:?}");
     for key in &dialogue_keys {
-        assert!(
-            keys.contains(key),
-            "dialogues/onboarding.toml uses {key}, missing from the locales"
-        );
+        assert!(keys.contains(key), "dialogues/onboarding.toml uses {key}, missing from the locales");
     }
 }
 
@@ -100,14 +80,8 @@ fn every_message_formats_without_errors_in_every_language() {
     for lang in LANGUAGES {
         for key in keys_of(lang) {
             let text = content.i18n.tr(lang).t(&key);
-            assert!(
-                !text.is_empty() && text != key,
-                "{lang}/{key} formats to {text:?}"
-            );
-            assert!(
-                !text.contains('\u{2068}'),
-                "{lang}/{key} has isolation marks"
-            );
+            assert!(!text.is_empty() && text != key, "{lang}/{key} formats to {text:?}");
+            assert!(!text.contains('\u{2068}'), "{lang}/{key} has isolation marks");
         }
     }
 }

@@ -14,11 +14,7 @@ async fn happy_path_from_start_to_the_masters_notification() {
     let anna = bench.user(421_000_001, "en");
 
     let welcome = bench.say(&anna, "/start onboard").await;
-    assert!(
-        welcome.text.contains("Welcome to Machine.Machine"),
-        "{}",
-        welcome.text
-    );
+    assert!(welcome.text.contains("Welcome to Machine.Machine"), "{}", welcome.text);
     let sent = bench.say(&anna, "  Anna@ACME.io ").await;
     assert!(sent.text.contains("anna@acme.io"), "{}", sent.text);
     // Brevo got exactly the request of the fixture's shape, with our key.
@@ -29,22 +25,12 @@ async fn happy_path_from_start_to_the_masters_notification() {
     assert_eq!(body["sender"]["email"], "onboarding@example.org");
     let code = bench.last_code("anna@acme.io").await;
     assert!(body["subject"].as_str().unwrap().contains(&code));
-    assert_eq!(
-        bench.contact(&anna).unwrap().state,
-        ContactState::EmailPending
-    );
+    assert_eq!(bench.contact(&anna).unwrap().state, ContactState::EmailPending);
 
     bench.say(&anna, &code).await;
     let q1 = bench.reply(&anna).await;
-    assert!(
-        q1.text.contains("What will your agent mostly do?"),
-        "{}",
-        q1.text
-    );
-    assert_eq!(
-        bench.contact(&anna).unwrap().state,
-        ContactState::Qualifying
-    );
+    assert!(q1.text.contains("What will your agent mostly do?"), "{}", q1.text);
+    assert_eq!(bench.contact(&anna).unwrap().state, ContactState::Qualifying);
     let q2 = bench.tap(&anna, &q1, "Research").await;
     let q3 = bench.tap(&anna, &q2, "company").await;
     assert!(q3.text.contains("referral"), "{}", q3.text);
@@ -53,57 +39,31 @@ async fn happy_path_from_start_to_the_masters_notification() {
     let qualified = bench.say(&anna, "europe/warsaw").await;
     assert!(qualified.text.contains("you're in"), "{}", qualified.text);
     let instructions = bench.reply(&anna).await;
-    assert!(
-        instructions.text.contains("/newbot"),
-        "{}",
-        instructions.text
-    );
+    assert!(instructions.text.contains("/newbot"), "{}", instructions.text);
     let c = bench.contact(&anna).unwrap();
     assert_eq!(c.state, ContactState::Qualified);
     assert_eq!(c.score, Some(50 + 30 + 20 + 40 + 25));
     assert_eq!(c.timezone.as_deref(), Some("Europe/Warsaw"));
-    assert_eq!(
-        c.answers.get("referral").map(String::as_str),
-        Some("FRIEND-42")
-    );
+    assert_eq!(c.answers.get("referral").map(String::as_str), Some("FRIEND-42"));
 
     let client_bot = bench.emu.create_bot("acme_helper_bot", "Acme Helper");
     let (forwarded_id, connected) = bench.forward_botfather(&anna, &client_bot).await;
-    assert!(
-        connected.text.contains("@acme_helper_bot is connected"),
-        "{}",
-        connected.text
-    );
+    assert!(connected.text.contains("@acme_helper_bot is connected"), "{}", connected.text);
     // The message holding the token is gone from the chat.
     let transcript = bench.emu.transcript(&bench.control.token, anna.id);
-    let entry = transcript
-        .iter()
-        .find(|e| e.message_id == forwarded_id)
-        .expect("forwarded message in transcript");
+    let entry = transcript.iter().find(|e| e.message_id == forwarded_id).expect("forwarded message in transcript");
     assert!(entry.deleted, "the token message must be deleted");
     let c = bench.contact(&anna).unwrap();
     assert_eq!(c.state, ContactState::TokenValidated);
     let sealed = &c.bot.as_ref().unwrap().token_sealed;
-    assert!(
-        !sealed.contains(&client_bot.token)
-            && !sealed.contains(client_bot.token.split(':').nth(1).unwrap())
-    );
+    assert!(!sealed.contains(&client_bot.token) && !sealed.contains(client_bot.token.split(':').nth(1).unwrap()));
     assert_eq!(bench.app().secrets.open(sealed).unwrap(), client_bot.token);
 
     let ask_name = bench.reply(&anna).await;
     assert!(ask_name.text.contains("called"), "{}", ask_name.text);
     let summary = bench.tap(&anna, &ask_name, "acme-helper").await;
-    for part in [
-        "anna@acme.io",
-        "@acme_helper_bot",
-        "Europe/Warsaw",
-        "acme-helper",
-    ] {
-        assert!(
-            summary.text.contains(part),
-            "{part} missing in {}",
-            summary.text
-        );
+    for part in ["anna@acme.io", "@acme_helper_bot", "Europe/Warsaw", "acme-helper"] {
+        assert!(summary.text.contains(part), "{part} missing in {}", summary.text);
     }
     let done = bench.tap(&anna, &summary, "Confirm").await;
     assert!(done.text.contains("Request sent"), "{}", done.text);
@@ -111,18 +71,8 @@ async fn happy_path_from_start_to_the_masters_notification() {
     let c = bench.contact(&anna).unwrap();
     assert_eq!(c.state, ContactState::PendingReview);
     assert_eq!(c.agent_name.as_deref(), Some("acme-helper"));
-    let note = bench
-        .emu
-        .next_message(&bench.control.token, MASTER, WAIT)
-        .await
-        .expect("master notified");
-    for part in [
-        "pending review",
-        "acme-helper",
-        "anna@acme.io",
-        "@acme_helper_bot",
-        "Score: 165",
-    ] {
+    let note = bench.emu.next_message(&bench.control.token, MASTER, WAIT).await.expect("master notified");
+    for part in ["pending review", "acme-helper", "anna@acme.io", "@acme_helper_bot", "Score: 165"] {
         assert!(note.text.contains(part), "{part} missing in {}", note.text);
     }
     // Every transition was audited, in order.
@@ -136,22 +86,8 @@ async fn happy_path_from_start_to_the_masters_notification() {
         .map(|e| e.to.unwrap())
         .collect();
     use ContactState::*;
-    assert_eq!(
-        moves,
-        vec![
-            EmailVerified,
-            Qualifying,
-            Qualified,
-            TokenValidated,
-            NameChosen,
-            PendingReview
-        ]
-    );
-    assert_eq!(
-        bench.outbox_drained().await,
-        0,
-        "the notification left the outbox"
-    );
+    assert_eq!(moves, vec![EmailVerified, Qualifying, Qualified, TokenValidated, NameChosen, PendingReview]);
+    assert_eq!(bench.outbox_drained().await, 0, "the notification left the outbox");
     bench.stop().await;
 }
 
@@ -162,11 +98,7 @@ async fn bad_email_and_non_text_change_nothing() {
     bench.say(&anna, "/start").await;
     for bad in ["anna", "anna@acme", "not an email@x.io"] {
         let r = bench.say(&anna, bad).await;
-        assert!(
-            r.text.contains("doesn't look like an email"),
-            "{bad}: {}",
-            r.text
-        );
+        assert!(r.text.contains("doesn't look like an email"), "{bad}: {}", r.text);
     }
     bench.emu.send_message_json(
         &bench.control.token,
@@ -196,46 +128,19 @@ async fn five_wrong_codes_lock_the_code_and_a_new_one_works() {
     let r = bench.say(&anna, wrong).await;
     assert!(r.text.contains("1 try left"), "{}", r.text);
     let locked = bench.say(&anna, wrong).await;
-    assert!(
-        locked.text.contains("Too many wrong tries"),
-        "{}",
-        locked.text
-    );
+    assert!(locked.text.contains("Too many wrong tries"), "{}", locked.text);
     // Even the right code no longer works.
     let still = bench.say(&anna, &code).await;
-    assert!(
-        still.text.contains("Too many wrong tries"),
-        "{}",
-        still.text
-    );
-    assert_eq!(
-        bench.contact(&anna).unwrap().state,
-        ContactState::EmailPending
-    );
-    assert_eq!(
-        bench
-            .app()
-            .store
-            .otp(bench.contact(&anna).unwrap().id)
-            .unwrap()
-            .unwrap()
-            .wrong_tries,
-        5
-    );
+    assert!(still.text.contains("Too many wrong tries"), "{}", still.text);
+    assert_eq!(bench.contact(&anna).unwrap().state, ContactState::EmailPending);
+    assert_eq!(bench.app().store.otp(bench.contact(&anna).unwrap().id).unwrap().unwrap().wrong_tries, 5);
 
     bench.clock.advance(chrono::Duration::seconds(61));
     let resent = bench.tap(&anna, &locked, "New code").await;
-    assert!(
-        resent.text.contains("sent a 6-digit code"),
-        "{}",
-        resent.text
-    );
+    assert!(resent.text.contains("sent a 6-digit code"), "{}", resent.text);
     let fresh = bench.last_code("anna@acme.io").await;
     bench.say(&anna, &fresh).await;
-    assert_eq!(
-        bench.contact(&anna).unwrap().state,
-        ContactState::Qualifying
-    );
+    assert_eq!(bench.contact(&anna).unwrap().state, ContactState::Qualifying);
 }
 
 #[tokio::test]
@@ -245,15 +150,10 @@ async fn an_expired_code_is_refused() {
     bench.say(&anna, "/start").await;
     bench.say(&anna, "anna@acme.io").await;
     let code = bench.last_code("anna@acme.io").await;
-    bench
-        .clock
-        .advance(chrono::Duration::minutes(10) + chrono::Duration::seconds(1));
+    bench.clock.advance(chrono::Duration::minutes(10) + chrono::Duration::seconds(1));
     let r = bench.say(&anna, &code).await;
     assert!(r.text.contains("expired"), "{}", r.text);
-    assert_eq!(
-        bench.contact(&anna).unwrap().state,
-        ContactState::EmailPending
-    );
+    assert_eq!(bench.contact(&anna).unwrap().state, ContactState::EmailPending);
 }
 
 #[tokio::test]
@@ -285,20 +185,14 @@ async fn a_mail_provider_error_changes_nothing() {
     let bench = Bench::new().await;
     bench.brevo.reset().await;
     wiremock::Mock::given(wiremock::matchers::any())
-        .respond_with(
-            wiremock::ResponseTemplate::new(401)
-                .set_body_string(include_str!("fixtures/brevo-401.json")),
-        )
+        .respond_with(wiremock::ResponseTemplate::new(401).set_body_string(include_str!("fixtures/brevo-401.json")))
         .mount(&bench.brevo)
         .await;
     let anna = bench.user(421_000_006, "en");
     bench.say(&anna, "/start").await;
     let r = bench.say(&anna, "anna@acme.io").await;
     assert!(r.text.contains("couldn't send the code"), "{}", r.text);
-    assert!(
-        bench.contact(&anna).is_none(),
-        "no contact is stored when no code went out"
-    );
+    assert!(bench.contact(&anna).is_none(), "no contact is stored when no code went out");
     // Still at the email step: once Brevo works, the same chat goes on.
     bench.brevo.reset().await;
     brevo_accepts(&bench.brevo).await;
@@ -320,11 +214,7 @@ async fn low_score_goes_to_the_contact_track_and_stops() {
     let c = bench.contact(&bob).unwrap();
     assert_eq!(c.state, ContactState::ContactTrack);
     assert_eq!(c.score, Some(50));
-    assert_eq!(
-        c.timezone.as_deref(),
-        Some("America/New_York"),
-        "kept for 09:00-local nurture messages"
-    );
+    assert_eq!(c.timezone.as_deref(), Some("America/New_York"), "kept for 09:00-local nurture messages");
     let status = bench.say(&bob, "/status").await;
     assert!(status.text.contains("bob@gmail.com"), "{}", status.text);
     let again = bench.say(&bob, "hello?").await;
@@ -343,22 +233,11 @@ async fn questions_want_buttons_and_a_bad_timezone_is_refused() {
     let q2 = bench.tap(&anna, &again, "Research").await;
     let q3 = bench.tap(&anna, &q2, "company").await;
     let bad = bench.say(&anna, "no").await;
-    assert!(
-        bad.text.contains("referral code is 3 to 32"),
-        "{}",
-        bad.text
-    );
+    assert!(bad.text.contains("referral code is 3 to 32"), "{}", bad.text);
     let tz = bench.tap(&anna, &q3, "Skip").await;
     let bad = bench.say(&anna, "Mars/Olympus").await;
-    assert!(
-        bad.text.contains("don't know that timezone"),
-        "{}",
-        bad.text
-    );
-    assert_eq!(
-        bench.contact(&anna).unwrap().state,
-        ContactState::Qualifying
-    );
+    assert!(bad.text.contains("don't know that timezone"), "{}", bad.text);
+    assert_eq!(bench.contact(&anna).unwrap().state, ContactState::Qualifying);
     assert!(bench.contact(&anna).unwrap().timezone.is_none());
     let ok = bench.tap(&anna, &tz, "UTC").await;
     assert!(ok.text.contains("you're in"), "{}", ok.text);
@@ -372,54 +251,25 @@ async fn a_button_from_an_earlier_step_changes_nothing() {
     let q2 = bench.tap(&anna, &q1, "Research").await;
     // Tap the first question's buttons again, now that it is over.
     let data = q1.button_data("Sales").unwrap();
-    let query = bench
-        .emu
-        .tap(&bench.control.token, &anna, q1.message_id, &data);
+    let query = bench.emu.tap(&bench.control.token, &anna, q1.message_id, &data);
     let answered = loop {
-        match bench
-            .emu
-            .next_event(&bench.control.token, anna.id, WAIT)
-            .await
-            .expect("an answer")
-        {
+        match bench.emu.next_event(&bench.control.token, anna.id, WAIT).await.expect("an answer") {
             BotEvent::CallbackAnswered { query_id, text, .. } if query_id == query => break text,
             _ => continue,
         }
     };
     assert_eq!(answered.as_deref(), Some("That step is over."));
-    assert_eq!(
-        bench
-            .contact(&anna)
-            .unwrap()
-            .answers
-            .get("use_case")
-            .map(String::as_str),
-        Some("research")
-    );
+    assert_eq!(bench.contact(&anna).unwrap().answers.get("use_case").map(String::as_str), Some("research"));
     // A forged callback is answered the same way.
-    let forged = bench.emu.tap(
-        &bench.control.token,
-        &anna,
-        q2.message_id,
-        "q:team_size:emperor",
-    );
+    let forged = bench.emu.tap(&bench.control.token, &anna, q2.message_id, "q:team_size:emperor");
     let answered = loop {
-        match bench
-            .emu
-            .next_event(&bench.control.token, anna.id, WAIT)
-            .await
-            .expect("an answer")
-        {
+        match bench.emu.next_event(&bench.control.token, anna.id, WAIT).await.expect("an answer") {
             BotEvent::CallbackAnswered { query_id, text, .. } if query_id == forged => break text,
             _ => continue,
         }
     };
     assert_eq!(answered.as_deref(), Some("That step is over."));
-    assert!(!bench
-        .contact(&anna)
-        .unwrap()
-        .answers
-        .contains_key("team_size"));
+    assert!(!bench.contact(&anna).unwrap().answers.contains_key("team_size"));
     bench.silent(&anna).await;
 }
 
@@ -432,11 +282,7 @@ async fn an_invalid_token_gets_a_401_answer_and_the_step_stays() {
     let id = bench.emu.send_text(&bench.control.token, &anna, made_up);
     let r = bench.reply(&anna).await;
     assert!(r.text.contains("That token doesn't work"), "{}", r.text);
-    assert!(bench
-        .emu
-        .transcript(&bench.control.token, anna.id)
-        .iter()
-        .any(|e| e.message_id == id && e.deleted));
+    assert!(bench.emu.transcript(&bench.control.token, anna.id).iter().any(|e| e.message_id == id && e.deleted));
     assert_eq!(bench.contact(&anna).unwrap().state, ContactState::Qualified);
     // A revoked token too.
     let revoked = bench.emu.create_bot("gone_bot", "Gone");
@@ -446,11 +292,7 @@ async fn an_invalid_token_gets_a_401_answer_and_the_step_stays() {
     // A third attempt works; a fourth in the same day would be refused.
     let good = bench.emu.create_bot("anna_helper_bot", "Anna");
     let r = bench.say(&anna, &format!("here: {}", good.token)).await;
-    assert!(
-        r.text.contains("@anna_helper_bot is connected"),
-        "{}",
-        r.text
-    );
+    assert!(r.text.contains("@anna_helper_bot is connected"), "{}", r.text);
 }
 
 #[tokio::test]
@@ -459,12 +301,7 @@ async fn three_token_attempts_a_day() {
     let anna = bench.user(421_000_011, "en");
     bench.qualified(&anna, "anna@acme.io").await;
     for i in 0..3 {
-        let r = bench
-            .say(
-                &anna,
-                &format!("700000000{i}:AAHnotARealTokenAtAll_0123456789abc"),
-            )
-            .await;
+        let r = bench.say(&anna, &format!("700000000{i}:AAHnotARealTokenAtAll_0123456789abc")).await;
         assert!(r.text.contains("doesn't work"), "{}", r.text);
     }
     let good = bench.emu.create_bot("anna_helper_bot", "Anna");
@@ -484,9 +321,7 @@ async fn telegram_unreachable_keeps_the_step() {
     let anna = bench.user(421_000_012, "en");
     bench.qualified(&anna, "anna@acme.io").await;
     let good = bench.emu.create_bot("anna_helper_bot", "Anna");
-    bench
-        .emu
-        .inject_fault("getMe", m2o_bot::emulator::Fault::Disconnect);
+    bench.emu.inject_fault("getMe", m2o_bot::emulator::Fault::Disconnect);
     let r = bench.say(&anna, &good.token).await;
     assert!(r.text.contains("try again in a minute"), "{}", r.text);
     assert_eq!(bench.contact(&anna).unwrap().state, ContactState::Qualified);
@@ -501,29 +336,13 @@ async fn a_token_forwarded_from_someone_else_is_refused_and_deleted() {
     bench.qualified(&anna, "anna@acme.io").await;
     let good = bench.emu.create_bot("anna_helper_bot", "Anna");
     let impostor = serde_json::json!({"id": 555, "is_bot": false, "first_name": "BotFather", "username": "BotFather_"});
-    let id = bench.emu.forward_text(
-        &bench.control.token,
-        &anna,
-        &impostor,
-        &botfather_text(&good.username, &good.token),
-    );
+    let id =
+        bench.emu.forward_text(&bench.control.token, &anna, &impostor, &botfather_text(&good.username, &good.token));
     let r = bench.reply(&anna).await;
-    assert!(
-        r.text.contains("wasn't forwarded from @BotFather"),
-        "{}",
-        r.text
-    );
-    assert!(bench
-        .emu
-        .transcript(&bench.control.token, anna.id)
-        .iter()
-        .any(|e| e.message_id == id && e.deleted));
+    assert!(r.text.contains("wasn't forwarded from @BotFather"), "{}", r.text);
+    assert!(bench.emu.transcript(&bench.control.token, anna.id).iter().any(|e| e.message_id == id && e.deleted));
     assert_eq!(bench.contact(&anna).unwrap().state, ContactState::Qualified);
-    assert_eq!(
-        bench.emu.call_count("getMe"),
-        1,
-        "only the control bot's own getMe"
-    );
+    assert_eq!(bench.emu.call_count("getMe"), 1, "only the control bot's own getMe");
 }
 
 #[tokio::test]
@@ -537,11 +356,7 @@ async fn a_bot_registered_to_another_client_is_refused() {
     let r = bench.say(&anna, &shared.token).await;
     assert!(r.text.contains("is connected"), "{}", r.text);
     let r = bench.say(&bob, &shared.token).await;
-    assert!(
-        r.text.contains("already registered to another client"),
-        "{}",
-        r.text
-    );
+    assert!(r.text.contains("already registered to another client"), "{}", r.text);
     assert_eq!(bench.contact(&bob).unwrap().state, ContactState::Qualified);
 }
 
@@ -550,14 +365,10 @@ async fn names_taken_reserved_and_malformed() {
     let bench = Bench::new().await;
     let anna = bench.user(421_000_016, "en");
     let bob = bench.user(421_000_017, "en");
-    let summary = bench
-        .at_confirm(&anna, "anna@acme.io", "anna_helper_bot", "peter")
-        .await;
+    let summary = bench.at_confirm(&anna, "anna@acme.io", "anna_helper_bot", "peter").await;
     bench.tap(&anna, &summary, "Confirm").await;
 
-    let summary = bench
-        .at_confirm(&bob, "bob@bobcorp.io", "bob_helper_bot", "bobby")
-        .await;
+    let summary = bench.at_confirm(&bob, "bob@bobcorp.io", "bob_helper_bot", "bobby").await;
     let ask = bench.tap(&bob, &summary, "Change name").await;
     assert!(ask.text.contains("called"), "{}", ask.text);
     for (name, expect) in [
@@ -571,42 +382,23 @@ async fn names_taken_reserved_and_malformed() {
         assert!(r.text.contains(expect), "{name}: {}", r.text);
     }
     let taken = bench.say(&bob, "peter").await;
-    assert!(
-        taken.text.contains("\"peter\" is taken") && taken.text.contains("peter-2"),
-        "{}",
-        taken.text
-    );
+    assert!(taken.text.contains("\"peter\" is taken") && taken.text.contains("peter-2"), "{}", taken.text);
     let summary = bench.tap(&bob, &taken, "peter-2").await;
     assert!(summary.text.contains("peter-2"), "{}", summary.text);
-    assert_eq!(
-        bench.contact(&bob).unwrap().state,
-        ContactState::TokenValidated
-    );
+    assert_eq!(bench.contact(&bob).unwrap().state, ContactState::TokenValidated);
     bench.tap(&bob, &summary, "Confirm").await;
-    assert_eq!(
-        bench.contact(&bob).unwrap().agent_name.as_deref(),
-        Some("peter-2")
-    );
+    assert_eq!(bench.contact(&bob).unwrap().agent_name.as_deref(), Some("peter-2"));
 }
 
 #[tokio::test]
 async fn capacity_reached_means_waitlisted() {
     let bench = Bench::with(&[("M2O_CAPACITY", "0")]).await;
     let anna = bench.user(421_000_018, "en");
-    let summary = bench
-        .at_confirm(&anna, "anna@acme.io", "anna_helper_bot", "anna-agent")
-        .await;
+    let summary = bench.at_confirm(&anna, "anna@acme.io", "anna_helper_bot", "anna-agent").await;
     let r = bench.tap(&anna, &summary, "Confirm").await;
     assert!(r.text.contains("waitlist"), "{}", r.text);
-    assert_eq!(
-        bench.contact(&anna).unwrap().state,
-        ContactState::Waitlisted
-    );
-    let note = bench
-        .emu
-        .next_message(&bench.control.token, MASTER, WAIT)
-        .await
-        .unwrap();
+    assert_eq!(bench.contact(&anna).unwrap().state, ContactState::Waitlisted);
+    let note = bench.emu.next_message(&bench.control.token, MASTER, WAIT).await.unwrap();
     assert!(note.text.contains("waitlisted"), "{}", note.text);
 }
 
@@ -614,24 +406,14 @@ async fn capacity_reached_means_waitlisted() {
 async fn an_email_with_an_open_request_is_refused_politely() {
     let bench = Bench::new().await;
     let anna = bench.user(421_000_019, "en");
-    let summary = bench
-        .at_confirm(&anna, "anna@acme.io", "anna_helper_bot", "anna-agent")
-        .await;
+    let summary = bench.at_confirm(&anna, "anna@acme.io", "anna_helper_bot", "anna-agent").await;
     bench.tap(&anna, &summary, "Confirm").await;
     let mallory = bench.user(421_000_020, "en");
     bench.say(&mallory, "/start").await;
     let r = bench.say(&mallory, "ANNA@acme.io").await;
-    assert!(
-        r.text.contains("already has an agent or a request"),
-        "{}",
-        r.text
-    );
+    assert!(r.text.contains("already has an agent or a request"), "{}", r.text);
     assert!(bench.contact(&mallory).is_none());
-    assert_eq!(
-        bench.emails_sent().await,
-        1,
-        "no code went to anna's inbox for mallory"
-    );
+    assert_eq!(bench.emails_sent().await, 1, "no code went to anna's inbox for mallory");
 }
 
 #[tokio::test]
@@ -641,20 +423,10 @@ async fn cancel_and_start_pick_up_at_the_same_step() {
     bench.qualified(&anna, "anna@acme.io").await;
     let r = bench.say(&anna, "/cancel").await;
     assert!(r.text.contains("progress is kept"), "{}", r.text);
-    let r = bench
-        .say(&anna, "1234567890:AAExampleTokenNotRealxxxxxxxxxxxxxx")
-        .await;
-    assert!(
-        r.text.contains("/start"),
-        "no step is under way: {}",
-        r.text
-    );
+    let r = bench.say(&anna, "1234567890:AAExampleTokenNotRealxxxxxxxxxxxxxx").await;
+    assert!(r.text.contains("/start"), "no step is under way: {}", r.text);
     let r = bench.say(&anna, "/start").await;
-    assert!(
-        r.text.contains("@BotFather"),
-        "back at the bot step: {}",
-        r.text
-    );
+    assert!(r.text.contains("@BotFather"), "back at the bot step: {}", r.text);
     let help = bench.say(&anna, "/help").await;
     assert!(help.text.contains("/status"), "{}", help.text);
     let status = bench.say(&anna, "/status").await;
@@ -665,24 +437,15 @@ async fn cancel_and_start_pick_up_at_the_same_step() {
 async fn confirm_cancel_keeps_the_contact_and_text_wants_buttons() {
     let bench = Bench::new().await;
     let anna = bench.user(421_000_022, "en");
-    let summary = bench
-        .at_confirm(&anna, "anna@acme.io", "anna_helper_bot", "anna-agent")
-        .await;
+    let summary = bench.at_confirm(&anna, "anna@acme.io", "anna_helper_bot", "anna-agent").await;
     let r = bench.say(&anna, "yes").await;
     assert!(r.text.contains("tap one of the buttons"), "{}", r.text);
     let again = bench.reply(&anna).await;
     assert_eq!(again.text, summary.text);
     let r = bench.tap(&anna, &again, "Cancel").await;
     assert!(r.text.contains("progress is kept"), "{}", r.text);
-    assert_eq!(
-        bench.contact(&anna).unwrap().state,
-        ContactState::TokenValidated
-    );
-    assert_eq!(
-        bench.app().store.name_holder("anna-agent").unwrap(),
-        None,
-        "a cancelled summary claims nothing"
-    );
+    assert_eq!(bench.contact(&anna).unwrap().state, ContactState::TokenValidated);
+    assert_eq!(bench.app().store.name_holder("anna-agent").unwrap(), None, "a cancelled summary claims nothing");
 }
 
 #[tokio::test]
@@ -695,11 +458,7 @@ async fn polish_clients_are_answered_in_polish() {
     assert!(r.text.contains("Wysłałem 6-cyfrowy kod"), "{}", r.text);
     let body: serde_json::Value =
         serde_json::from_slice(&bench.brevo.received_requests().await.unwrap()[0].body).unwrap();
-    assert!(
-        body["subject"].as_str().unwrap().starts_with("Twój kod"),
-        "{}",
-        body["subject"]
-    );
+    assert!(body["subject"].as_str().unwrap().starts_with("Twój kod"), "{}", body["subject"]);
     let code = bench.last_code("ola@firma.pl").await;
     let wrong = if code == "000000" { "111111" } else { "000000" };
     let r = bench.say(&ola, wrong).await;
@@ -727,11 +486,7 @@ async fn two_clients_interleaved_never_see_each_other() {
     let bob_code = bench.last_code("bob@bobcorp.io").await;
     if anna_code != bob_code {
         let r = bench.say(&anna, &bob_code).await;
-        assert!(
-            r.text.contains("isn't right"),
-            "bob's code must not work for anna: {}",
-            r.text
-        );
+        assert!(r.text.contains("isn't right"), "bob's code must not work for anna: {}", r.text);
     }
     bench.say(&bob, &bob_code).await;
     let bob_q1 = bench.reply(&bob).await;
@@ -739,47 +494,14 @@ async fn two_clients_interleaved_never_see_each_other() {
     let anna_q1 = bench.reply(&anna).await;
     bench.tap(&bob, &bob_q1, "Research").await;
     bench.tap(&anna, &anna_q1, "Sales").await;
-    assert_eq!(
-        bench
-            .contact(&anna)
-            .unwrap()
-            .answers
-            .get("use_case")
-            .map(String::as_str),
-        Some("sales")
-    );
-    assert_eq!(
-        bench
-            .contact(&bob)
-            .unwrap()
-            .answers
-            .get("use_case")
-            .map(String::as_str),
-        Some("research")
-    );
+    assert_eq!(bench.contact(&anna).unwrap().answers.get("use_case").map(String::as_str), Some("sales"));
+    assert_eq!(bench.contact(&bob).unwrap().answers.get("use_case").map(String::as_str), Some("research"));
     assert_eq!(bench.contact(&anna).unwrap().email, "anna@acme.io");
     for e in bench.emu.transcript(&bench.control.token, anna.id) {
-        assert!(
-            !e.text.contains("bob@bobcorp.io") && !e.text.contains("Czym"),
-            "{}",
-            e.text
-        );
+        assert!(!e.text.contains("bob@bobcorp.io") && !e.text.contains("Czym"), "{}", e.text);
     }
     // Anna's tap on Bob's message (a forged reference) changes nothing for either.
-    bench.emu.tap(
-        &bench.control.token,
-        &anna,
-        bob_q1.message_id,
-        "q:use_case:dev",
-    );
+    bench.emu.tap(&bench.control.token, &anna, bob_q1.message_id, "q:use_case:dev");
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(
-        bench
-            .contact(&bob)
-            .unwrap()
-            .answers
-            .get("use_case")
-            .map(String::as_str),
-        Some("research")
-    );
+    assert_eq!(bench.contact(&bob).unwrap().answers.get("use_case").map(String::as_str), Some("research"));
 }

@@ -36,22 +36,14 @@ async fn a_restart_between_any_two_steps_resumes_at_the_same_step() {
     bench.reply(&anna).await;
     bench.restart().await;
     let summary = bench.say(&anna, "anna-agent").await;
-    assert!(
-        summary.text.contains("Agent name: anna-agent"),
-        "{}",
-        summary.text
-    );
+    assert!(summary.text.contains("Agent name: anna-agent"), "{}", summary.text);
     bench.restart().await;
     let done = bench.tap(&anna, &summary, "Confirm").await;
     assert!(done.text.contains("Request sent"), "{}", done.text);
     let c = bench.contact(&anna).unwrap();
     assert_eq!(c.state, ContactState::PendingReview);
     assert_eq!(c.timezone.as_deref(), Some("Europe/London"));
-    assert!(bench
-        .emu
-        .next_message(&bench.control.token, MASTER, WAIT)
-        .await
-        .is_some());
+    assert!(bench.emu.next_message(&bench.control.token, MASTER, WAIT).await.is_some());
     bench.stop().await;
 }
 
@@ -61,20 +53,13 @@ async fn a_notification_queued_before_a_crash_is_delivered_after_it() {
     bench
         .restart_with(|store| {
             let change = Change {
-                outbox: vec![OutboxItem::telegram(
-                    MASTER,
-                    "queued before the crash".into(),
-                )],
+                outbox: vec![OutboxItem::telegram(MASTER, "queued before the crash".into())],
                 ..Change::default()
             };
             store.commit(&change).unwrap();
         })
         .await;
-    let note = bench
-        .emu
-        .next_message(&bench.control.token, MASTER, WAIT)
-        .await
-        .expect("delivered");
+    let note = bench.emu.next_message(&bench.control.token, MASTER, WAIT).await.expect("delivered");
     assert_eq!(note.text, "queued before the crash");
     assert_eq!(bench.outbox_drained().await, 0);
     bench.stop().await;
@@ -88,13 +73,7 @@ async fn start_after_a_restart_picks_up_where_the_contact_is() {
     // The dialogue state is lost (e.g. written by an incompatible version): /start still resumes.
     bench
         .restart_with(|store| {
-            store
-                .dialogue_tree()
-                .insert(
-                    anna.id.to_be_bytes(),
-                    b"{\"v\":0,\"state\":\"old\"}".to_vec(),
-                )
-                .unwrap();
+            store.dialogue_tree().insert(anna.id.to_be_bytes(), b"{\"v\":0,\"state\":\"old\"}".to_vec()).unwrap();
         })
         .await;
     let r = bench.say(&anna, "/start").await;

@@ -45,20 +45,13 @@ async fn no_secret_in_the_logs() {
     bench.reply(&anna).await;
     let summary = bench.say(&anna, "anna-agent").await;
     bench.tap(&anna, &summary, "Confirm").await;
-    bench
-        .emu
-        .next_message(&bench.control.token, MASTER, WAIT)
-        .await
-        .unwrap();
+    bench.emu.next_message(&bench.control.token, MASTER, WAIT).await.unwrap();
     let control_token = bench.control.token.clone();
     bench.stop().await;
 
     let logs = String::from_utf8_lossy(&capture.0.lock().unwrap()).to_string();
     assert!(logs.len() > 1000, "the capture works: {} bytes", logs.len());
-    assert!(
-        logs.contains("email accepted by Brevo"),
-        "our own events are captured"
-    );
+    assert!(logs.contains("email accepted by Brevo"), "our own events are captured");
     let secret_of = |t: &str| t.split(':').nth(1).unwrap().to_string();
     for (what, secret) in [
         ("client token", secret_of(&client_bot.token)),
@@ -69,8 +62,5 @@ async fn no_secret_in_the_logs() {
         assert!(!logs.contains(&secret), "the {what} appears in the logs");
     }
     let code_alone = regex::Regex::new(&format!(r"(^|\D){code}(\D|$)")).unwrap();
-    assert!(
-        !code_alone.is_match(&logs),
-        "the one-time code appears in the logs"
-    );
+    assert!(!code_alone.is_match(&logs), "the one-time code appears in the logs");
 }

@@ -155,3 +155,64 @@ master-request-waitlisted =
     Bot: @{ $bot }
     Timezone: { $timezone }
     Score: { $score }
+
+## Decisions, provisioning, going live (client side)
+
+request-approved = ✅ Approved! I'm setting up your agent { $name } now and will keep you posted here.
+request-rejected = We're sorry: we couldn't approve your agent request this time.
+request-rejected-reason = {" "}Reason: { $reason }
+progress-client = ⚙️ Setting up your agent { $name }: step { $step } of { $total }…
+progress-client-done = ⚡ Your agent { $name } is live!
+progress-client-failed = ⚠️ Setting up your agent { $name } hit a problem. We've been told and will fix it; you don't need to do anything.
+live-greeting = ⚡ Your agent { $name } is live. Say hello!
+live-press-start = ⚡ Your agent { $name } is ready! Open t.me/{ $bot } and press Start, then come back and tap Done so it can say hello.
+button-done = ✅ Done
+live-greeted = Your agent just said hello in its own chat.
+live-still-not-started = Not yet: open t.me/{ $bot }, press Start, then tap Done again.
+qualified-by-master = 🎉 Good news: we'd like to set up an agent for you after all! The next step is your own Telegram bot.
+tap-not-allowed = Only the fleet's masters can do that.
+agent-destroyed = Your agent { $name } has been switched off. Write to us if you'd like it back.
+mail-welcome-subject = Your agent { $name } is live
+mail-welcome-body =
+    Your agent { $name } is live on Telegram: { $link }
+
+    Open it and say hello.
+
+## For the masters
+
+button-approve = ✅ Approve
+button-reject = ❌ Reject
+button-destroy = 🗑 Destroy { $name }
+master-help =
+    Master commands:
+    /spawn <name> <token> — provision an agent for the fleet
+    /approve <id> — approve a waiting request
+    /reject <id> [reason] — reject it (the client is told)
+    /qualify <email> — move a contact-track lead on
+    /leads [pending|qualified|contact_track|waitlisted] — leads with buttons
+    /fleet — every agent and its state
+    /agent <name> — one agent: owner, bot, state, provisioning steps
+    /destroy <name> — delete an agent (asks first)
+master-approved = ✅ Request #{ $id } approved: provisioning started.
+master-rejected = ❌ Request #{ $id } rejected; the client was told.
+master-usage-approve = Usage: /approve <request id>, e.g. /approve 12
+master-usage-reject = Usage: /reject <request id> [reason]
+master-usage-qualify = Usage: /qualify <email>
+master-usage-spawn = Usage: /spawn <name> <token>, e.g. /spawn peter 7890123456:AAH… (I delete the message with the token.)
+master-usage-leads = Usage: /leads [pending|qualified|contact_track|waitlisted]
+master-no-such-lead = There is no contact with the email { $email }.
+master-no-such-request = There is no such request.
+master-not-contact-track = { $email } is { $state }, not on the contact track.
+master-qualified = ✅ { $email } is qualified; they were told in their chat and continue at the bot step.
+master-no-leads = No leads are { $state }.
+master-leads-title = Leads { $state } ({ $count }):
+master-leads-more = {"\u000A"}… and { $count } more.
+master-fleet-empty = The fleet has no agents yet. /spawn <name> <token> creates one.
+master-no-such-agent = There is no agent called { $name }.
+master-destroy-ask = Destroy { $name } (owner: { $owner })? Its deployment is deleted and its owner is told. This cannot be undone.
+master-destroy-failed = Could not delete { $name }'s deployment: { $error }. Nothing was changed; try again.
+master-destroyed = 🗑 { $name } was destroyed.
+master-retrying = 🔁 Retrying.
+master-bad-name = "{ $name }" is not a valid agent name ({ $problem }): 3 to 20 of a-z, 0-9 and -, not reserved.
+master-name-taken = The name { $name } is taken.
+master-spawning = 🚀 Spawning { $name } (@{ $bot }). The progress message follows.

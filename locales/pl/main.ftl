@@ -156,3 +156,64 @@ master-request-waitlisted =
     Bot: @{ $bot }
     Strefa czasowa: { $timezone }
     Wynik: { $score }
+
+## Decyzje, uruchamianie, start agenta (strona klienta)
+
+request-approved = ✅ Zatwierdzone! Właśnie uruchamiam Twojego agenta { $name } i będę informować o postępach tutaj.
+request-rejected = Przykro nam: tym razem nie mogliśmy zatwierdzić Twojego zgłoszenia.
+request-rejected-reason = {" "}Powód: { $reason }
+progress-client = ⚙️ Uruchamiam Twojego agenta { $name }: krok { $step } z { $total }…
+progress-client-done = ⚡ Twój agent { $name } działa!
+progress-client-failed = ⚠️ Przy uruchamianiu agenta { $name } pojawił się problem. Już o nim wiemy i go naprawimy; nie musisz nic robić.
+live-greeting = ⚡ Twój agent { $name } działa. Przywitaj się!
+live-press-start = ⚡ Twój agent { $name } jest gotowy! Otwórz t.me/{ $bot } i naciśnij Start, a potem wróć i stuknij „Gotowe”, żeby mógł się przywitać.
+button-done = ✅ Gotowe
+live-greeted = Twój agent właśnie przywitał się w swoim czacie.
+live-still-not-started = Jeszcze nie: otwórz t.me/{ $bot }, naciśnij Start, a potem stuknij „Gotowe” ponownie.
+qualified-by-master = 🎉 Dobra wiadomość: jednak chcemy uruchomić dla Ciebie agenta! Następny krok to Twój własny bot na Telegramie.
+tap-not-allowed = Tylko masterzy floty mogą to zrobić.
+agent-destroyed = Twój agent { $name } został wyłączony. Napisz do nas, jeśli chcesz go przywrócić.
+mail-welcome-subject = Twój agent { $name } działa
+mail-welcome-body =
+    Twój agent { $name } działa na Telegramie: { $link }
+
+    Otwórz go i przywitaj się.
+
+## Dla masterów
+
+button-approve = ✅ Zatwierdź
+button-reject = ❌ Odrzuć
+button-destroy = 🗑 Usuń { $name }
+master-help =
+    Polecenia mastera:
+    /spawn <nazwa> <token> — uruchom agenta dla floty
+    /approve <id> — zatwierdź oczekujące zgłoszenie
+    /reject <id> [powód] — odrzuć je (klient zostanie poinformowany)
+    /qualify <email> — przesuń leada z contact track dalej
+    /leads [pending|qualified|contact_track|waitlisted] — leady z przyciskami
+    /fleet — wszystkie agenty i ich stan
+    /agent <nazwa> — jeden agent: właściciel, bot, stan, kroki uruchamiania
+    /destroy <nazwa> — usuń agenta (najpierw pyta)
+master-approved = ✅ Zgłoszenie #{ $id } zatwierdzone: uruchamianie rozpoczęte.
+master-rejected = ❌ Zgłoszenie #{ $id } odrzucone; klient został poinformowany.
+master-usage-approve = Użycie: /approve <id zgłoszenia>, np. /approve 12
+master-usage-reject = Użycie: /reject <id zgłoszenia> [powód]
+master-usage-qualify = Użycie: /qualify <email>
+master-usage-spawn = Użycie: /spawn <nazwa> <token>, np. /spawn peter 7890123456:AAH… (usuwam wiadomość z tokenem).
+master-usage-leads = Użycie: /leads [pending|qualified|contact_track|waitlisted]
+master-no-such-lead = Nie ma kontaktu z adresem { $email }.
+master-no-such-request = Nie ma takiego zgłoszenia.
+master-not-contact-track = { $email } jest w stanie { $state }, nie na contact track.
+master-qualified = ✅ { $email } zakwalifikowany; dostał wiadomość w swoim czacie i kontynuuje od kroku z botem.
+master-no-leads = Brak leadów w stanie { $state }.
+master-leads-title = Leady { $state } ({ $count }):
+master-leads-more = {"\u000A"}… i jeszcze { $count }.
+master-fleet-empty = Flota nie ma jeszcze agentów. /spawn <nazwa> <token> tworzy pierwszego.
+master-no-such-agent = Nie ma agenta o nazwie { $name }.
+master-destroy-ask = Usunąć { $name } (właściciel: { $owner })? Jego wdrożenie zostanie usunięte, a właściciel poinformowany. Tego nie da się cofnąć.
+master-destroy-failed = Nie udało się usunąć wdrożenia { $name }: { $error }. Nic nie zmieniono; spróbuj ponownie.
+master-destroyed = 🗑 { $name } został usunięty.
+master-retrying = 🔁 Ponawiam.
+master-bad-name = „{ $name }” to nieprawidłowa nazwa agenta ({ $problem }): od 3 do 20 znaków a-z, 0-9 i -, nie zarezerwowana.
+master-name-taken = Nazwa { $name } jest zajęta.
+master-spawning = 🚀 Uruchamiam { $name } (@{ $bot }). Wiadomość z postępem zaraz się pojawi.

@@ -44,12 +44,7 @@ impl Ctx {
             is_premium: false,
             added_to_attachment_menu: false,
         };
-        Ctx::new(
-            app,
-            bot,
-            msg.chat.id,
-            msg.from.as_ref().unwrap_or(&fallback),
-        )
+        Ctx::new(app, bot, msg.chat.id, msg.from.as_ref().unwrap_or(&fallback))
     }
 
     pub fn tr(&self) -> Tr<'_> {
@@ -76,22 +71,14 @@ impl Ctx {
         Ok(self.bot.send_message(self.chat, text).await?)
     }
 
-    pub async fn ask(
-        &self,
-        text: String,
-        keyboard: InlineKeyboardMarkup,
-    ) -> anyhow::Result<Message> {
-        Ok(self
-            .bot
-            .send_message(self.chat, text)
-            .reply_markup(keyboard)
-            .await?)
+    pub async fn ask(&self, text: String, keyboard: InlineKeyboardMarkup) -> anyhow::Result<Message> {
+        Ok(self.bot.send_message(self.chat, text).reply_markup(keyboard).await?)
     }
 
     /// Replaces a question's buttons with the answer given, so the chat reads as a record and the
     /// old buttons cannot be tapped again. Failure is harmless (the message may be too old to edit).
     pub async fn settle(&self, message: MessageId, question: &str, answer: &str) {
-        let text = format!("{question}\n\n✅ {answer}");
+        let text = format!("{question}\n\n👉 {answer}");
         if let Err(e) = self.bot.edit_message_text(self.chat, message, text).await {
             tracing::debug!(error = %crate::services::telegram::error_kind(&e), "could not settle a question");
         }
@@ -106,26 +93,18 @@ impl Ctx {
 
     /// A change that also moves this chat's dialogue to `state`.
     pub fn change_to(&self, state: &State) -> Change {
-        Change {
-            dialogue: Some((self.chat.0, Some(dialogue::to_value(state)))),
-            ..Change::default()
-        }
+        Change { dialogue: Some((self.chat.0, Some(dialogue::to_value(state)))), ..Change::default() }
     }
 
     /// A change that ends this chat's dialogue.
     pub fn change_ending(&self) -> Change {
-        Change {
-            dialogue: Some((self.chat.0, None)),
-            ..Change::default()
-        }
+        Change { dialogue: Some((self.chat.0, None)), ..Change::default() }
     }
 }
 
 /// Inline keyboard from rows of (label, callback data).
 pub fn keyboard(rows: Vec<Vec<(String, String)>>) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(rows.into_iter().map(|row| {
-        row.into_iter()
-            .map(|(label, data)| InlineKeyboardButton::callback(label, data))
-            .collect::<Vec<_>>()
+        row.into_iter().map(|(label, data)| InlineKeyboardButton::callback(label, data)).collect::<Vec<_>>()
     }))
 }

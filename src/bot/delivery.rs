@@ -1,16 +1,28 @@
-//! Delivers the outbox: Telegram messages that a committed change promised (a master's
-//! notification). Runs beside the dispatcher; wakes when something is queued and every second.
-//! A message is removed only once Telegram accepted it, so a crash means a retry, never a loss.
+//! Delivers the outbox: what a committed change promised — Telegram messages (a master's notice, a
+//! client's news), emails, CRM updates. Runs beside the dispatcher; wakes when something is queued
+//! and every second. An item is removed only once it was accepted, so a crash or an outage means a
+//! retry, never a loss; retries back off exponentially (or as the server's `retry_after` says).
 
+use super::ctx::keyboard;
 use crate::app::App;
+use crate::services::mailer::Mail;
 use crate::services::telegram::error_kind;
-use crate::store::OutboxItem;
+use crate::store::{OutboxItem, Outgoing};
 use chrono::Duration;
 use std::sync::Arc;
 use teloxide::prelude::*;
 use teloxide::{ApiError, RequestError};
 
 const MAX_BACKOFF_SECONDS: i64 = 600;
+
+/// What became of one delivery attempt.
+enum Outcome {
+    Delivered,
+    /// Will never work (a chat that blocked us); dropped with a warning.
+    Dropped(String),
+    /// Try again after this many seconds (or the usual backoff).
+    Later(String, Option<i64>),
+}
 
 pub async fn run(app: Arc<App>, bot: Bot) {
     loop {
@@ -26,33 +38,18 @@ pub async fn run(app: Arc<App>, bot: Bot) {
 
 pub async fn deliver_due(app: &App, bot: &Bot) -> anyhow::Result<()> {
     for (key, item) in app.store.outbox_due(app.clock.now())? {
-        let OutboxItem::Telegram {
-            chat_id,
-            text,
-            attempts,
-            ..
-        } = &item;
-        match bot.send_message(ChatId(*chat_id), text.clone()).await {
-            Ok(_) => app.store.outbox_done(key)?,
-            Err(RequestError::Api(
-                ApiError::BotBlocked | ApiError::ChatNotFound | ApiError::UserDeactivated,
-            )) => {
-                tracing::warn!(
-                    chat = chat_id,
-                    "outbox message dropped: the chat cannot receive messages from this bot"
-                );
+        match deliver(app, bot, &item.what).await {
+            Outcome::Delivered => app.store.outbox_done(key)?,
+            Outcome::Dropped(why) => {
+                tracing::warn!(why, "outbox item dropped");
                 app.store.outbox_done(key)?;
             }
-            Err(e) => {
-                let wait = match &e {
-                    RequestError::RetryAfter(s) => s.seconds() as i64,
-                    _ => (1i64 << (*attempts).min(10)).min(MAX_BACKOFF_SECONDS),
-                };
-                tracing::warn!(chat = chat_id, attempts, wait, error = %error_kind(&e), "outbox message not delivered yet");
-                let later = OutboxItem::Telegram {
-                    chat_id: *chat_id,
-                    text: text.clone(),
-                    attempts: attempts + 1,
+            Outcome::Later(why, wait) => {
+                let wait = wait.unwrap_or_else(|| (1i64 << item.attempts.min(10)).min(MAX_BACKOFF_SECONDS));
+                tracing::warn!(attempts = item.attempts, wait, why, "outbox item not delivered yet");
+                let later = OutboxItem {
+                    what: item.what.clone(),
+                    attempts: item.attempts + 1,
                     not_before: Some(app.clock.now() + Duration::seconds(wait)),
                 };
                 app.store.outbox_retry_later(key, &later)?;
@@ -60,4 +57,56 @@ pub async fn deliver_due(app: &App, bot: &Bot) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+async fn deliver(app: &App, bot: &Bot, what: &Outgoing) -> Outcome {
+    match what {
+        Outgoing::Telegram { chat_id, text, buttons, notice_for } => {
+            let mut request = bot.send_message(ChatId(*chat_id), text.clone());
+            if !buttons.is_empty() {
+                request = request.reply_markup(keyboard(buttons.clone()));
+            }
+            match request.await {
+                Ok(sent) => {
+                    if let Some(contact) = notice_for {
+                        if let Err(e) = app.store.add_notice(*contact, *chat_id, sent.id.0, text) {
+                            tracing::warn!(error = %e, "could not remember a notice for later edits");
+                        }
+                    }
+                    Outcome::Delivered
+                }
+                Err(RequestError::Api(ApiError::BotBlocked | ApiError::ChatNotFound | ApiError::UserDeactivated)) => {
+                    Outcome::Dropped(format!("chat {chat_id} cannot receive messages from this bot"))
+                }
+                Err(e @ RequestError::RetryAfter(s)) => Outcome::Later(error_kind(&e), Some(s.seconds() as i64)),
+                Err(e) => Outcome::Later(error_kind(&e), None),
+            }
+        }
+        Outgoing::Email { to, subject, text } => {
+            let mail = Mail { to: to.clone(), subject: subject.clone(), text: text.clone() };
+            match app.mailer.send(&mail).await {
+                Ok(()) => Outcome::Delivered,
+                Err(e) => Outcome::Later(e.to_string(), None),
+            }
+        }
+        Outgoing::Crm { contact_id } => crate::fleet::crm::mirror(app, *contact_id).await.into(),
+        Outgoing::Greeting { agent } => crate::fleet::live::deliver_greeting(app, agent).await.into(),
+    }
+}
+
+/// How an attempt by another module (CRM mirror, greeting) ended, for the outbox.
+pub enum Attempt {
+    Done,
+    Retry(String),
+    Drop(String),
+}
+
+impl From<Attempt> for Outcome {
+    fn from(o: Attempt) -> Outcome {
+        match o {
+            Attempt::Done => Outcome::Delivered,
+            Attempt::Retry(why) => Outcome::Later(why, None),
+            Attempt::Drop(why) => Outcome::Dropped(why),
+        }
+    }
 }

@@ -7,9 +7,7 @@ use super::taps::Tap;
 use super::{qualify, start, Ctx, HandlerResult, State};
 use crate::app::App;
 use crate::crypto;
-use crate::domain::otp::{
-    CodeCheck, OtpRecord, CODE_TTL_MINUTES, MAX_CODES_PER_DAY, MAX_WRONG_TRIES,
-};
+use crate::domain::otp::{CodeCheck, OtpRecord, CODE_TTL_MINUTES, MAX_CODES_PER_DAY, MAX_WRONG_TRIES};
 use crate::domain::{email, Contact, ContactState};
 use crate::services::mailer::Mail;
 use crate::store::{limit_key, AuditEntry, Guard, StoreError};
@@ -27,10 +25,7 @@ pub async fn receive_email(bot: Bot, app: Arc<App>, msg: Message) -> HandlerResu
         return Ok(());
     };
     let existing = app.store.contact_by_user(ctx.user_id)?;
-    if let Some(c) = existing
-        .as_ref()
-        .filter(|c| c.state != ContactState::EmailPending)
-    {
+    if let Some(c) = existing.as_ref().filter(|c| c.state != ContactState::EmailPending) {
         // The email is settled for this contact; nothing to ask here.
         app.store.commit(&ctx.change_ending())?;
         ctx.say(start::status_text(&ctx, Some(c))).await?;
@@ -47,24 +42,14 @@ pub async fn receive_email(bot: Bot, app: Arc<App>, msg: Message) -> HandlerResu
             c.lang = ctx.lang.to_string();
             c
         }
-        None => Contact::new(
-            app.store.new_id()?,
-            ctx.user_id,
-            ctx.chat.0,
-            ctx.lang,
-            &address,
-            ctx.now(),
-        ),
+        None => Contact::new(app.store.new_id()?, ctx.user_id, ctx.chat.0, ctx.lang, &address, ctx.now()),
     };
     send_code(&ctx, contact, created).await
 }
 
 /// Whether another person's open request or agent already uses this email.
 fn email_taken(app: &App, address: &str, user_id: i64) -> anyhow::Result<bool> {
-    Ok(app
-        .store
-        .contact_by_email(address)?
-        .is_some_and(|o| o.user_id != user_id && o.state.holds_claim()))
+    Ok(app.store.contact_by_email(address)?.is_some_and(|o| o.user_id != user_id && o.state.holds_claim()))
 }
 
 /// Mails a fresh code and, only once the provider accepted it, stores its hash and moves the chat
@@ -73,61 +58,33 @@ async fn send_code(ctx: &Ctx, contact: Contact, created: bool) -> HandlerResult 
     let (app, now) = (&ctx.app, ctx.now());
     let day = limit_key("codes", ctx.user_id, now);
     if app.store.count(&day)? >= MAX_CODES_PER_DAY {
-        ctx.say(ctx.t_args("code-daily-limit", &[("count", MAX_CODES_PER_DAY.into())]))
-            .await?;
+        ctx.say(ctx.t_args("code-daily-limit", &[("count", MAX_CODES_PER_DAY.into())])).await?;
         return Ok(());
     }
     if let Some(wait) = app.store.otp(contact.id)?.and_then(|r| r.resend_wait(now)) {
-        ctx.say(ctx.t_args("code-wait", &[("seconds", wait.into())]))
-            .await?;
+        ctx.say(ctx.t_args("code-wait", &[("seconds", wait.into())])).await?;
         return Ok(());
     }
     let code = crypto::new_code();
     let mail = Mail {
         to: contact.email.clone(),
         subject: ctx.t_args("mail-code-subject", &[("code", (&code).into())]),
-        text: ctx.t_args(
-            "mail-code-body",
-            &[
-                ("code", (&code).into()),
-                ("minutes", CODE_TTL_MINUTES.into()),
-            ],
-        ),
+        text: ctx.t_args("mail-code-body", &[("code", (&code).into()), ("minutes", CODE_TTL_MINUTES.into())]),
     };
     if let Err(e) = app.mailer.send(&mail).await {
         tracing::warn!(contact = contact.id, error = %e, "the code email was not sent");
         ctx.say(ctx.t("code-send-failed")).await?;
         return Ok(());
     }
-    let mut change = ctx.change_to(&State::Code {
-        contact_id: contact.id,
-    });
+    let mut change = ctx.change_to(&State::Code { contact_id: contact.id });
     if created {
         change.audit.push(AuditEntry {
             to: Some(ContactState::EmailPending),
-            ..AuditEntry::event(
-                now,
-                ctx.actor(),
-                Some(contact.id),
-                "created",
-                "client gave an email",
-            )
+            ..AuditEntry::event(now, ctx.actor(), Some(contact.id), "created", "client gave an email")
         });
     }
-    change.audit.push(AuditEntry::event(
-        now,
-        ctx.actor(),
-        Some(contact.id),
-        "code_sent",
-        "one-time code emailed",
-    ));
-    change.otp = Some((
-        contact.id,
-        Some(OtpRecord::new(
-            app.secrets.code_hash(contact.id, &code),
-            now,
-        )),
-    ));
+    change.audit.push(AuditEntry::event(now, ctx.actor(), Some(contact.id), "code_sent", "one-time code emailed"));
+    change.otp = Some((contact.id, Some(OtpRecord::new(app.secrets.code_hash(contact.id, &code), now))));
     change.count.push(day);
     change.contact = Some(contact.clone());
     app.store.commit(&change)?;
@@ -135,13 +92,7 @@ async fn send_code(ctx: &Ctx, contact: Contact, created: bool) -> HandlerResult 
 }
 
 pub async fn prompt_code(ctx: &Ctx, address: &str, key: &str) -> HandlerResult {
-    let text = ctx.t_args(
-        key,
-        &[
-            ("email", address.into()),
-            ("minutes", CODE_TTL_MINUTES.into()),
-        ],
-    );
+    let text = ctx.t_args(key, &[("email", address.into()), ("minutes", CODE_TTL_MINUTES.into())]);
     ctx.ask(text, code_keyboard(ctx)).await?;
     Ok(())
 }
@@ -162,45 +113,27 @@ pub async fn receive_code(bot: Bot, app: Arc<App>, msg: Message, contact_id: u64
     let typed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     if typed.len() != 6 || !typed.bytes().all(|b| b.is_ascii_digit()) {
         // Maybe they meant to give another email: say how, rather than counting a wrong try.
-        let hint = if email::normalize(text).is_some() {
-            "code-looks-like-email"
-        } else {
-            "code-format"
-        };
+        let hint = if email::normalize(text).is_some() { "code-looks-like-email" } else { "code-format" };
         ctx.ask(ctx.t(hint), code_keyboard(&ctx)).await?;
         return Ok(());
     }
-    let (Some(contact), Some(record)) =
-        (app.store.contact(contact_id)?, app.store.otp(contact_id)?)
-    else {
+    let (Some(contact), Some(record)) = (app.store.contact(contact_id)?, app.store.otp(contact_id)?) else {
         ctx.ask(ctx.t("code-none"), code_keyboard(&ctx)).await?;
         return Ok(());
     };
     let now = ctx.now();
     let matches = app.secrets.code_matches(contact_id, &typed, &record.hash);
     let counted = |why: &str| {
-        let mut change = crate::store::Change {
-            otp: Some((contact_id, Some(record.with_wrong_try()))),
-            ..Default::default()
-        };
-        change.audit.push(AuditEntry::event(
-            now,
-            ctx.actor(),
-            Some(contact_id),
-            "code_wrong",
-            why,
-        ));
+        let mut change =
+            crate::store::Change { otp: Some((contact_id, Some(record.with_wrong_try()))), ..Default::default() };
+        change.audit.push(AuditEntry::event(now, ctx.actor(), Some(contact_id), "code_wrong", why));
         change
     };
     match record.judge(matches, now) {
         CodeCheck::Correct => verified(&ctx, contact).await,
         CodeCheck::Wrong(left) => {
             app.store.commit(&counted("wrong code"))?;
-            ctx.ask(
-                ctx.t_args("code-wrong", &[("left", left.into())]),
-                code_keyboard(&ctx),
-            )
-            .await?;
+            ctx.ask(ctx.t_args("code-wrong", &[("left", left.into())]), code_keyboard(&ctx)).await?;
             Ok(())
         }
         CodeCheck::Locked => {
@@ -221,35 +154,15 @@ pub async fn receive_code(bot: Bot, app: Arc<App>, msg: Message, contact_id: u64
 async fn verified(ctx: &Ctx, contact: Contact) -> HandlerResult {
     let (app, now, id) = (&ctx.app, ctx.now(), contact.id);
     let mut c = contact.clone();
-    let mut change = ctx.change_to(&State::Question {
-        contact_id: id,
-        index: 0,
-    });
+    let mut change = ctx.change_to(&State::Question { contact_id: id, index: 0 });
     let from = c.move_to(ContactState::EmailVerified, now)?;
-    change.audit.push(AuditEntry::transition(
-        now,
-        ctx.actor(),
-        id,
-        from,
-        c.state,
-        "email code correct",
-    ));
+    change.audit.push(AuditEntry::transition(now, ctx.actor(), id, from, c.state, "email code correct"));
     let from = c.move_to(ContactState::Qualifying, now)?;
-    change.audit.push(AuditEntry::transition(
-        now,
-        ctx.actor(),
-        id,
-        from,
-        c.state,
-        "qualification questions started",
-    ));
+    change.audit.push(AuditEntry::transition(now, ctx.actor(), id, from, c.state, "qualification questions started"));
     c.answers.clear();
     change.guards = vec![
         Guard::ContactIn(id, ContactState::EmailPending),
-        Guard::EmailFree {
-            email: c.email.clone(),
-            for_contact: id,
-        },
+        Guard::EmailFree { email: c.email.clone(), for_contact: id },
     ];
     change.otp = Some((id, None));
     change.index_email = Some((c.email.clone(), id));

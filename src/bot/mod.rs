@@ -2,9 +2,10 @@
 //! One module per part of the conversation; each step's handler answers bad input with a short
 //! re-prompt and writes nothing, and writes a good step's effects in one `Store::commit`.
 
-mod ctx;
+pub mod ctx;
 pub mod delivery;
 mod email;
+pub mod master;
 mod naming;
 mod qualify;
 mod start;
@@ -76,12 +77,12 @@ pub fn storage(app: &App) -> Arc<DialogueStorage> {
 pub fn schema() -> UpdateHandler<anyhow::Error> {
     use dptree::case;
 
-    let commands = dptree::entry()
-        .filter_command::<ClientCommand>()
-        .endpoint(start::on_command);
+    let master_commands = dptree::entry().filter_command::<master::MasterCommand>().endpoint(master::on_command);
+    let commands = dptree::entry().filter_command::<ClientCommand>().endpoint(start::on_command);
     let messages = Update::filter_message()
         .filter(|m: Message| m.chat.is_private() && m.from.is_some())
         .enter_dialogue::<Message, DialogueStorage, State>()
+        .branch(master_commands)
         .branch(commands)
         .branch(case![State::Email].endpoint(email::receive_email))
         .branch(case![State::Code { contact_id }].endpoint(email::receive_code))
@@ -89,9 +90,7 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         .branch(case![State::Timezone { contact_id }].endpoint(qualify::receive_timezone))
         .branch(case![State::Token { contact_id }].endpoint(token::receive_token))
         .branch(case![State::Name { contact_id }].endpoint(naming::receive_name))
-        .branch(
-            case![State::Confirm { contact_id, name }].endpoint(naming::receive_text_at_confirm),
-        )
+        .branch(case![State::Confirm { contact_id, name }].endpoint(naming::receive_text_at_confirm))
         .branch(case![State::Idle].endpoint(start::idle));
     let taps = Update::filter_callback_query()
         .enter_dialogue::<CallbackQuery, DialogueStorage, State>()

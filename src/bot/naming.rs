@@ -4,27 +4,26 @@
 //! in one durable write.
 
 use super::ctx::keyboard;
+use super::master::MasterTap;
 use super::taps::Tap;
 use super::{token, Ctx, HandlerResult, State};
 use crate::app::App;
 use crate::domain::name::{self, NameProblem};
+use crate::domain::Actor;
 use crate::domain::{Contact, ContactState};
-use crate::store::{AuditEntry, Guard, OutboxItem, StoreError};
+use crate::fleet::approval;
+use crate::store::{AuditEntry, Guard, OutboxItem, Outgoing, StoreError};
 use std::sync::Arc;
 use teloxide::prelude::*;
 
 pub async fn prompt_name(ctx: &Ctx, contact: &Contact) -> HandlerResult {
-    let suggestion =
-        token::name_from_username(contact).filter(|s| name_ok(ctx, contact.id, s).unwrap_or(false));
+    let suggestion = token::name_from_username(contact).filter(|s| name_ok(ctx, contact.id, s).unwrap_or(false));
     let text = ctx.t("name-ask");
     match suggestion {
         Some(s) => {
             ctx.ask(
                 text,
-                keyboard(vec![vec![(
-                    ctx.t_args("button-use-name", &[("name", (&s).into())]),
-                    Tap::UseName(s).data(),
-                )]]),
+                keyboard(vec![vec![(ctx.t_args("button-use-name", &[("name", (&s).into())]), Tap::UseName(s).data())]]),
             )
             .await?
         }
@@ -38,8 +37,7 @@ fn reserved(ctx: &Ctx) -> &[String] {
 }
 
 fn is_free(ctx: &Ctx, contact_id: u64, candidate: &str) -> bool {
-    matches!(ctx.app.store.name_holder(candidate), Ok(None))
-        || matches!(ctx.app.store.name_holder(candidate), Ok(Some(id)) if id == contact_id)
+    ctx.app.store.name_free(candidate, contact_id).unwrap_or(false)
 }
 
 fn name_ok(ctx: &Ctx, contact_id: u64, candidate: &str) -> anyhow::Result<bool> {
@@ -64,8 +62,7 @@ pub async fn accept_name(ctx: &Ctx, contact_id: u64, candidate: &str) -> Handler
             NameProblem::Hyphen => "name-hyphen",
             NameProblem::Reserved => "name-reserved",
         };
-        ctx.say(ctx.t_args(key, &[("name", candidate.into())]))
-            .await?;
+        ctx.say(ctx.t_args(key, &[("name", candidate.into())])).await?;
         return Ok(());
     }
     if !is_free(ctx, contact_id, candidate) {
@@ -74,57 +71,37 @@ pub async fn accept_name(ctx: &Ctx, contact_id: u64, candidate: &str) -> Handler
     let Some(contact) = ctx.app.store.contact(contact_id)? else {
         return Ok(());
     };
-    ctx.app.store.commit(&ctx.change_to(&State::Confirm {
-        contact_id,
-        name: candidate.to_string(),
-    }))?;
+    ctx.app.store.commit(&ctx.change_to(&State::Confirm { contact_id, name: candidate.to_string() }))?;
     prompt_confirm(ctx, &contact, candidate).await
 }
 
 async fn say_taken(ctx: &Ctx, contact_id: u64, candidate: &str) -> HandlerResult {
     match name::suggest(candidate, reserved(ctx), |c| is_free(ctx, contact_id, c)) {
         Some(s) => {
-            let text = ctx.t_args(
-                "name-taken",
-                &[("name", candidate.into()), ("suggestion", (&s).into())],
-            );
+            let text = ctx.t_args("name-taken", &[("name", candidate.into()), ("suggestion", (&s).into())]);
             let label = ctx.t_args("button-use-name", &[("name", (&s).into())]);
-            ctx.ask(text, keyboard(vec![vec![(label, Tap::UseName(s).data())]]))
-                .await?;
+            ctx.ask(text, keyboard(vec![vec![(label, Tap::UseName(s).data())]])).await?;
         }
         None => {
-            ctx.say(ctx.t_args("name-taken-no-suggestion", &[("name", candidate.into())]))
-                .await?;
+            ctx.say(ctx.t_args("name-taken-no-suggestion", &[("name", candidate.into())])).await?;
         }
     }
     Ok(())
 }
 
 fn summary(ctx: &Ctx, contact: &Contact, name: &str) -> String {
-    let bot = contact
-        .bot
-        .as_ref()
-        .map(|b| b.username.as_str())
-        .unwrap_or_default();
+    let bot = contact.bot.as_ref().map(|b| b.username.as_str()).unwrap_or_default();
     let tz = contact.timezone.as_deref().unwrap_or("UTC");
     ctx.t_args(
         "confirm-summary",
-        &[
-            ("email", (&contact.email).into()),
-            ("bot", bot.into()),
-            ("timezone", tz.into()),
-            ("name", name.into()),
-        ],
+        &[("email", (&contact.email).into()), ("bot", bot.into()), ("timezone", tz.into()), ("name", name.into())],
     )
 }
 
 pub async fn prompt_confirm(ctx: &Ctx, contact: &Contact, name: &str) -> HandlerResult {
     let buttons = keyboard(vec![
         vec![(ctx.t("button-confirm"), Tap::Confirm.data())],
-        vec![
-            (ctx.t("button-change-name"), Tap::ChangeName.data()),
-            (ctx.t("button-cancel"), Tap::Cancel.data()),
-        ],
+        vec![(ctx.t("button-change-name"), Tap::ChangeName.data()), (ctx.t("button-cancel"), Tap::Cancel.data())],
     ]);
     ctx.ask(summary(ctx, contact, name), buttons).await?;
     Ok(())
@@ -144,46 +121,25 @@ pub async fn receive_text_at_confirm(
     prompt_confirm(&ctx, &contact, &name).await
 }
 
-pub async fn tap_change_name(
-    ctx: &Ctx,
-    contact_id: u64,
-    message: &Message,
-) -> anyhow::Result<bool> {
+pub async fn tap_change_name(ctx: &Ctx, contact_id: u64, message: &Message) -> anyhow::Result<bool> {
     let Some(contact) = ctx.app.store.contact(contact_id)? else {
         return Ok(false);
     };
-    ctx.settle(
-        message.id,
-        message.text().unwrap_or_default(),
-        &ctx.t("button-change-name"),
-    )
-    .await;
-    ctx.app
-        .store
-        .commit(&ctx.change_to(&State::Name { contact_id }))?;
+    ctx.settle(message.id, message.text().unwrap_or_default(), &ctx.t("button-change-name")).await;
+    ctx.app.store.commit(&ctx.change_to(&State::Name { contact_id }))?;
     prompt_name(ctx, &contact).await?;
     Ok(true)
 }
 
 pub async fn tap_cancel(ctx: &Ctx, message: &Message) -> anyhow::Result<bool> {
-    ctx.settle(
-        message.id,
-        message.text().unwrap_or_default(),
-        &ctx.t("button-cancel"),
-    )
-    .await;
+    ctx.settle(message.id, message.text().unwrap_or_default(), &ctx.t("button-cancel")).await;
     ctx.app.store.commit(&ctx.change_ending())?;
     ctx.say(ctx.t("cancel-done")).await?;
     Ok(true)
 }
 
 /// The client confirmed: claim, gate, notify — in one durable write.
-pub async fn tap_confirm(
-    ctx: &Ctx,
-    contact_id: u64,
-    name: &str,
-    message: &Message,
-) -> anyhow::Result<bool> {
+pub async fn tap_confirm(ctx: &Ctx, contact_id: u64, name: &str, message: &Message) -> anyhow::Result<bool> {
     let app = &ctx.app;
     let Some(mut c) = app.store.contact(contact_id)? else {
         return Ok(false);
@@ -204,46 +160,57 @@ pub async fn tap_confirm(
         Some(cap) => app.store.capacity_used()? >= cap,
         None => false,
     };
-    let (to, why) = if full {
-        (ContactState::Waitlisted, "capacity reached")
+    // The gate (§4c, §7.7): capacity first; then a master's review only when M2O_REVIEW_ALL asks for
+    // it, since a qualified contact with a verified email and a working token meets the auto rule.
+    let gate = if full {
+        Gate::Waitlisted
+    } else if app.config.review_all {
+        Gate::Review
     } else {
-        (ContactState::PendingReview, "waiting for a master's review")
+        Gate::Auto
     };
-    let from = c.move_to(to, now)?;
-    change.audit.push(AuditEntry::transition(
-        now,
-        crate::store::Actor::System,
-        contact_id,
-        from,
-        to,
-        why,
-    ));
     change.guards = vec![
         Guard::ContactIn(contact_id, ContactState::TokenValidated),
-        Guard::NameFree {
-            name: name.to_string(),
-            for_contact: contact_id,
-        },
-        Guard::EmailFree {
-            email: c.email.clone(),
-            for_contact: contact_id,
-        },
+        Guard::NameFree { name: name.to_string(), for_contact: contact_id },
+        Guard::EmailFree { email: c.email.clone(), for_contact: contact_id },
     ];
     change.claim_name = Some((name.to_string(), contact_id));
     change.index_email = Some((c.email.clone(), contact_id));
-    let note = master_note(app, &c);
-    change.outbox = app
-        .config
-        .master_ids
-        .iter()
-        .map(|m| OutboxItem::telegram(*m, note.clone()))
-        .collect();
-    change.contact = Some(c.clone());
+    let mut job = None;
+    match gate {
+        Gate::Waitlisted | Gate::Review => {
+            let (to, why) = if gate == Gate::Waitlisted {
+                (ContactState::Waitlisted, "capacity reached")
+            } else {
+                (ContactState::PendingReview, "waiting for a master's review (M2O_REVIEW_ALL)")
+            };
+            let from = c.move_to(to, now)?;
+            change.audit.push(AuditEntry::transition(now, Actor::System, contact_id, from, to, why));
+            let (text, buttons) = master_notice(app, &c);
+            change.outbox = app
+                .config
+                .master_ids
+                .iter()
+                .map(|m| {
+                    OutboxItem::new(Outgoing::Telegram {
+                        chat_id: *m,
+                        text: text.clone(),
+                        buttons: buttons.clone(),
+                        notice_for: Some(contact_id),
+                    })
+                })
+                .collect();
+            change.contact = Some(c.clone());
+        }
+        Gate::Auto => {
+            let why = "auto-approved: qualified, email verified, token valid";
+            job = Some(approval::approve_into(app, &mut change, c.clone(), Actor::System, now, why)?);
+        }
+    }
     match app.store.commit_durable(&change).await {
         Ok(()) => {}
         Err(StoreError::Conflict(Guard::NameFree { .. })) => {
-            app.store
-                .commit(&ctx.change_to(&State::Name { contact_id }))?;
+            app.store.commit(&ctx.change_to(&State::Name { contact_id }))?;
             say_taken(ctx, contact_id, name).await?;
             return Ok(true);
         }
@@ -254,36 +221,43 @@ pub async fn tap_confirm(
         Err(e) => return Err(e.into()),
     }
     app.outbox_ready.notify_one();
-    ctx.settle(
-        message.id,
-        &summary(ctx, &c, name),
-        &ctx.t("button-confirm"),
-    )
-    .await;
-    let key = if to == ContactState::Waitlisted {
-        "request-waitlisted"
-    } else {
-        "request-pending"
+    ctx.settle(message.id, &summary(ctx, &c, name), &ctx.t("button-confirm")).await;
+    if let Some(job) = job {
+        approval::jobs_start(app.clone(), job);
+    }
+    let key = match gate {
+        Gate::Waitlisted => "request-waitlisted",
+        Gate::Review => "request-pending",
+        Gate::Auto => "request-approved",
     };
     ctx.say(ctx.t_args(key, &[("name", name.into())])).await?;
     Ok(true)
 }
 
-/// What each master is told about a new request (masters read English).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Gate {
+    Waitlisted,
+    Review,
+    Auto,
+}
+
+/// What each master is told about a request waiting for them, with [Approve] [Reject].
+fn master_notice(app: &App, c: &Contact) -> (String, Vec<Vec<(String, String)>>) {
+    let tr = app.content.i18n.tr("en");
+    let buttons = vec![vec![
+        (tr.t("button-approve"), MasterTap::Approve(c.id).data()),
+        (tr.t("button-reject"), MasterTap::Reject(c.id).data()),
+    ]];
+    (master_note(app, c), buttons)
+}
+
+/// The request's summary for the masters (masters read English).
 fn master_note(app: &App, c: &Contact) -> String {
     let tr = app.content.i18n.tr("en");
-    let bot = c
-        .bot
-        .as_ref()
-        .map(|b| b.username.as_str())
-        .unwrap_or_default();
+    let bot = c.bot.as_ref().map(|b| b.username.as_str()).unwrap_or_default();
     let score = c.score.unwrap_or_default();
     let name = c.agent_name.clone().unwrap_or_default();
-    let key = if c.state == ContactState::Waitlisted {
-        "master-request-waitlisted"
-    } else {
-        "master-request-pending"
-    };
+    let key = if c.state == ContactState::Waitlisted { "master-request-waitlisted" } else { "master-request-pending" };
     tr.t_args(
         key,
         &[

@@ -18,10 +18,7 @@ use teloxide::prelude::*;
 pub async fn begin(ctx: &Ctx, contact: &Contact) -> HandlerResult {
     let now = ctx.now();
     let mut c = contact.clone();
-    let mut change = ctx.change_to(&State::Question {
-        contact_id: c.id,
-        index: 0,
-    });
+    let mut change = ctx.change_to(&State::Question { contact_id: c.id, index: 0 });
     if c.state == ContactState::EmailVerified {
         let from = c.move_to(ContactState::Qualifying, now)?;
         change.audit.push(AuditEntry::transition(
@@ -40,12 +37,7 @@ pub async fn begin(ctx: &Ctx, contact: &Contact) -> HandlerResult {
 }
 
 fn question(ctx: &Ctx, index: usize) -> Option<&Question> {
-    ctx.app
-        .content
-        .onboarding
-        .qualification
-        .questions
-        .get(index)
+    ctx.app.content.onboarding.qualification.questions.get(index)
 }
 
 pub async fn prompt_question(ctx: &Ctx, index: usize) -> HandlerResult {
@@ -61,31 +53,16 @@ pub async fn prompt_question(ctx: &Ctx, index: usize) -> HandlerResult {
                     .map(|o| {
                         (
                             ctx.t(&q.option_key(&o.id)),
-                            Tap::Answer {
-                                question: q.id.clone(),
-                                option: o.id.clone(),
-                            }
-                            .data(),
+                            Tap::Answer { question: q.id.clone(), option: o.id.clone() }.data(),
                         )
                     })
                     .collect()
             })
             .collect(),
-        QuestionKind::Text {
-            skippable: true, ..
-        } => {
-            vec![vec![(
-                ctx.t("button-skip"),
-                Tap::Answer {
-                    question: q.id.clone(),
-                    option: "-".into(),
-                }
-                .data(),
-            )]]
+        QuestionKind::Text { skippable: true, .. } => {
+            vec![vec![(ctx.t("button-skip"), Tap::Answer { question: q.id.clone(), option: "-".into() }.data())]]
         }
-        QuestionKind::Text {
-            skippable: false, ..
-        } => Vec::new(),
+        QuestionKind::Text { skippable: false, .. } => Vec::new(),
     };
     if rows.is_empty() {
         ctx.say(text).await?;
@@ -95,12 +72,7 @@ pub async fn prompt_question(ctx: &Ctx, index: usize) -> HandlerResult {
     Ok(())
 }
 
-pub async fn receive_answer(
-    bot: Bot,
-    app: Arc<App>,
-    msg: Message,
-    (contact_id, index): (u64, usize),
-) -> HandlerResult {
+pub async fn receive_answer(bot: Bot, app: Arc<App>, msg: Message, (contact_id, index): (u64, usize)) -> HandlerResult {
     let ctx = Ctx::from_message(&app, &bot, &msg);
     let Some(q) = question(&ctx, index) else {
         return prompt_timezone(&ctx).await;
@@ -109,9 +81,7 @@ pub async fn receive_answer(
         (QuestionKind::Text { .. }, Some(text)) => {
             let code = text.trim();
             let well_formed = (3..=32).contains(&code.len())
-                && code
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+                && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
             if !well_formed {
                 ctx.say(ctx.t("referral-invalid")).await?;
                 return Ok(());
@@ -146,9 +116,7 @@ pub async fn tap_answer(
             Some(o) => (Some(o.id.clone()), ctx.t(&q.option_key(&o.id))),
             None => return Ok(false),
         },
-        QuestionKind::Text {
-            skippable: true, ..
-        } if option == "-" => (None, ctx.t("button-skip")),
+        QuestionKind::Text { skippable: true, .. } if option == "-" => (None, ctx.t("button-skip")),
         QuestionKind::Text { .. } => return Ok(false),
     };
     ctx.settle(message.id, &ctx.t(&q.text_key()), &label).await;
@@ -156,12 +124,7 @@ pub async fn tap_answer(
     Ok(true)
 }
 
-async fn record_answer(
-    ctx: &Ctx,
-    contact_id: u64,
-    index: usize,
-    answer: Option<String>,
-) -> HandlerResult {
+async fn record_answer(ctx: &Ctx, contact_id: u64, index: usize, answer: Option<String>) -> HandlerResult {
     let Some(mut c) = ctx.app.store.contact(contact_id)? else {
         return Ok(());
     };
@@ -175,18 +138,9 @@ async fn record_answer(
     c.updated_at = ctx.now();
     let next = index + 1;
     let has_next = question(ctx, next).is_some();
-    let state = if has_next {
-        State::Question {
-            contact_id,
-            index: next,
-        }
-    } else {
-        State::Timezone { contact_id }
-    };
+    let state = if has_next { State::Question { contact_id, index: next } } else { State::Timezone { contact_id } };
     let mut change = ctx.change_to(&state);
-    change
-        .guards
-        .push(Guard::ContactIn(contact_id, ContactState::Qualifying));
+    change.guards.push(Guard::ContactIn(contact_id, ContactState::Qualifying));
     change.contact = Some(c);
     ctx.app.store.commit(&change)?;
     if has_next {
@@ -198,10 +152,7 @@ async fn record_answer(
 
 pub async fn prompt_timezone(ctx: &Ctx) -> HandlerResult {
     let zones = &ctx.app.content.onboarding.timezones;
-    let mut offered: Vec<&str> = zones
-        .guess(ctx.language_code.as_deref())
-        .into_iter()
-        .collect();
+    let mut offered: Vec<&str> = zones.guess(ctx.language_code.as_deref()).into_iter().collect();
     for z in &zones.buttons {
         if !offered.contains(&z.as_str()) {
             offered.push(z);
@@ -209,26 +160,15 @@ pub async fn prompt_timezone(ctx: &Ctx) -> HandlerResult {
     }
     let rows = offered
         .chunks(2)
-        .map(|pair| {
-            pair.iter()
-                .map(|z| (z.replace('_', " "), Tap::Timezone(z.to_string()).data()))
-                .collect()
-        })
+        .map(|pair| pair.iter().map(|z| (z.replace('_', " "), Tap::Timezone(z.to_string()).data())).collect())
         .collect();
     ctx.ask(ctx.t("tz-ask"), keyboard(rows)).await?;
     Ok(())
 }
 
-pub async fn receive_timezone(
-    bot: Bot,
-    app: Arc<App>,
-    msg: Message,
-    contact_id: u64,
-) -> HandlerResult {
+pub async fn receive_timezone(bot: Bot, app: Arc<App>, msg: Message, contact_id: u64) -> HandlerResult {
     let ctx = Ctx::from_message(&app, &bot, &msg);
-    let zone = msg
-        .text()
-        .and_then(|t| Tz::from_str_insensitive(t.trim().replace(' ', "_").as_str()).ok());
+    let zone = msg.text().and_then(|t| Tz::from_str_insensitive(t.trim().replace(' ', "_").as_str()).ok());
     match zone {
         Some(tz) => finish(&ctx, contact_id, tz).await,
         None if msg.text().is_some() => {
@@ -242,12 +182,7 @@ pub async fn receive_timezone(
     }
 }
 
-pub async fn tap_timezone(
-    ctx: &Ctx,
-    contact_id: u64,
-    zone: &str,
-    message: &Message,
-) -> anyhow::Result<bool> {
+pub async fn tap_timezone(ctx: &Ctx, contact_id: u64, zone: &str, message: &Message) -> anyhow::Result<bool> {
     let Ok(tz) = zone.parse::<Tz>() else {
         return Ok(false);
     };
@@ -267,28 +202,15 @@ async fn finish(ctx: &Ctx, contact_id: u64, tz: Tz) -> HandlerResult {
     let track = qualification::track(q, score);
     c.timezone = Some(tz.name().to_string());
     c.score = Some(score);
-    let to = if track == Track::Qualified {
-        ContactState::Qualified
-    } else {
-        ContactState::ContactTrack
-    };
+    let to = if track == Track::Qualified { ContactState::Qualified } else { ContactState::ContactTrack };
     let from = c.move_to(to, now)?;
     let mut change = match track {
         Track::Qualified => ctx.change_to(&State::Token { contact_id }),
         Track::ContactTrack => ctx.change_ending(),
     };
     let why = format!("score {score} (threshold {})", q.threshold);
-    change.audit.push(AuditEntry::transition(
-        now,
-        ctx.actor(),
-        contact_id,
-        from,
-        to,
-        &why,
-    ));
-    change
-        .guards
-        .push(Guard::ContactIn(contact_id, ContactState::Qualifying));
+    change.audit.push(AuditEntry::transition(now, ctx.actor(), contact_id, from, to, &why));
+    change.guards.push(Guard::ContactIn(contact_id, ContactState::Qualifying));
     change.contact = Some(c);
     ctx.app.store.commit(&change)?;
     match track {

@@ -8,13 +8,7 @@ use crate::domain::{Contact, ContactState};
 use std::sync::Arc;
 use teloxide::prelude::*;
 
-pub async fn on_command(
-    bot: Bot,
-    app: Arc<App>,
-    msg: Message,
-    cmd: ClientCommand,
-    state: State,
-) -> HandlerResult {
+pub async fn on_command(bot: Bot, app: Arc<App>, msg: Message, cmd: ClientCommand, state: State) -> HandlerResult {
     let ctx = Ctx::from_message(&app, &bot, &msg);
     match cmd {
         ClientCommand::Start(_payload) => start(&ctx).await,
@@ -61,13 +55,13 @@ async fn resume(ctx: &Ctx, contact: &Contact) -> HandlerResult {
     match contact.state {
         ContactState::EmailPending => {
             let now = ctx.now();
-            let live_code = ctx.app.store.otp(id)?.is_some_and(|r| {
-                now <= r.expires_at && r.wrong_tries < crate::domain::otp::MAX_WRONG_TRIES
-            });
+            let live_code = ctx
+                .app
+                .store
+                .otp(id)?
+                .is_some_and(|r| now <= r.expires_at && r.wrong_tries < crate::domain::otp::MAX_WRONG_TRIES);
             if live_code {
-                ctx.app
-                    .store
-                    .commit(&ctx.change_to(&State::Code { contact_id: id }))?;
+                ctx.app.store.commit(&ctx.change_to(&State::Code { contact_id: id }))?;
                 email::prompt_code(ctx, &contact.email, "code-resume").await
             } else {
                 ctx.app.store.commit(&ctx.change_to(&State::Email))?;
@@ -75,19 +69,13 @@ async fn resume(ctx: &Ctx, contact: &Contact) -> HandlerResult {
                 Ok(())
             }
         }
-        ContactState::EmailVerified | ContactState::Qualifying => {
-            qualify::begin(ctx, contact).await
-        }
+        ContactState::EmailVerified | ContactState::Qualifying => qualify::begin(ctx, contact).await,
         ContactState::Qualified => {
-            ctx.app
-                .store
-                .commit(&ctx.change_to(&State::Token { contact_id: id }))?;
+            ctx.app.store.commit(&ctx.change_to(&State::Token { contact_id: id }))?;
             token::prompt_token(ctx).await
         }
         ContactState::TokenValidated => {
-            ctx.app
-                .store
-                .commit(&ctx.change_to(&State::Name { contact_id: id }))?;
+            ctx.app.store.commit(&ctx.change_to(&State::Name { contact_id: id }))?;
             naming::prompt_name(ctx, contact).await
         }
         _ => {
@@ -117,8 +105,5 @@ pub fn status_text(ctx: &Ctx, contact: Option<&Contact>) -> String {
         ContactState::Rejected => "status-rejected",
     };
     let name = c.agent_name.clone().unwrap_or_default();
-    ctx.t_args(
-        key,
-        &[("email", (&c.email).into()), ("name", (&name).into())],
-    )
+    ctx.t_args(key, &[("email", (&c.email).into()), ("name", (&name).into())])
 }

@@ -2,6 +2,7 @@
 //! parsed into [`Tap`] and only acted on when it belongs to the chat's current step; anything else
 //! is answered "that step is over" and changes nothing.
 
+use super::master::{self, MasterTap};
 use super::{email, naming, qualify, Ctx, HandlerResult, State};
 use crate::app::App;
 use std::sync::Arc;
@@ -34,10 +35,7 @@ impl Tap {
         let tap = match (kind, rest) {
             ("q", rest) => {
                 let (question, option) = rest.split_once(':')?;
-                Tap::Answer {
-                    question: question.into(),
-                    option: option.into(),
-                }
+                Tap::Answer { question: question.into(), option: option.into() }
             }
             ("tz", zone) => Tap::Timezone(zone.into()),
             ("code", "new") => Tap::NewCode,
@@ -75,6 +73,15 @@ pub async fn on_tap(bot: Bot, app: Arc<App>, q: CallbackQuery, state: State) -> 
         return Ok(());
     }
     let ctx = Ctx::new(&app, &bot, message.chat.id, &q.from);
+    if let Some(master_tap) = q.data.as_deref().and_then(MasterTap::parse) {
+        let answer = master::on_tap(&ctx, master_tap, message).await?;
+        let mut request = bot.answer_callback_query(q.id.clone());
+        if let Some(text) = answer {
+            request = request.text(text);
+        }
+        request.await?;
+        return Ok(());
+    }
     let tap = q.data.as_deref().and_then(Tap::parse);
     // Every tap is answered (the client shows a spinner until then), with a note when it changed nothing.
     let handled = match (tap, state) {
@@ -84,14 +91,10 @@ pub async fn on_tap(bot: Bot, app: Arc<App>, q: CallbackQuery, state: State) -> 
         (Some(Tap::Timezone(zone)), State::Timezone { contact_id }) => {
             qualify::tap_timezone(&ctx, contact_id, &zone, message).await?
         }
-        (Some(Tap::NewCode), State::Code { contact_id }) => {
-            email::tap_new_code(&ctx, contact_id).await?
-        }
+        (Some(Tap::NewCode), State::Code { contact_id }) => email::tap_new_code(&ctx, contact_id).await?,
         (Some(Tap::ChangeEmail), State::Code { .. }) => email::tap_change_email(&ctx).await?,
         (Some(Tap::UseName(name)), State::Name { contact_id }) => {
-            naming::accept_name(&ctx, contact_id, &name)
-                .await
-                .map(|_| true)?
+            naming::accept_name(&ctx, contact_id, &name).await.map(|_| true)?
         }
         (Some(Tap::Confirm), State::Confirm { contact_id, name }) => {
             naming::tap_confirm(&ctx, contact_id, &name, message).await?
@@ -106,10 +109,7 @@ pub async fn on_tap(bot: Bot, app: Arc<App>, q: CallbackQuery, state: State) -> 
     if handled {
         answer.await?;
     } else {
-        tracing::info!(
-            user = ctx.user_id,
-            "a button of another step was tapped; nothing changed"
-        );
+        tracing::info!(user = ctx.user_id, "a button of another step was tapped; nothing changed");
         answer.text(ctx.t("tap-step-over")).await?;
     }
     Ok(())
@@ -123,10 +123,7 @@ mod tests {
     #[test]
     fn round_trip() {
         for tap in [
-            Tap::Answer {
-                question: "use_case".into(),
-                option: "research".into(),
-            },
+            Tap::Answer { question: "use_case".into(), option: "research".into() },
             Tap::Timezone("America/Argentina/Buenos_Aires".into()),
             Tap::NewCode,
             Tap::ChangeEmail,

@@ -21,11 +21,7 @@ pub async fn prompt_token(ctx: &Ctx) -> HandlerResult {
     if let (false, Some(dir)) = (animation.is_empty(), &content.dir) {
         let path = dir.join(animation);
         if path.exists() {
-            if let Err(e) = ctx
-                .bot
-                .send_animation(ctx.chat, InputFile::file(path))
-                .await
-            {
+            if let Err(e) = ctx.bot.send_animation(ctx.chat, InputFile::file(path)).await {
                 tracing::warn!(error = %crate::services::telegram::error_kind(&e), "could not send the BotFather animation");
             }
         }
@@ -34,12 +30,7 @@ pub async fn prompt_token(ctx: &Ctx) -> HandlerResult {
     Ok(())
 }
 
-pub async fn receive_token(
-    bot: Bot,
-    app: Arc<App>,
-    msg: Message,
-    contact_id: u64,
-) -> HandlerResult {
+pub async fn receive_token(bot: Bot, app: Arc<App>, msg: Message, contact_id: u64) -> HandlerResult {
     let ctx = Ctx::from_message(&app, &bot, &msg);
     let Some(text) = msg.text().or(msg.caption()) else {
         ctx.say(ctx.t("token-not-text")).await?;
@@ -48,11 +39,7 @@ pub async fn receive_token(
     let holds_secret = looks_like_token(text);
     let forwarded_by_botfather = match msg.forward_origin() {
         None => false,
-        Some(MessageOrigin::User { sender_user, .. })
-            if sender_user.id.0 == BOTFATHER_ID as u64 =>
-        {
-            true
-        }
+        Some(MessageOrigin::User { sender_user, .. }) if sender_user.id.0 == BOTFATHER_ID as u64 => true,
         Some(_) => {
             if holds_secret {
                 ctx.delete(msg.id).await;
@@ -65,11 +52,7 @@ pub async fn receive_token(
         if holds_secret {
             ctx.delete(msg.id).await;
         }
-        let key = if holds_secret || forwarded_by_botfather {
-            "token-malformed"
-        } else {
-            "token-not-found"
-        };
+        let key = if holds_secret || forwarded_by_botfather { "token-malformed" } else { "token-not-found" };
         ctx.say(ctx.t(key)).await?;
         return Ok(());
     };
@@ -81,22 +64,12 @@ async fn check(ctx: &Ctx, contact_id: u64, token: &BotToken) -> HandlerResult {
     let (app, now) = (&ctx.app, ctx.now());
     let day = limit_key("tokens", ctx.user_id, now);
     if app.store.count(&day)? >= MAX_TOKENS_PER_DAY {
-        ctx.say(ctx.t_args("token-daily-limit", &[("count", MAX_TOKENS_PER_DAY.into())]))
-            .await?;
+        ctx.say(ctx.t_args("token-daily-limit", &[("count", MAX_TOKENS_PER_DAY.into())])).await?;
         return Ok(());
     }
     let attempt = |why: &str| {
-        let mut change = Change {
-            count: vec![day.clone()],
-            ..Change::default()
-        };
-        change.audit.push(AuditEntry::event(
-            now,
-            ctx.actor(),
-            Some(contact_id),
-            "token_refused",
-            why,
-        ));
+        let mut change = Change { count: vec![day.clone()], ..Change::default() };
+        change.audit.push(AuditEntry::event(now, ctx.actor(), Some(contact_id), "token_refused", why));
         change
     };
     let (bot_id, username) = match check_token(&app.http, &app.config.api_url, token).await {
@@ -113,24 +86,15 @@ async fn check(ctx: &Ctx, contact_id: u64, token: &BotToken) -> HandlerResult {
             return Ok(());
         }
     };
-    if app
-        .store
-        .bot_holder(bot_id)?
-        .is_some_and(|holder| holder != contact_id)
-    {
-        app.store
-            .commit(&attempt("bot already registered to another client"))?;
+    if app.store.bot_holder(bot_id)?.is_some_and(|holder| holder != contact_id) {
+        app.store.commit(&attempt("bot already registered to another client"))?;
         ctx.say(ctx.t("token-taken")).await?;
         return Ok(());
     }
     let Some(mut c) = app.store.contact(contact_id)? else {
         return Ok(());
     };
-    c.bot = Some(ClientBot {
-        id: bot_id,
-        username: username.clone(),
-        token_sealed: app.secrets.seal(token.expose()),
-    });
+    c.bot = Some(ClientBot { id: bot_id, username: username.clone(), token_sealed: app.secrets.seal(token.expose()) });
     let from = c.move_to(ContactState::TokenValidated, now)?;
     let mut change = ctx.change_to(&State::Name { contact_id });
     change.audit.push(AuditEntry::transition(
@@ -141,13 +105,8 @@ async fn check(ctx: &Ctx, contact_id: u64, token: &BotToken) -> HandlerResult {
         c.state,
         &format!("getMe ok for @{username}"),
     ));
-    change.guards = vec![
-        Guard::ContactIn(contact_id, ContactState::Qualified),
-        Guard::BotFree {
-            bot_id,
-            for_contact: contact_id,
-        },
-    ];
+    change.guards =
+        vec![Guard::ContactIn(contact_id, ContactState::Qualified), Guard::BotFree { bot_id, for_contact: contact_id }];
     change.claim_bot = Some((bot_id, contact_id));
     change.count.push(day);
     change.contact = Some(c.clone());
@@ -159,21 +118,14 @@ async fn check(ctx: &Ctx, contact_id: u64, token: &BotToken) -> HandlerResult {
         }
         Err(e) => return Err(e.into()),
     }
-    ctx.say(ctx.t_args("token-ok", &[("bot", (&username).into())]))
-        .await?;
+    ctx.say(ctx.t_args("token-ok", &[("bot", (&username).into())])).await?;
     naming::prompt_name(ctx, &c).await
 }
 
 /// A name suggestion from the bot's username: `acme_helper_bot` → `acme-helper`.
 pub fn name_from_username(contact: &Contact) -> Option<String> {
     let username = contact.bot.as_ref()?.username.to_lowercase();
-    let stem = username
-        .trim_end_matches("bot")
-        .trim_end_matches(['_', '-']);
-    let slug: String = stem
-        .chars()
-        .map(|c| if c == '_' { '-' } else { c })
-        .take(20)
-        .collect();
+    let stem = username.trim_end_matches("bot").trim_end_matches(['_', '-']);
+    let slug: String = stem.chars().map(|c| if c == '_' { '-' } else { c }).take(20).collect();
     Some(slug.trim_matches('-').to_string()).filter(|s| s.len() >= 3)
 }

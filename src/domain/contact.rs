@@ -83,10 +83,7 @@ impl ContactState {
 
     /// States that count against `M2O_CAPACITY` (agents running or being built).
     pub fn uses_capacity(self) -> bool {
-        matches!(
-            self,
-            Self::Provisioning | Self::Live | Self::Active | Self::Degraded
-        )
+        matches!(self, Self::Provisioning | Self::Live | Self::Active | Self::Degraded)
     }
 }
 
@@ -116,7 +113,7 @@ pub fn check_transition(from: ContactState, to: ContactState) -> Result<(), Tran
         NameChosen => matches!(to, PendingReview | Waitlisted | Provisioning),
         PendingReview => matches!(to, Provisioning | Rejected),
         Waitlisted => matches!(to, Provisioning | PendingReview | Rejected),
-        Provisioning => matches!(to, Live),
+        Provisioning => matches!(to, Live | Churned),
         Live => matches!(to, Active | Degraded | Churned),
         Active => matches!(to, Degraded | Churned),
         Degraded => matches!(to, Active | Churned),
@@ -127,6 +124,41 @@ pub fn check_transition(from: ContactState, to: ContactState) -> Result<(), Tran
     } else {
         Err(TransitionError { from, to })
     }
+}
+
+/// Who did something: stored in the audit log and with every decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum Actor {
+    /// A Telegram user acting on their own behalf (a client).
+    User(i64),
+    /// A master, by Telegram user id.
+    Master(i64),
+    /// A caller of the HTTP API with `M2O_API_TOKEN` (e.g. a CRM action).
+    Api,
+    /// The bot itself (a rule, a timer).
+    System,
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Actor::User(id) => write!(f, "user {id}"),
+            Actor::Master(id) => write!(f, "master {id}"),
+            Actor::Api => f.write_str("the API"),
+            Actor::System => f.write_str("auto-approval"),
+        }
+    }
+}
+
+/// A master's (or the rule's) decision on a request: the first one wins and is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    pub approved: bool,
+    pub by: Actor,
+    pub at: DateTime<Utc>,
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 /// The client's bot, as `getMe` described it. The token itself lives encrypted beside it.
@@ -162,14 +194,7 @@ pub struct Contact {
 }
 
 impl Contact {
-    pub fn new(
-        id: u64,
-        user_id: i64,
-        chat_id: i64,
-        lang: &str,
-        email: &str,
-        now: DateTime<Utc>,
-    ) -> Self {
+    pub fn new(id: u64, user_id: i64, chat_id: i64, lang: &str, email: &str, now: DateTime<Utc>) -> Self {
         Contact {
             id,
             user_id,
@@ -188,11 +213,7 @@ impl Contact {
     }
 
     /// Moves the contact, or refuses with the typed error; the caller audits the move in the same write.
-    pub fn move_to(
-        &mut self,
-        to: ContactState,
-        now: DateTime<Utc>,
-    ) -> Result<ContactState, TransitionError> {
+    pub fn move_to(&mut self, to: ContactState, now: DateTime<Utc>) -> Result<ContactState, TransitionError> {
         check_transition(self.state, to)?;
         let from = self.state;
         self.state = to;
@@ -223,13 +244,7 @@ mod tests {
             Churned,
         ];
         for pair in path.windows(2) {
-            assert_eq!(
-                check_transition(pair[0], pair[1]),
-                Ok(()),
-                "{} -> {}",
-                pair[0],
-                pair[1]
-            );
+            assert_eq!(check_transition(pair[0], pair[1]), Ok(()), "{} -> {}", pair[0], pair[1]);
         }
     }
 
@@ -237,10 +252,7 @@ mod tests {
     fn contact_track_can_be_pushed_to_qualified_only() {
         assert!(check_transition(ContactTrack, Qualified).is_ok());
         for to in ContactState::ALL.into_iter().filter(|s| *s != Qualified) {
-            assert!(
-                check_transition(ContactTrack, to).is_err(),
-                "contact_track -> {to}"
-            );
+            assert!(check_transition(ContactTrack, to).is_err(), "contact_track -> {to}");
         }
     }
 
@@ -261,13 +273,7 @@ mod tests {
         let mut c = Contact::new(1, 7, 7, "en", "a@b.io", now);
         assert_eq!(c.move_to(EmailVerified, now), Ok(EmailPending));
         let err = c.move_to(Live, now).unwrap_err();
-        assert_eq!(
-            err,
-            TransitionError {
-                from: EmailVerified,
-                to: Live
-            }
-        );
+        assert_eq!(err, TransitionError { from: EmailVerified, to: Live });
         assert_eq!(c.state, EmailVerified);
     }
 

@@ -27,16 +27,12 @@ fn valid_local(local: &str) -> bool {
         && !local.starts_with('.')
         && !local.ends_with('.')
         && !local.contains("..")
-        && local
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || SPECIALS.contains(c))
+        && local.chars().all(|c| c.is_ascii_alphanumeric() || SPECIALS.contains(c))
 }
 
 fn valid_domain(domain: &str) -> bool {
     let labels: Vec<&str> = domain.split('.').collect();
-    let tld_ok = labels
-        .last()
-        .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()));
+    let tld_ok = labels.last().is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()));
     labels.len() >= 2
         && tld_ok
         && labels.iter().all(|l| {
@@ -55,14 +51,8 @@ mod tests {
 
     #[test]
     fn trims_and_lowercases() {
-        assert_eq!(
-            normalize("  Anna@ACME.io \n").as_deref(),
-            Some("anna@acme.io")
-        );
-        assert_eq!(
-            normalize("a.b+tag@mail.example.co.uk").as_deref(),
-            Some("a.b+tag@mail.example.co.uk")
-        );
+        assert_eq!(normalize("  Anna@ACME.io \n").as_deref(), Some("anna@acme.io"));
+        assert_eq!(normalize("a.b+tag@mail.example.co.uk").as_deref(), Some("a.b+tag@mail.example.co.uk"));
     }
 
     #[test]

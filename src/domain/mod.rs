@@ -1,5 +1,6 @@
 //! Pure domain types and rules: no I/O, no async. Everything here is unit-tested on its own.
 
+pub mod agent;
 pub mod contact;
 pub mod email;
 pub mod name;
@@ -7,4 +8,4 @@ pub mod otp;
 pub mod qualification;
 pub mod token;
 
-pub use contact::{check_transition, ClientBot, Contact, ContactState, TransitionError};
+pub use contact::{check_transition, Actor, ClientBot, Contact, ContactState, Decision, TransitionError};

@@ -16,10 +16,7 @@ pub fn check(name: &str, reserved: &[String]) -> Result<(), NameProblem> {
     if !(3..=20).contains(&name.len()) {
         return Err(NameProblem::Length);
     }
-    if !name
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    {
+    if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
         return Err(NameProblem::Characters);
     }
     if name.starts_with('-') || name.ends_with('-') {
@@ -66,10 +63,7 @@ mod tests {
     #[test]
     fn suggestions_skip_taken_ones_and_fit() {
         let taken = ["anna", "anna-2"];
-        assert_eq!(
-            suggest("anna", &[], |c| !taken.contains(&c)).as_deref(),
-            Some("anna-3")
-        );
+        assert_eq!(suggest("anna", &[], |c| !taken.contains(&c)).as_deref(), Some("anna-3"));
         let long = "abcdefghijklmnopqrst";
         let s = suggest(long, &[], |_| true).unwrap();
         assert_eq!(s, "abcdefghijklmnopqr-2");

@@ -29,12 +29,7 @@ pub enum CodeCheck {
 
 impl OtpRecord {
     pub fn new(hash: String, now: DateTime<Utc>) -> OtpRecord {
-        OtpRecord {
-            hash,
-            sent_at: now,
-            expires_at: now + Duration::minutes(CODE_TTL_MINUTES),
-            wrong_tries: 0,
-        }
+        OtpRecord { hash, sent_at: now, expires_at: now + Duration::minutes(CODE_TTL_MINUTES), wrong_tries: 0 }
     }
 
     /// Judges one attempt. `matches` is the constant-time comparison's answer. A wrong attempt is
@@ -54,10 +49,7 @@ impl OtpRecord {
     }
 
     pub fn with_wrong_try(&self) -> OtpRecord {
-        OtpRecord {
-            wrong_tries: self.wrong_tries + 1,
-            ..self.clone()
-        }
+        OtpRecord { wrong_tries: self.wrong_tries + 1, ..self.clone() }
     }
 
     /// Seconds to wait before another code may be sent, if any.
@@ -78,14 +70,8 @@ mod tests {
     #[test]
     fn correct_within_ten_minutes() {
         let r = OtpRecord::new("h".into(), t0());
-        assert_eq!(
-            r.judge(true, t0() + Duration::minutes(10)),
-            CodeCheck::Correct
-        );
-        assert_eq!(
-            r.judge(true, t0() + Duration::minutes(10) + Duration::seconds(1)),
-            CodeCheck::Expired
-        );
+        assert_eq!(r.judge(true, t0() + Duration::minutes(10)), CodeCheck::Correct);
+        assert_eq!(r.judge(true, t0() + Duration::minutes(10) + Duration::seconds(1)), CodeCheck::Expired);
     }
 
     #[test]

@@ -13,21 +13,13 @@ pub enum Track {
 
 pub fn score(q: &Qualification, email_domain: &str, answers: &BTreeMap<String, String>) -> u32 {
     let company_email = !q.free_mail_domains.iter().any(|d| d == email_domain);
-    let mut total = q.base
-        + if company_email {
-            q.company_email_points
-        } else {
-            0
-        };
+    let mut total = q.base + if company_email { q.company_email_points } else { 0 };
     for question in &q.questions {
         let Some(answer) = answers.get(&question.id) else {
             continue;
         };
         total += match &question.kind {
-            QuestionKind::Choice { options } => options
-                .iter()
-                .find(|o| &o.id == answer)
-                .map_or(0, |o| o.points),
+            QuestionKind::Choice { options } => options.iter().find(|o| &o.id == answer).map_or(0, |o| o.points),
             QuestionKind::Text { points, .. } => *points,
         };
     }
@@ -48,10 +40,7 @@ mod tests {
     use crate::content::Content;
 
     fn answers(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
@@ -68,11 +57,7 @@ mod tests {
         let a = answers(&[("use_case", "research"), ("team_size", "small_team")]);
         assert_eq!(score(q, "gmail.com", &a), 90);
         // company +40, referral +25, company email +30, specific +20: everything
-        let a = answers(&[
-            ("use_case", "support"),
-            ("team_size", "company"),
-            ("referral", "FRIEND-1"),
-        ]);
+        let a = answers(&[("use_case", "support"), ("team_size", "company"), ("referral", "FRIEND-1")]);
         assert_eq!(score(q, "acme.io", &a), 50 + 30 + 20 + 40 + 25);
         // threshold is inclusive
         assert_eq!(track(q, 70), Track::Qualified);

@@ -21,19 +21,14 @@ impl BotToken {
 
     /// The bot's id: the digits before the colon.
     pub fn bot_id(&self) -> i64 {
-        self.0
-            .split(':')
-            .next()
-            .and_then(|d| d.parse().ok())
-            .unwrap_or_default()
+        self.0.split(':').next().and_then(|d| d.parse().ok()).unwrap_or_default()
     }
 
     /// Parses a whole string that must be exactly one token.
     pub fn parse(s: &str) -> Option<BotToken> {
         let s = s.trim();
         let (digits, secret) = s.split_once(':')?;
-        let digits_ok =
-            (1..=20).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
+        let digits_ok = (1..=20).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
         let secret_ok = secret.len() == SECRET_LEN && secret.bytes().all(is_secret_byte);
         (digits_ok && secret_ok && digits.parse::<i64>().is_ok()).then(|| BotToken(s.to_string()))
     }
@@ -61,28 +56,21 @@ fn is_token_byte(b: u8) -> bool {
 
 /// Finds the first token-shaped word in free text (a BotFather message, or a paste with words around it).
 pub fn find_token(text: &str) -> Option<BotToken> {
-    text.split(|c: char| !c.is_ascii() || !is_token_byte(c as u8))
-        .find_map(BotToken::parse)
+    text.split(|c: char| !c.is_ascii() || !is_token_byte(c as u8)).find_map(BotToken::parse)
 }
 
 /// Whether the text holds anything that looks like a token, even a damaged one: such a message is
 /// deleted from the chat whether or not the token works.
 pub fn looks_like_token(text: &str) -> bool {
-    text.split(|c: char| !c.is_ascii() || !is_token_byte(c as u8))
-        .any(|w| {
-            w.split_once(':').is_some_and(|(d, s)| {
-                d.len() >= 5 && d.bytes().all(|b| b.is_ascii_digit()) && s.len() >= 20
-            })
-        })
+    text.split(|c: char| !c.is_ascii() || !is_token_byte(c as u8)).any(|w| {
+        w.split_once(':').is_some_and(|(d, s)| d.len() >= 5 && d.bytes().all(|b| b.is_ascii_digit()) && s.len() >= 20)
+    })
 }
 
 /// The bot username from BotFather's `t.me/<username>` link, if present.
 pub fn find_bot_username(text: &str) -> Option<String> {
     let start = text.find("t.me/")? + "t.me/".len();
-    let name: String = text[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect();
+    let name: String = text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
     (name.len() >= 5 && name.to_lowercase().ends_with("bot")).then_some(name)
 }
 
@@ -96,22 +84,15 @@ mod tests {
     #[test]
     fn finds_token_and_username_in_botfathers_message() {
         let token = find_token(BOTFATHER_TEXT).expect("token");
-        assert_eq!(
-            token.expose(),
-            "1234567890:AAExampleTokenNotRealxxxxxxxxxxxxxx"
-        );
+        assert_eq!(token.expose(), "1234567890:AAExampleTokenNotRealxxxxxxxxxxxxxx");
         assert_eq!(token.bot_id(), 1234567890);
-        assert_eq!(
-            find_bot_username(BOTFATHER_TEXT).as_deref(),
-            Some("acme_helper_bot")
-        );
+        assert_eq!(find_bot_username(BOTFATHER_TEXT).as_deref(), Some("acme_helper_bot"));
         assert!(looks_like_token(BOTFATHER_TEXT));
     }
 
     #[test]
     fn pasted_token_with_words_around_it() {
-        let t = find_token("here it is: 7890123456:AAH-abcdefghijklmnopqrstuvwxyz_0123 thanks")
-            .unwrap();
+        let t = find_token("here it is: 7890123456:AAH-abcdefghijklmnopqrstuvwxyz_0123 thanks").unwrap();
         assert_eq!(t.bot_id(), 7890123456);
     }
 
@@ -121,15 +102,13 @@ mod tests {
             "hello",
             "123:short",
             "abc:AAExampleTokenNotRealxxxxxxxxxxxxxx",
-            "1234567890:AAExampleTokenNotRealxxxxxxxxxxxxx", // 34
+            "1234567890:AAExampleTokenNotRealxxxxxxxxxxxxx",   // 34
             "1234567890:AAExampleTokenNotRealxxxxxxxxxxxxxxx", // 36
             "1234567890:AAExampleTokenNotReal xxxxxxxxxxxxxx",
         ] {
             assert!(find_token(bad).is_none(), "{bad}");
         }
-        assert!(looks_like_token(
-            "1234567890:AAExampleTokenNotRealxxxxxxxxxxxxx"
-        ));
+        assert!(looks_like_token("1234567890:AAExampleTokenNotRealxxxxxxxxxxxxx"));
         assert!(!looks_like_token("meet at 10:30 tomorrow"));
     }
 

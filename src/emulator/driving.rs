@@ -54,10 +54,7 @@ impl Emulator {
             .filter(|m| !m.deleted)
             .map(|m| m.json.clone())
             .unwrap_or_else(|| {
-                panic!(
-                    "emulator: no message {message_id} to tap in chat {} (deleted or never sent)",
-                    user.id
-                )
+                panic!("emulator: no message {message_id} to tap in chat {} (deleted or never sent)", user.id)
             });
         let query_id = format!("{}{}", st.next_seq(), Self::random_suffix(10));
         st.queries.insert(query_id.clone(), (bot_id, user.id));
@@ -89,14 +86,8 @@ impl Emulator {
         if let Some(obj) = message.as_object_mut() {
             obj.extend(fields);
         }
-        let stored = StoredMessage {
-            from_bot: false,
-            json: message.clone(),
-            deleted: false,
-        };
-        st.chat_mut(bot_id, user.id)
-            .messages
-            .insert(message_id, stored);
+        let stored = StoredMessage { from_bot: false, json: message.clone(), deleted: false };
+        st.chat_mut(bot_id, user.id).messages.insert(message_id, stored);
         st.enqueue_update(bot_id, "message", message);
         message_id
     }

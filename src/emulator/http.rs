@@ -31,16 +31,10 @@ use super::{
 const MAX_BODY: usize = 64 * 1024 * 1024;
 
 /// Binds `addr` and serves the Bot API until the task is aborted.
-pub(crate) async fn serve(
-    shared: Arc<Shared>,
-    addr: SocketAddr,
-) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
+pub(crate) async fn serve(shared: Arc<Shared>, addr: SocketAddr) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
     let listener = TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
-    let app = Router::new()
-        .fallback(handle)
-        .with_state(shared)
-        .layer(DefaultBodyLimit::max(MAX_BODY));
+    let app = Router::new().fallback(handle).with_state(shared).layer(DefaultBodyLimit::max(MAX_BODY));
     let task = tokio::spawn(async move {
         let service = app.into_make_service_with_connect_info::<ConnKill>();
         if let Err(e) = axum::serve(KillableListener(listener), service).await {
@@ -50,11 +44,7 @@ pub(crate) async fn serve(
     Ok((local, task))
 }
 
-async fn handle(
-    State(shared): State<Arc<Shared>>,
-    ConnectInfo(conn): ConnectInfo<ConnKill>,
-    req: Request,
-) -> Response {
+async fn handle(State(shared): State<Arc<Shared>>, ConnectInfo(conn): ConnectInfo<ConnKill>, req: Request) -> Response {
     if shared.lock().closed {
         return hang_up(&conn);
     }
@@ -65,11 +55,7 @@ async fn handle(
         Some(name) => name.to_owned(),
         None => lower_first(&raw_method),
     };
-    let fault = shared
-        .lock()
-        .faults
-        .get_mut(&method.to_ascii_lowercase())
-        .and_then(|queue| queue.pop_front());
+    let fault = shared.lock().faults.get_mut(&method.to_ascii_lowercase()).and_then(|queue| queue.pop_front());
     let params = read_params(req).await;
     let recorded = params.as_ref().map(Params::to_value).unwrap_or_default();
     let bot_id = shared.lock().bot_id_active(&token);
@@ -127,12 +113,7 @@ fn record(shared: &Shared, bot_id: Option<i64>, method: &str, params: Value, sta
     if status == 429 {
         st.count_429 += 1;
     }
-    st.calls.push(ApiCall {
-        bot_id,
-        method: method.to_owned(),
-        params,
-        status,
-    });
+    st.calls.push(ApiCall { bot_id, method: method.to_owned(), params, status });
 }
 
 /// `/bot<TOKEN>/<method>` -> (token, method). Extra slashes are tolerated.
@@ -151,9 +132,7 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok());
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
         match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
             (b'%', Some(byte)) => {
                 out.push(byte);
@@ -171,10 +150,7 @@ fn percent_decode(s: &str) -> String {
 /// "SendMessage" -> "sendMessage", for methods the emulator does not know.
 fn lower_first(name: &str) -> String {
     let mut chars = name.chars();
-    chars
-        .next()
-        .map(|c| c.to_ascii_lowercase().to_string() + chars.as_str())
-        .unwrap_or_default()
+    chars.next().map(|c| c.to_ascii_lowercase().to_string() + chars.as_str()).unwrap_or_default()
 }
 
 /// Query string first, then the body, which wins on a clash.
@@ -183,12 +159,8 @@ async fn read_params(req: Request) -> ApiResult<Params> {
     if let Some(query) = req.uri().query() {
         add_form(&mut params, query);
     }
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let content_type =
+        req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_ascii_lowercase();
     if content_type.starts_with("multipart/form-data") {
         read_multipart(&mut params, req).await?;
         return Ok(params);
@@ -206,8 +178,7 @@ async fn read_params(req: Request) -> ApiResult<Params> {
             _ => return Err(ApiError::bad_request("can't parse request JSON object")),
         }
     } else if content_type.starts_with("application/x-www-form-urlencoded") {
-        let text = std::str::from_utf8(&body)
-            .map_err(|_| ApiError::bad_request("request is not UTF-8"))?;
+        let text = std::str::from_utf8(&body).map_err(|_| ApiError::bad_request("request is not UTF-8"))?;
         add_form(&mut params, text);
     }
     Ok(params)
@@ -235,10 +206,7 @@ async fn read_multipart(params: &mut Params, req: Request) -> ApiResult<()> {
     let mut files: Vec<(String, String)> = Vec::new();
     while let Some(field) = multipart.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or_default().to_owned();
-        let is_file = field.file_name().is_some()
-            || field
-                .content_type()
-                .is_some_and(|ct| !ct.starts_with("text/"));
+        let is_file = field.file_name().is_some() || field.content_type().is_some_and(|ct| !ct.starts_with("text/"));
         if is_file {
             let file_name = match field.file_name() {
                 Some(n) if !n.is_empty() => n.to_owned(),
@@ -254,21 +222,11 @@ async fn read_multipart(params: &mut Params, req: Request) -> ApiResult<()> {
     }
     for (part, file_name) in files {
         let attach = format!("attach://{part}");
-        let referrers: Vec<String> = params
-            .values
-            .iter()
-            .filter(|(_, v)| v.as_str() == Some(attach.as_str()))
-            .map(|(k, _)| k.clone())
-            .collect();
-        let keys = if referrers.is_empty() {
-            vec![part]
-        } else {
-            referrers
-        };
+        let referrers: Vec<String> =
+            params.values.iter().filter(|(_, v)| v.as_str() == Some(attach.as_str())).map(|(k, _)| k.clone()).collect();
+        let keys = if referrers.is_empty() { vec![part] } else { referrers };
         for key in keys {
-            params
-                .values
-                .insert(key.clone(), Value::String(file_name.clone()));
+            params.values.insert(key.clone(), Value::String(file_name.clone()));
             params.uploads.insert(key, file_name.clone());
         }
     }
@@ -289,9 +247,7 @@ fn error_response(error: &ApiError) -> Response {
     let status = StatusCode::from_u16(error.code).unwrap_or(StatusCode::BAD_REQUEST);
     let mut response = json_response(status, &error.body());
     if let Some(secs) = error.retry_after {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
     response
 }
@@ -301,13 +257,8 @@ fn error_response(error: &ApiError) -> Response {
 fn raw_response(code: u16, body: &Value) -> Response {
     let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = json_response(status, body);
-    if let Some(secs) = body
-        .pointer("/parameters/retry_after")
-        .and_then(Value::as_u64)
-    {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    if let Some(secs) = body.pointer("/parameters/retry_after").and_then(Value::as_u64) {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
     response
 }
@@ -315,10 +266,7 @@ fn raw_response(code: u16, body: &Value) -> Response {
 fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response {
     let bytes = serde_json::to_vec(body).unwrap_or_default();
     let mut response = (status, Body::from(bytes)).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 
@@ -328,14 +276,8 @@ mod tests {
 
     #[test]
     fn paths_are_split_with_colons_in_tokens() {
-        assert_eq!(
-            split_path("/bot123:AbC-_x/SendMessage"),
-            Some(("123:AbC-_x".into(), "SendMessage".into()))
-        );
-        assert_eq!(
-            split_path("//bot1%3Ax/getMe"),
-            Some(("1:x".into(), "getMe".into()))
-        );
+        assert_eq!(split_path("/bot123:AbC-_x/SendMessage"), Some(("123:AbC-_x".into(), "SendMessage".into())));
+        assert_eq!(split_path("//bot1%3Ax/getMe"), Some(("1:x".into(), "getMe".into())));
         assert_eq!(split_path("/file/bot1:x/a.jpg"), None);
         assert_eq!(split_path("/getMe"), None);
     }

@@ -74,10 +74,7 @@ impl Connected<IncomingStream<'_, KillableListener>> for ConnKill {
 impl KillableStream {
     fn check(&self) -> io::Result<()> {
         if self.killed.load(Ordering::SeqCst) {
-            Err(io::Error::new(
-                io::ErrorKind::ConnectionAborted,
-                "emulator fault: disconnect",
-            ))
+            Err(io::Error::new(io::ErrorKind::ConnectionAborted, "emulator fault: disconnect"))
         } else {
             Ok(())
         }
@@ -85,11 +82,7 @@ impl KillableStream {
 }
 
 impl AsyncRead for KillableStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         if let Err(e) = this.check() {
             return Poll::Ready(Err(e));
@@ -99,11 +92,7 @@ impl AsyncRead for KillableStream {
 }
 
 impl AsyncWrite for KillableStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         if let Err(e) = this.check() {
             return Poll::Ready(Err(e));

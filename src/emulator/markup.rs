@@ -51,9 +51,7 @@ fn html_to_text(text: &str) -> Result<String, String> {
             rest = &tail[used..];
             continue;
         }
-        let end = tail
-            .find('>')
-            .ok_or_else(|| format!("Unclosed start tag at byte offset {offset}"))?;
+        let end = tail.find('>').ok_or_else(|| format!("Unclosed start tag at byte offset {offset}"))?;
         let inner = &tail[1..end];
         rest = &tail[end + 1..];
         if let Some(name) = inner.strip_prefix('/') {
@@ -63,24 +61,17 @@ fn html_to_text(text: &str) -> Result<String, String> {
                 _ => return Err(format!("Unexpected end tag at byte offset {offset}")),
             }
         } else {
-            let name: String = inner
-                .split(|c: char| c.is_whitespace() || c == '/')
-                .next()
-                .unwrap_or("")
-                .to_ascii_lowercase();
+            let name: String =
+                inner.split(|c: char| c.is_whitespace() || c == '/').next().unwrap_or("").to_ascii_lowercase();
             if !HTML_TAGS.contains(&name.as_str()) {
-                return Err(format!(
-                    "Unsupported start tag \"{name}\" at byte offset {offset}"
-                ));
+                return Err(format!("Unsupported start tag \"{name}\" at byte offset {offset}"));
             }
             open.push(name);
         }
     }
     out.push_str(rest);
     match open.pop() {
-        Some(tag) => Err(format!(
-            "Can't find end tag corresponding to start tag \"{tag}\""
-        )),
+        Some(tag) => Err(format!("Can't find end tag corresponding to start tag \"{tag}\"")),
         None => Ok(out),
     }
 }
@@ -116,10 +107,7 @@ mod tests {
 
     #[test]
     fn html_tags_are_removed_and_entities_decoded() {
-        let got = visible_text(
-            "<b>Hi</b> &lt;you&gt; &amp; <a href=\"x\">me</a>",
-            Some("HTML"),
-        );
+        let got = visible_text("<b>Hi</b> &lt;you&gt; &amp; <a href=\"x\">me</a>", Some("HTML"));
         assert_eq!(got.as_deref(), Ok("Hi <you> & me"));
     }
 
@@ -134,9 +122,6 @@ mod tests {
     #[test]
     fn other_modes_keep_the_text() {
         assert_eq!(visible_text("a < b", None).as_deref(), Ok("a < b"));
-        assert_eq!(
-            visible_text("*a*", Some("MarkdownV2")).as_deref(),
-            Ok("*a*")
-        );
+        assert_eq!(visible_text("*a*", Some("MarkdownV2")).as_deref(), Ok("*a*"));
     }
 }

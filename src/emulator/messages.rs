@@ -57,25 +57,19 @@ fn inline_markup(p: &Params) -> ApiResult<Option<Value>> {
         return Ok(None);
     };
     if !markup.is_object() {
-        return Err(ApiError::bad_request(
-            "can't parse reply keyboard markup JSON object",
-        ));
+        return Err(ApiError::bad_request("can't parse reply keyboard markup JSON object"));
     }
     let Some(rows) = markup.get("inline_keyboard") else {
         return Ok(None);
     };
-    let rows = rows
-        .as_array()
-        .ok_or_else(|| ApiError::bad_request("field \"inline_keyboard\" must be an Array"))?;
+    let rows = rows.as_array().ok_or_else(|| ApiError::bad_request("field \"inline_keyboard\" must be an Array"))?;
     for row in rows {
-        let row = row.as_array().ok_or_else(|| {
-            ApiError::bad_request("field \"inline_keyboard\" must be an Array of Arrays")
-        })?;
+        let row = row
+            .as_array()
+            .ok_or_else(|| ApiError::bad_request("field \"inline_keyboard\" must be an Array of Arrays"))?;
         for button in row {
             if !button.get("text").is_some_and(Value::is_string) {
-                return Err(ApiError::bad_request(
-                    "can't parse inline keyboard button: Text is not specified",
-                ));
+                return Err(ApiError::bad_request("can't parse inline keyboard button: Text is not specified"));
             }
             if !BUTTON_ACTIONS.iter().any(|a| button.get(*a).is_some()) {
                 return Err(ApiError::bad_request(
@@ -102,11 +96,7 @@ fn visible(p: &Params, key: &str, max: usize) -> ApiResult<Option<String>> {
     let text = markup::visible_text(&raw, p.str("parse_mode").as_deref())
         .map_err(|detail| ApiError::bad_request(format!("can't parse entities: {detail}")))?;
     if text.chars().count() > max {
-        let what = if key == "text" {
-            "message is too long"
-        } else {
-            "message caption is too long"
-        };
+        let what = if key == "text" { "message is too long" } else { "message caption is too long" };
         return Err(ApiError::bad_request(what));
     }
     Ok(Some(text))
@@ -179,10 +169,7 @@ pub(crate) fn send(state: &mut State, bot_id: i64, method: &str, p: &Params) -> 
             msg["caption"] = json!(caption);
         }
     }
-    let reply_to = p
-        .json("reply_parameters")?
-        .and_then(|r| r["message_id"].as_i64())
-        .or(p.i64("reply_to_message_id")?);
+    let reply_to = p.json("reply_parameters")?.and_then(|r| r["message_id"].as_i64()).or(p.i64("reply_to_message_id")?);
     let reply_to = match reply_to {
         None => None,
         Some(id) => {
@@ -195,22 +182,11 @@ pub(crate) fn send(state: &mut State, bot_id: i64, method: &str, p: &Params) -> 
             Some(target.ok_or_else(|| ApiError::bad_request("message to be replied not found"))?)
         }
     };
-    state
-        .rate
-        .check(bot_id, chat_id, Instant::now())
-        .map_err(ApiError::too_many_requests)?;
+    state.rate.check(bot_id, chat_id, Instant::now()).map_err(ApiError::too_many_requests)?;
 
     let message_id = state.alloc_message_id(bot_id, chat_id);
-    let bot_user = state
-        .bots
-        .get(&bot_id)
-        .map(|b| b.user_json())
-        .unwrap_or_default();
-    let chat = state
-        .users
-        .get(&chat_id)
-        .map(|u| u.chat_json())
-        .unwrap_or_default();
+    let bot_user = state.bots.get(&bot_id).map(|b| b.user_json()).unwrap_or_default();
+    let chat = state.users.get(&chat_id).map(|u| u.chat_json()).unwrap_or_default();
     msg["message_id"] = json!(message_id);
     msg["from"] = bot_user;
     msg["chat"] = chat;
@@ -221,15 +197,8 @@ pub(crate) fn send(state: &mut State, bot_id: i64, method: &str, p: &Params) -> 
     if let Some(markup) = markup {
         msg["reply_markup"] = markup;
     }
-    let stored = StoredMessage {
-        from_bot: true,
-        json: msg.clone(),
-        deleted: false,
-    };
-    state
-        .chat_mut(bot_id, chat_id)
-        .messages
-        .insert(message_id, stored);
+    let stored = StoredMessage { from_bot: true, json: msg.clone(), deleted: false };
+    state.chat_mut(bot_id, chat_id).messages.insert(message_id, stored);
     state.push_event(bot_id, chat_id, BotEvent::Message(sent_message(&msg)));
     Ok(msg)
 }
@@ -241,8 +210,7 @@ fn target(p: &Params) -> ApiResult<(i64, i32)> {
     }
     let chat_id = p.require_i64("chat_id")?;
     let message_id = p.require_i64("message_id")?;
-    let message_id =
-        i32::try_from(message_id).map_err(|_| ApiError::bad_request("MESSAGE_ID_INVALID"))?;
+    let message_id = i32::try_from(message_id).map_err(|_| ApiError::bad_request("MESSAGE_ID_INVALID"))?;
     Ok((chat_id, message_id))
 }
 
@@ -272,15 +240,9 @@ pub(crate) fn edit(state: &mut State, bot_id: i64, method: &str, p: &Params) -> 
     let mut new = old.clone();
     let has_text = old.get("text").is_some();
     match method {
-        "editMessageText" if !has_text => {
-            return Err(ApiError::bad_request(
-                "there is no text in the message to edit",
-            ))
-        }
+        "editMessageText" if !has_text => return Err(ApiError::bad_request("there is no text in the message to edit")),
         "editMessageCaption" if has_text => {
-            return Err(ApiError::bad_request(
-                "there is no caption in the message to edit",
-            ))
+            return Err(ApiError::bad_request("there is no caption in the message to edit"))
         }
         "editMessageText" => {
             new["text"] = json!(text);

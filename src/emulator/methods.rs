@@ -37,10 +37,7 @@ pub(crate) const METHODS: &[&str] = &[
 
 /// The spec name of a known method, matched case-insensitively.
 pub(crate) fn canonical(name: &str) -> Option<&'static str> {
-    METHODS
-        .iter()
-        .copied()
-        .find(|m| m.eq_ignore_ascii_case(name))
+    METHODS.iter().copied().find(|m| m.eq_ignore_ascii_case(name))
 }
 
 pub(crate) fn now_unix() -> i64 {
@@ -49,10 +46,7 @@ pub(crate) fn now_unix() -> i64 {
 
 /// Runs one method (not getUpdates) for `bot_id`.
 pub(crate) fn call(state: &mut State, bot_id: i64, method: &str, p: &Params) -> ApiResult<Value> {
-    let bot = state
-        .bots
-        .get_mut(&bot_id)
-        .ok_or_else(ApiError::unauthorized)?;
+    let bot = state.bots.get_mut(&bot_id).ok_or_else(ApiError::unauthorized)?;
     match method {
         "getMe" => Ok(bot.me_json()),
         "getWebhookInfo" => Ok(json!({
@@ -74,25 +68,17 @@ pub(crate) fn call(state: &mut State, bot_id: i64, method: &str, p: &Params) -> 
             bot.commands.insert(commands_key(p)?, commands);
             Ok(json!(true))
         }
-        "getMyCommands" => Ok(bot
-            .commands
-            .get(&commands_key(p)?)
-            .cloned()
-            .unwrap_or_else(|| json!([]))),
+        "getMyCommands" => Ok(bot.commands.get(&commands_key(p)?).cloned().unwrap_or_else(|| json!([]))),
         "deleteMyCommands" => {
             bot.commands.remove(&commands_key(p)?);
             Ok(json!(true))
         }
-        "sendMessage" | "sendAnimation" | "sendPhoto" | "sendDocument" => {
-            messages::send(state, bot_id, method, p)
-        }
+        "sendMessage" | "sendAnimation" | "sendPhoto" | "sendDocument" => messages::send(state, bot_id, method, p),
         "sendChatAction" => {
             messages::private_chat(state, bot_id, p)?;
             Ok(json!(true))
         }
-        "editMessageText" | "editMessageCaption" | "editMessageReplyMarkup" => {
-            messages::edit(state, bot_id, method, p)
-        }
+        "editMessageText" | "editMessageCaption" | "editMessageReplyMarkup" => messages::edit(state, bot_id, method, p),
         "answerCallbackQuery" => answer_callback(state, bot_id, p),
         "deleteMessage" => messages::delete(state, bot_id, p),
         _ => Err(ApiError::new(404, "Not Found: method not found")),
@@ -101,34 +87,17 @@ pub(crate) fn call(state: &mut State, bot_id: i64, method: &str, p: &Params) -> 
 
 /// Commands are stored per (scope, language) as Telegram does.
 fn commands_key(p: &Params) -> ApiResult<(String, String)> {
-    let scope = p
-        .json("scope")?
-        .unwrap_or_else(|| json!({"type": "default"}));
-    Ok((
-        scope.to_string(),
-        p.str("language_code").unwrap_or_default(),
-    ))
+    let scope = p.json("scope")?.unwrap_or_else(|| json!({"type": "default"}));
+    Ok((scope.to_string(), p.str("language_code").unwrap_or_default()))
 }
 
 fn answer_callback(state: &mut State, bot_id: i64, p: &Params) -> ApiResult<Value> {
-    let query_id = p
-        .str("callback_query_id")
-        .ok_or_else(|| ApiError::bad_request("callback_query_id is empty"))?;
-    let (_, chat_id) = state
-        .queries
-        .get(&query_id)
-        .copied()
-        .filter(|(bot, _)| *bot == bot_id)
-        .ok_or_else(|| {
-            ApiError::bad_request(
-                "query is too old and response timeout expired or query ID is invalid",
-            )
+    let query_id = p.str("callback_query_id").ok_or_else(|| ApiError::bad_request("callback_query_id is empty"))?;
+    let (_, chat_id) =
+        state.queries.get(&query_id).copied().filter(|(bot, _)| *bot == bot_id).ok_or_else(|| {
+            ApiError::bad_request("query is too old and response timeout expired or query ID is invalid")
         })?;
-    let event = BotEvent::CallbackAnswered {
-        query_id,
-        text: p.str("text"),
-        show_alert: p.bool("show_alert"),
-    };
+    let event = BotEvent::CallbackAnswered { query_id, text: p.str("text"), show_alert: p.bool("show_alert") };
     state.push_event(bot_id, chat_id, event);
     Ok(json!(true))
 }

@@ -45,8 +45,7 @@ use rand::{distributions::Alphanumeric, Rng};
 use tokio::task::JoinHandle;
 
 pub use types::{
-    botfather_user, ApiCall, BotEvent, BotHandle, Button, ChatEntry, Fault, SentMessage, TestUser,
-    BOTFATHER_ID,
+    botfather_user, ApiCall, BotEvent, BotHandle, Button, ChatEntry, Fault, SentMessage, TestUser, BOTFATHER_ID,
 };
 
 use state::{BotState, Shared, State};
@@ -88,21 +87,14 @@ impl Emulator {
     pub async fn start_on(addr: SocketAddr) -> anyhow::Result<Emulator> {
         let shared = Arc::new(Shared::default());
         let (addr, task) = http::serve(shared.clone(), addr).await?;
-        let inner = Inner {
-            shared,
-            addr,
-            server: Mutex::new(Some(task)),
-        };
-        Ok(Emulator {
-            inner: Arc::new(inner),
-        })
+        let inner = Inner { shared, addr, server: Mutex::new(Some(task)) };
+        Ok(Emulator { inner: Arc::new(inner) })
     }
 
     /// The base URL for teloxide's `Bot::set_api_url`, e.g. `http://127.0.0.1:PORT/`.
     pub fn api_url(&self) -> reqwest::Url {
         let url = format!("http://{}/", self.inner.addr);
-        reqwest::Url::parse(&url)
-            .unwrap_or_else(|e| panic!("emulator address {url} is not a URL: {e}"))
+        reqwest::Url::parse(&url).unwrap_or_else(|e| panic!("emulator address {url} is not a URL: {e}"))
     }
 
     /// The address the server listens on.
@@ -133,9 +125,7 @@ impl Emulator {
 
     /// The bot id of a token this emulator issued (revoked ones included).
     fn bot_id(&self, token: &str) -> i64 {
-        self.lock()
-            .bot_id_any(token)
-            .unwrap_or_else(|| panic!("emulator: no bot has the token {token:?}"))
+        self.lock().bot_id_any(token).unwrap_or_else(|| panic!("emulator: no bot has the token {token:?}"))
     }
 
     /// Registers a bot with a fresh random id and a Telegram-shaped token.
@@ -149,17 +139,11 @@ impl Emulator {
             }
         };
         const SECRET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
-        let secret: String = (0..35)
-            .map(|_| SECRET[rng.gen_range(0..SECRET.len())] as char)
-            .collect();
+        let secret: String = (0..35).map(|_| SECRET[rng.gen_range(0..SECRET.len())] as char).collect();
         let token = format!("{id}:{secret}");
         st.bots.insert(id, BotState::new(id, username, first_name));
         st.tokens.insert(token.clone(), id);
-        BotHandle {
-            id,
-            token,
-            username: username.to_owned(),
-        }
+        BotHandle { id, token, username: username.to_owned() }
     }
 
     /// Makes the HTTP API answer 401 `Unauthorized` for this token from now on
@@ -169,13 +153,7 @@ impl Emulator {
     }
 
     /// Registers a person. Their private chat with every bot has id `id`.
-    pub fn add_user(
-        &self,
-        id: i64,
-        first_name: &str,
-        username: Option<&str>,
-        language_code: Option<&str>,
-    ) -> TestUser {
+    pub fn add_user(&self, id: i64, first_name: &str, username: Option<&str>, language_code: Option<&str>) -> TestUser {
         let user = TestUser {
             id,
             first_name: first_name.to_owned(),
@@ -215,10 +193,6 @@ impl Emulator {
 
     /// Random alphanumerics, for ids that must not be guessable in order.
     fn random_suffix(len: usize) -> String {
-        rand::thread_rng()
-            .sample_iter(&Alphanumeric)
-            .take(len)
-            .map(char::from)
-            .collect()
+        rand::thread_rng().sample_iter(&Alphanumeric).take(len).map(char::from).collect()
     }
 }

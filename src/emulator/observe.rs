@@ -13,22 +13,11 @@ use super::{
 
 impl Emulator {
     /// Pops the next event of this chat, waiting up to `timeout` for one.
-    pub async fn next_event(
-        &self,
-        bot_token: &str,
-        chat_id: i64,
-        timeout: Duration,
-    ) -> Option<BotEvent> {
-        self.next_event_until(self.bot_id(bot_token), chat_id, Instant::now() + timeout)
-            .await
+    pub async fn next_event(&self, bot_token: &str, chat_id: i64, timeout: Duration) -> Option<BotEvent> {
+        self.next_event_until(self.bot_id(bot_token), chat_id, Instant::now() + timeout).await
     }
 
-    async fn next_event_until(
-        &self,
-        bot_id: i64,
-        chat_id: i64,
-        deadline: Instant,
-    ) -> Option<BotEvent> {
+    async fn next_event_until(&self, bot_id: i64, chat_id: i64, deadline: Instant) -> Option<BotEvent> {
         loop {
             let notify = self.lock().chat_mut(bot_id, chat_id).notify.clone();
             // Registered before looking, so an event pushed in between wakes us.
@@ -46,12 +35,7 @@ impl Emulator {
 
     /// The next new message of this chat, waiting up to `timeout` in all.
     /// Edits, answers and deletes before it are consumed and skipped.
-    pub async fn next_message(
-        &self,
-        bot_token: &str,
-        chat_id: i64,
-        timeout: Duration,
-    ) -> Option<SentMessage> {
+    pub async fn next_message(&self, bot_token: &str, chat_id: i64, timeout: Duration) -> Option<SentMessage> {
         let bot_id = self.bot_id(bot_token);
         let deadline = Instant::now() + timeout;
         loop {
@@ -65,11 +49,7 @@ impl Emulator {
     /// Pops every pending event of this chat without waiting.
     pub fn drain_events(&self, bot_token: &str, chat_id: i64) -> Vec<BotEvent> {
         let bot_id = self.bot_id(bot_token);
-        self.lock()
-            .chat_mut(bot_id, chat_id)
-            .events
-            .drain(..)
-            .collect()
+        self.lock().chat_mut(bot_id, chat_id).events.drain(..).collect()
     }
 
     /// The chat as a person sees it now: the user's and the bot's messages in
@@ -79,12 +59,7 @@ impl Emulator {
         let st = self.lock();
         st.chats
             .get(&(bot_id, chat_id))
-            .map(|chat| {
-                chat.messages
-                    .iter()
-                    .map(|(id, m)| chat_entry(*id, m))
-                    .collect()
-            })
+            .map(|chat| chat.messages.iter().map(|(id, m)| chat_entry(*id, m)).collect())
             .unwrap_or_default()
     }
 
@@ -95,11 +70,7 @@ impl Emulator {
 
     /// How many calls of `method` were answered (name in any case).
     pub fn call_count(&self, method: &str) -> usize {
-        self.lock()
-            .calls
-            .iter()
-            .filter(|c| c.method.eq_ignore_ascii_case(method))
-            .count()
+        self.lock().calls.iter().filter(|c| c.method.eq_ignore_ascii_case(method)).count()
     }
 
     /// Forgets the call log (long benchmark runs).

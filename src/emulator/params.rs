@@ -22,11 +22,7 @@ pub(crate) struct ApiError {
 
 impl ApiError {
     pub fn new(code: u16, description: impl Into<String>) -> Self {
-        ApiError {
-            code,
-            description: description.into(),
-            retry_after: None,
-        }
+        ApiError { code, description: description.into(), retry_after: None }
     }
 
     /// 400 `Bad Request: <what>`.
@@ -50,10 +46,7 @@ impl ApiError {
 
     /// The exact body of `fixtures/error-403-not-started.json`.
     pub fn not_started() -> Self {
-        Self::new(
-            403,
-            "Forbidden: bot can't initiate conversation with a user",
-        )
+        Self::new(403, "Forbidden: bot can't initiate conversation with a user")
     }
 
     /// The JSON body, fields in the order the real server writes them.
@@ -62,9 +55,7 @@ impl ApiError {
             ok: false,
             error_code: self.code,
             description: self.description.clone(),
-            parameters: self
-                .retry_after
-                .map(|retry_after| RetryAfter { retry_after }),
+            parameters: self.retry_after.map(|retry_after| RetryAfter { retry_after }),
         }
     }
 }
@@ -150,24 +141,21 @@ impl Params {
     pub fn i64(&self, key: &str) -> ApiResult<Option<i64>> {
         match self.get(key) {
             None => Ok(None),
-            Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| {
-                ApiError::bad_request(format!("field \"{key}\" must be an integer"))
-            }),
-            Some(Value::String(s)) => {
-                s.trim().parse::<i64>().map(Some).map_err(|_| {
-                    ApiError::bad_request(format!("field \"{key}\" must be an integer"))
-                })
+            Some(Value::Number(n)) => {
+                n.as_i64().map(Some).ok_or_else(|| ApiError::bad_request(format!("field \"{key}\" must be an integer")))
             }
-            Some(_) => Err(ApiError::bad_request(format!(
-                "field \"{key}\" must be an integer"
-            ))),
+            Some(Value::String(s)) => s
+                .trim()
+                .parse::<i64>()
+                .map(Some)
+                .map_err(|_| ApiError::bad_request(format!("field \"{key}\" must be an integer"))),
+            Some(_) => Err(ApiError::bad_request(format!("field \"{key}\" must be an integer"))),
         }
     }
 
     /// A required integer parameter: 400 `Bad Request: <key> is empty` if absent.
     pub fn require_i64(&self, key: &str) -> ApiResult<i64> {
-        self.i64(key)?
-            .ok_or_else(|| ApiError::bad_request(format!("{key} is empty")))
+        self.i64(key)?.ok_or_else(|| ApiError::bad_request(format!("{key} is empty")))
     }
 
     /// A boolean parameter: JSON bool or "true"/"false"/"1"/"0"; absent = false.

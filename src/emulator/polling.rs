@@ -31,18 +31,12 @@ pub(crate) async fn get_updates(shared: &Shared, bot_id: i64, p: &Params) -> Api
     let timeout = p.i64("timeout")?.unwrap_or(0).clamp(0, MAX_TIMEOUT_SECS) as u64;
     let allowed: Option<Vec<String>> = p
         .json("allowed_updates")?
-        .map(|v| {
-            serde_json::from_value(v)
-                .map_err(|_| ApiError::bad_request("can't parse allowed_updates"))
-        })
+        .map(|v| serde_json::from_value(v).map_err(|_| ApiError::bad_request("can't parse allowed_updates")))
         .transpose()?;
 
     let (notify, my_poll) = {
         let mut st = shared.lock();
-        let bot = st
-            .bots
-            .get_mut(&bot_id)
-            .ok_or_else(ApiError::unauthorized)?;
+        let bot = st.bots.get_mut(&bot_id).ok_or_else(ApiError::unauthorized)?;
         bot.poll_seq += 1;
         if allowed.is_some() {
             bot.allowed_updates = allowed;
@@ -65,10 +59,7 @@ pub(crate) async fn get_updates(shared: &Shared, bot_id: i64, p: &Params) -> Api
         {
             let mut st = shared.lock();
             let closed = st.closed;
-            let bot = st
-                .bots
-                .get_mut(&bot_id)
-                .ok_or_else(ApiError::unauthorized)?;
+            let bot = st.bots.get_mut(&bot_id).ok_or_else(ApiError::unauthorized)?;
             if bot.poll_seq != my_poll {
                 return Err(ApiError::new(
                     409,
@@ -96,17 +87,6 @@ fn take_batch(bot: &mut BotState, offset: i64, limit: usize) -> Vec<Value> {
             allowed.contains(kind)
         }
     });
-    let skip = if offset < 0 {
-        bot.updates
-            .len()
-            .saturating_sub(offset.unsigned_abs() as usize)
-    } else {
-        0
-    };
-    bot.updates
-        .iter()
-        .skip(skip)
-        .take(limit)
-        .map(|(_, _, u)| u.clone())
-        .collect()
+    let skip = if offset < 0 { bot.updates.len().saturating_sub(offset.unsigned_abs() as usize) } else { 0 };
+    bot.updates.iter().skip(skip).take(limit).map(|(_, _, u)| u.clone()).collect()
 }

@@ -29,10 +29,7 @@ struct Bucket {
 
 impl Bucket {
     fn full(capacity: f64, now: Instant) -> Self {
-        Bucket {
-            tokens: capacity,
-            at: now,
-        }
+        Bucket { tokens: capacity, at: now }
     }
 
     fn refill(&mut self, capacity: f64, rate: f64, now: Instant) {
@@ -65,19 +62,11 @@ impl RateLimiter {
         if !self.enabled {
             return Ok(());
         }
-        let bot_bucket = self
-            .bots
-            .entry(bot)
-            .or_insert_with(|| Bucket::full(BOT_RATE, now));
+        let bot_bucket = self.bots.entry(bot).or_insert_with(|| Bucket::full(BOT_RATE, now));
         bot_bucket.refill(BOT_RATE, BOT_RATE, now);
-        let chat_bucket = self
-            .chats
-            .entry((bot, chat))
-            .or_insert_with(|| Bucket::full(CHAT_BURST, now));
+        let chat_bucket = self.chats.entry((bot, chat)).or_insert_with(|| Bucket::full(CHAT_BURST, now));
         chat_bucket.refill(CHAT_BURST, CHAT_RATE, now);
-        let wait = bot_bucket
-            .wait_secs(BOT_RATE)
-            .max(chat_bucket.wait_secs(CHAT_RATE));
+        let wait = bot_bucket.wait_secs(BOT_RATE).max(chat_bucket.wait_secs(CHAT_RATE));
         if wait > 0 {
             return Err(wait);
         }
@@ -100,10 +89,7 @@ mod tests {
 
     #[test]
     fn burst_of_three_then_one_per_second() {
-        let mut rl = RateLimiter {
-            enabled: true,
-            ..Default::default()
-        };
+        let mut rl = RateLimiter { enabled: true, ..Default::default() };
         let t0 = Instant::now();
         for _ in 0..3 {
             assert_eq!(rl.check(1, 10, t0), Ok(()));
@@ -116,10 +102,7 @@ mod tests {
 
     #[test]
     fn thirty_per_second_per_bot() {
-        let mut rl = RateLimiter {
-            enabled: true,
-            ..Default::default()
-        };
+        let mut rl = RateLimiter { enabled: true, ..Default::default() };
         let t0 = Instant::now();
         for chat in 0..30 {
             assert_eq!(rl.check(1, chat, t0), Ok(()));

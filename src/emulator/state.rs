@@ -28,9 +28,7 @@ impl Shared {
     /// Locks the state. A panic elsewhere while locked must not wedge every
     /// later request, so a poisoned lock is used as is.
     pub fn lock(&self) -> MutexGuard<'_, State> {
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -149,8 +147,7 @@ impl State {
 
     /// The bot id of a token that the HTTP API accepts.
     pub fn bot_id_active(&self, token: &str) -> Option<i64> {
-        self.bot_id_any(token)
-            .filter(|_| !self.revoked.contains(token))
+        self.bot_id_any(token).filter(|_| !self.revoked.contains(token))
     }
 
     pub fn next_seq(&mut self) -> i64 {
@@ -192,9 +189,7 @@ impl State {
 
 /// Rows of buttons of an `InlineKeyboardMarkup` (empty for anything else).
 pub(crate) fn buttons_of(markup: Option<&Value>) -> Vec<Vec<Button>> {
-    let rows = markup
-        .and_then(|m| m.get("inline_keyboard"))
-        .and_then(Value::as_array);
+    let rows = markup.and_then(|m| m.get("inline_keyboard")).and_then(Value::as_array);
     rows.map(|rows| {
         rows.iter()
             .map(|row| {
@@ -231,21 +226,12 @@ pub(crate) fn kind_of(message: &Value) -> &'static str {
         "contact",
         "location",
     ];
-    KINDS
-        .iter()
-        .copied()
-        .find(|k| message.get(*k).is_some())
-        .unwrap_or("other")
+    KINDS.iter().copied().find(|k| message.get(*k).is_some()).unwrap_or("other")
 }
 
 /// Text or caption of a message.
 pub(crate) fn text_of(message: &Value) -> String {
-    message
-        .get("text")
-        .or_else(|| message.get("caption"))
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned()
+    message.get("text").or_else(|| message.get("caption")).and_then(Value::as_str).unwrap_or_default().to_owned()
 }
 
 pub(crate) fn sent_message(message: &Value) -> SentMessage {

@@ -101,20 +101,12 @@ pub struct SentMessage {
 impl SentMessage {
     /// The `callback_data` of the first button whose label contains `label_contains`.
     pub fn button_data(&self, label_contains: &str) -> Option<String> {
-        self.buttons
-            .iter()
-            .flatten()
-            .find(|b| b.text.contains(label_contains))
-            .and_then(|b| b.data.clone())
+        self.buttons.iter().flatten().find(|b| b.text.contains(label_contains)).and_then(|b| b.data.clone())
     }
 
     /// Every button label, row by row, left to right.
     pub fn all_button_labels(&self) -> Vec<String> {
-        self.buttons
-            .iter()
-            .flatten()
-            .map(|b| b.text.clone())
-            .collect()
+        self.buttons.iter().flatten().map(|b| b.text.clone()).collect()
     }
 }
 
@@ -126,11 +118,7 @@ pub enum BotEvent {
     /// The new state of a message after editMessageText/ReplyMarkup/Caption.
     Edited(SentMessage),
     /// answerCallbackQuery for a query whose message is in this chat.
-    CallbackAnswered {
-        query_id: String,
-        text: Option<String>,
-        show_alert: bool,
-    },
+    CallbackAnswered { query_id: String, text: Option<String>, show_alert: bool },
     /// deleteMessage of a message in this chat (the user's or the bot's).
     Deleted { message_id: i32 },
 }

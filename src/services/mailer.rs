@@ -15,20 +15,14 @@ pub struct Mail {
 impl std::fmt::Debug for Mail {
     // The body may hold a one-time code: never print it.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Mail")
-            .field("to", &self.to)
-            .finish_non_exhaustive()
+        f.debug_struct("Mail").field("to", &self.to).finish_non_exhaustive()
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
     #[error("the mail provider refused the message: HTTP {status} {code}: {message}")]
-    Rejected {
-        status: u16,
-        code: String,
-        message: String,
-    },
+    Rejected { status: u16, code: String, message: String },
     #[error("the mail provider could not be reached: {0}")]
     Unreachable(String),
 }
@@ -64,13 +58,7 @@ pub struct BrevoMailer {
 }
 
 impl BrevoMailer {
-    pub fn new(
-        http: reqwest::Client,
-        api_url: &str,
-        api_key: &str,
-        from_name: &str,
-        from_email: &str,
-    ) -> Self {
+    pub fn new(http: reqwest::Client, api_url: &str, api_key: &str, from_name: &str, from_email: &str) -> Self {
         BrevoMailer {
             http,
             endpoint: format!("{}/v3/smtp/email", api_url.trim_end_matches('/')),
@@ -111,18 +99,8 @@ impl Mailer for BrevoMailer {
                 return Ok(());
             }
             let error: serde_json::Value = response.json().await.unwrap_or_default();
-            let field = |k: &str| {
-                error
-                    .get(k)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_string()
-            };
-            Err(MailError::Rejected {
-                status: status.as_u16(),
-                code: field("code"),
-                message: field("message"),
-            })
+            let field = |k: &str| error.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+            Err(MailError::Rejected { status: status.as_u16(), code: field("code"), message: field("message") })
         })
     }
 }

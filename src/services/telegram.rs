@@ -24,16 +24,9 @@ pub fn bot_for(http: &reqwest::Client, api_url: &reqwest::Url, token: &BotToken)
     Bot::with_client(token.expose(), http.clone()).set_api_url(api_url.clone())
 }
 
-pub async fn check_token(
-    http: &reqwest::Client,
-    api_url: &reqwest::Url,
-    token: &BotToken,
-) -> TokenCheck {
+pub async fn check_token(http: &reqwest::Client, api_url: &reqwest::Url, token: &BotToken) -> TokenCheck {
     match bot_for(http, api_url, token).get_me().await {
-        Ok(me) => TokenCheck::Valid {
-            bot_id: me.id.0 as i64,
-            username: me.username().to_string(),
-        },
+        Ok(me) => TokenCheck::Valid { bot_id: me.id.0 as i64, username: me.username().to_string() },
         Err(RequestError::Api(ApiError::InvalidToken)) => TokenCheck::Invalid,
         Err(e) => TokenCheck::Unreachable(error_kind(&e)),
     }

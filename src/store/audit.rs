@@ -1,20 +1,10 @@
 //! The append-only audit log: who did what to which contact, when, and why. Entries are written in
 //! the same transaction as the change they describe (see `Store::commit`).
 
+pub use crate::domain::Actor;
 use crate::domain::ContactState;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
-pub enum Actor {
-    /// A Telegram user acting on their own behalf (a client).
-    User(i64),
-    /// A master, by Telegram user id.
-    Master(i64),
-    /// The bot itself (a rule, a timer).
-    System,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
@@ -52,22 +42,8 @@ impl AuditEntry {
         }
     }
 
-    pub fn event(
-        at: DateTime<Utc>,
-        actor: Actor,
-        contact_id: Option<u64>,
-        event: &str,
-        why: &str,
-    ) -> Self {
-        AuditEntry {
-            at,
-            actor,
-            contact_id,
-            event: event.into(),
-            from: None,
-            to: None,
-            why: why.into(),
-        }
+    pub fn event(at: DateTime<Utc>, actor: Actor, contact_id: Option<u64>, event: &str, why: &str) -> Self {
+        AuditEntry { at, actor, contact_id, event: event.into(), from: None, to: None, why: why.into() }
     }
 }
 

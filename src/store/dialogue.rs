@@ -21,16 +21,12 @@ pub struct SledStorage<D> {
 
 impl<D> SledStorage<D> {
     pub fn new(store: Store) -> Arc<Self> {
-        Arc::new(SledStorage {
-            store,
-            _state: PhantomData,
-        })
+        Arc::new(SledStorage { store, _state: PhantomData })
     }
 }
 
 pub(crate) fn encode_value(state: &serde_json::Value) -> Vec<u8> {
-    serde_json::to_vec(&serde_json::json!({ "v": VERSION, "state": state }))
-        .expect("JSON values serialise")
+    serde_json::to_vec(&serde_json::json!({ "v": VERSION, "state": state })).expect("JSON values serialise")
 }
 
 /// The JSON a state is stored as, for `Change::dialogue`.
@@ -47,11 +43,7 @@ fn decode<D: DeserializeOwned>(chat: i64, bytes: &[u8]) -> Option<D> {
     match serde_json::from_slice::<Stored<D>>(bytes) {
         Ok(s) if s.v == VERSION => Some(s.state),
         Ok(s) => {
-            tracing::warn!(
-                chat,
-                version = s.v,
-                "dialogue state of another version: starting the chat over"
-            );
+            tracing::warn!(chat, version = s.v, "dialogue state of another version: starting the chat over");
             None
         }
         Err(e) => {
@@ -67,34 +59,22 @@ where
 {
     type Error = super::StoreError;
 
-    fn remove_dialogue(
-        self: Arc<Self>,
-        chat_id: ChatId,
-    ) -> BoxFuture<'static, Result<(), Self::Error>> {
+    fn remove_dialogue(self: Arc<Self>, chat_id: ChatId) -> BoxFuture<'static, Result<(), Self::Error>> {
         Box::pin(async move {
             self.store.dialogue_tree().remove(chat_id.0.to_be_bytes())?;
             Ok(())
         })
     }
 
-    fn update_dialogue(
-        self: Arc<Self>,
-        chat_id: ChatId,
-        dialogue: D,
-    ) -> BoxFuture<'static, Result<(), Self::Error>> {
+    fn update_dialogue(self: Arc<Self>, chat_id: ChatId, dialogue: D) -> BoxFuture<'static, Result<(), Self::Error>> {
         Box::pin(async move {
             let bytes = encode_value(&to_value(&dialogue));
-            self.store
-                .dialogue_tree()
-                .insert(chat_id.0.to_be_bytes(), bytes)?;
+            self.store.dialogue_tree().insert(chat_id.0.to_be_bytes(), bytes)?;
             Ok(())
         })
     }
 
-    fn get_dialogue(
-        self: Arc<Self>,
-        chat_id: ChatId,
-    ) -> BoxFuture<'static, Result<Option<D>, Self::Error>> {
+    fn get_dialogue(self: Arc<Self>, chat_id: ChatId) -> BoxFuture<'static, Result<Option<D>, Self::Error>> {
         Box::pin(async move {
             let bytes = self.store.dialogue_tree().get(chat_id.0.to_be_bytes())?;
             Ok(bytes.and_then(|b| decode(chat_id.0, &b)))
@@ -119,28 +99,16 @@ mod tests {
         {
             let store = Store::open(dir.path()).unwrap();
             let s = SledStorage::<S>::new(store.clone());
-            s.clone()
-                .update_dialogue(ChatId(5), S::B { n: 3 })
-                .await
-                .unwrap();
+            s.clone().update_dialogue(ChatId(5), S::B { n: 3 }).await.unwrap();
             s.clone().update_dialogue(ChatId(6), S::A).await.unwrap();
             s.clone().remove_dialogue(ChatId(6)).await.unwrap();
-            store
-                .dialogue_tree()
-                .insert(7i64.to_be_bytes(), b"{\"v\":1,\"state\":\"Gone\"}".to_vec())
-                .unwrap();
-            store
-                .dialogue_tree()
-                .insert(8i64.to_be_bytes(), b"{\"v\":99,\"state\":\"A\"}".to_vec())
-                .unwrap();
+            store.dialogue_tree().insert(7i64.to_be_bytes(), b"{\"v\":1,\"state\":\"Gone\"}".to_vec()).unwrap();
+            store.dialogue_tree().insert(8i64.to_be_bytes(), b"{\"v\":99,\"state\":\"A\"}".to_vec()).unwrap();
             store.flush().await.unwrap();
         }
         let store = Store::open(dir.path()).unwrap();
         let s = SledStorage::<S>::new(store);
-        assert_eq!(
-            s.clone().get_dialogue(ChatId(5)).await.unwrap(),
-            Some(S::B { n: 3 })
-        );
+        assert_eq!(s.clone().get_dialogue(ChatId(5)).await.unwrap(), Some(S::B { n: 3 }));
         assert_eq!(s.clone().get_dialogue(ChatId(6)).await.unwrap(), None);
         assert_eq!(s.clone().get_dialogue(ChatId(7)).await.unwrap(), None);
         assert_eq!(s.clone().get_dialogue(ChatId(8)).await.unwrap(), None);

@@ -11,18 +11,19 @@ pub mod audit;
 pub mod dialogue;
 pub mod outbox;
 
+use crate::domain::agent::{Agent, Job};
 use crate::domain::otp::OtpRecord;
-use crate::domain::{Contact, ContactState};
+use crate::domain::{Contact, ContactState, Decision};
 pub use audit::{Actor, AuditEntry};
 pub use dialogue::SledStorage;
-pub use outbox::OutboxItem;
+pub use outbox::{OutboxItem, Outgoing};
 use serde::{de::DeserializeOwned, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 use sled::Transactional;
 use std::path::Path;
 
 /// Trees by name; the order is the index in a transaction.
-const TREES: [&str; 10] = [
+pub const TREES: [&str; 14] = [
     "contacts",
     "contacts_by_email",
     "contacts_by_user",
@@ -33,6 +34,10 @@ const TREES: [&str; 10] = [
     "dialogues",
     "outbox",
     "limits",
+    "agents",
+    "jobs",
+    "decisions",
+    "notices",
 ];
 const CONTACTS: usize = 0;
 const BY_EMAIL: usize = 1;
@@ -44,18 +49,21 @@ const AUDIT: usize = 6;
 const DIALOGUES: usize = 7;
 const OUTBOX: usize = 8;
 const LIMITS: usize = 9;
+const AGENTS: usize = 10;
+const JOBS: usize = 11;
+const DECISIONS: usize = 12;
+const NOTICES: usize = 13;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("storage: {0}")]
     Sled(#[from] sled::Error),
     #[error("stored value in {tree} is unreadable: {source}")]
-    Decode {
-        tree: &'static str,
-        source: serde_json::Error,
-    },
+    Decode { tree: &'static str, source: serde_json::Error },
     #[error("the change was refused: {0:?}")]
     Conflict(Guard),
+    #[error("no tree named {0}")]
+    UnknownTree(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -67,14 +75,17 @@ pub enum Guard {
     ContactIn(u64, ContactState),
     /// No other contact holding a claim (an open request or an agent) has this email.
     EmailFree { email: String, for_contact: u64 },
-    /// The agent name is not claimed by another contact.
+    /// The agent name is neither claimed by another contact nor an agent's (other than this
+    /// contact's own, or a destroyed one). `for_contact` 0 means "a master's spawn".
     NameFree { name: String, for_contact: u64 },
+    /// No decision was taken on this request yet.
+    Undecided(u64),
     /// The bot is not registered to another contact.
     BotFree { bot_id: i64, for_contact: u64 },
 }
 
 /// Everything one step writes, applied together or not at all.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Change {
     pub guards: Vec<Guard>,
     pub contact: Option<Contact>,
@@ -86,6 +97,12 @@ pub struct Change {
     pub index_email: Option<(String, u64)>,
     pub claim_name: Option<(String, u64)>,
     pub claim_bot: Option<(i64, u64)>,
+    pub agent: Option<Agent>,
+    pub job: Option<Job>,
+    pub decision: Option<(u64, Decision)>,
+    /// Claims to drop (a rejected request frees its name and bot).
+    pub release_name: Option<String>,
+    pub release_bot: Option<i64>,
     /// Counters to add one to (see [`limit_key`]).
     pub count: Vec<String>,
     pub outbox: Vec<OutboxItem>,
@@ -95,6 +112,8 @@ pub struct Change {
 pub struct Store {
     db: sled::Db,
     trees: Vec<sled::Tree>,
+    /// Mirror every contact transition to the CRM through the outbox (`M2O_CRM`).
+    mirror: bool,
 }
 
 impl std::fmt::Debug for Store {
@@ -107,15 +126,85 @@ impl Store {
     pub fn open(path: &Path) -> Result<Store> {
         // sled's default page cache is 1 GiB; 16 MiB keeps the idle process small and is plenty for
         // the working set (contacts and dialogues are a few hundred bytes each).
-        let db = sled::Config::new()
-            .path(path)
-            .cache_capacity(16 * 1024 * 1024)
-            .open()?;
-        let trees = TREES
-            .iter()
-            .map(|n| db.open_tree(n))
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        Ok(Store { db, trees })
+        let db = sled::Config::new().path(path).cache_capacity(16 * 1024 * 1024).open()?;
+        let trees = TREES.iter().map(|n| db.open_tree(n)).collect::<std::result::Result<Vec<_>, _>>()?;
+        Ok(Store { db, trees, mirror: false })
+    }
+
+    /// From now on every committed contact transition also queues a CRM update, in the same
+    /// transaction, so the CRM can never miss one.
+    pub fn mirror_to_crm(mut self) -> Store {
+        self.mirror = true;
+        self
+    }
+
+    pub fn agent(&self, name: &str) -> Result<Option<Agent>> {
+        get_json(&self.trees[AGENTS], "agents", name.as_bytes())
+    }
+
+    pub fn agents(&self) -> Result<Vec<Agent>> {
+        self.trees[AGENTS].iter().map(|item| decode("agents", &item?.1)).collect()
+    }
+
+    /// Saves an agent's registry entry on its own (progress notes between steps).
+    pub fn save_agent(&self, agent: &Agent) -> Result<()> {
+        self.trees[AGENTS].insert(agent.name.as_bytes(), encode(agent))?;
+        Ok(())
+    }
+
+    pub fn job(&self, id: u64) -> Result<Option<Job>> {
+        get_json(&self.trees[JOBS], "jobs", &id.to_be_bytes())
+    }
+
+    pub fn jobs(&self) -> Result<Vec<Job>> {
+        self.trees[JOBS].iter().map(|item| decode("jobs", &item?.1)).collect()
+    }
+
+    /// Saves a job's progress on its own (step records between steps).
+    pub fn save_job(&self, job: &Job) -> Result<()> {
+        self.trees[JOBS].insert(job.id.to_be_bytes(), encode(job))?;
+        Ok(())
+    }
+
+    pub fn decision(&self, contact_id: u64) -> Result<Option<Decision>> {
+        get_json(&self.trees[DECISIONS], "decisions", &contact_id.to_be_bytes())
+    }
+
+    /// Master notices sent about a request: (chat id, message id, text).
+    pub fn notices(&self, contact_id: u64) -> Result<Vec<(i64, i32, String)>> {
+        Ok(get_json(&self.trees[NOTICES], "notices", &contact_id.to_be_bytes())?.unwrap_or_default())
+    }
+
+    pub fn add_notice(&self, contact_id: u64, chat_id: i64, message_id: i32, text: &str) -> Result<()> {
+        let mut all = self.notices(contact_id)?;
+        all.push((chat_id, message_id, text.to_string()));
+        self.trees[NOTICES].insert(contact_id.to_be_bytes(), encode(&all))?;
+        Ok(())
+    }
+
+    /// Whether `name` is free for `for_contact` (0: a master's spawn), outside a transaction.
+    pub fn name_free(&self, name: &str, for_contact: u64) -> Result<bool> {
+        let claimed = self.name_holder(name)?.is_some_and(|id| id != for_contact);
+        let agent = self.agent(name)?.is_some_and(|a| agent_blocks(&a, for_contact));
+        Ok(!claimed && !agent)
+    }
+
+    /// Every tree, for `export`: (tree, key, value) raw.
+    pub fn dump(&self) -> impl Iterator<Item = Result<(&'static str, Vec<u8>, Vec<u8>)>> + '_ {
+        TREES.iter().zip(&self.trees).flat_map(|(name, tree)| {
+            tree.iter().map(move |item| item.map(|(k, v)| (*name, k.to_vec(), v.to_vec())).map_err(StoreError::from))
+        })
+    }
+
+    /// Writes one raw entry, for `import`.
+    pub fn load_raw(&self, tree: &str, key: &[u8], value: &[u8]) -> Result<()> {
+        let index = TREES.iter().position(|t| *t == tree).ok_or(StoreError::UnknownTree(tree.to_string()))?;
+        self.trees[index].insert(key, value)?;
+        Ok(())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.trees.iter().all(|t| t.is_empty())
     }
 
     /// A unique, increasing id (contacts, outbox items).
@@ -143,15 +232,11 @@ impl Store {
 
     /// The contact holding a claim on this agent name, if any.
     pub fn name_holder(&self, name: &str) -> Result<Option<u64>> {
-        Ok(self.trees[NAMES]
-            .get(name.as_bytes())?
-            .map(|v| u64_from(&v)))
+        Ok(self.trees[NAMES].get(name.as_bytes())?.map(|v| u64_from(&v)))
     }
 
     pub fn bot_holder(&self, bot_id: i64) -> Result<Option<u64>> {
-        Ok(self.trees[BOTS]
-            .get(bot_id.to_be_bytes())?
-            .map(|v| u64_from(&v)))
+        Ok(self.trees[BOTS].get(bot_id.to_be_bytes())?.map(|v| u64_from(&v)))
     }
 
     pub fn otp(&self, contact_id: u64) -> Result<Option<OtpRecord>> {
@@ -159,10 +244,7 @@ impl Store {
     }
 
     pub fn count(&self, key: &str) -> Result<u32> {
-        Ok(self.trees[LIMITS]
-            .get(key.as_bytes())?
-            .map(|v| u64_from(&v) as u32)
-            .unwrap_or(0))
+        Ok(self.trees[LIMITS].get(key.as_bytes())?.map(|v| u64_from(&v) as u32).unwrap_or(0))
     }
 
     /// Contacts whose agent is running or being built (what `M2O_CAPACITY` limits).
@@ -177,18 +259,12 @@ impl Store {
     }
 
     pub fn contacts(&self) -> Result<Vec<Contact>> {
-        self.trees[CONTACTS]
-            .iter()
-            .map(|item| decode("contacts", &item?.1))
-            .collect()
+        self.trees[CONTACTS].iter().map(|item| decode("contacts", &item?.1)).collect()
     }
 
     /// The whole audit log, oldest first.
     pub fn audit_log(&self) -> Result<Vec<AuditEntry>> {
-        self.trees[AUDIT]
-            .iter()
-            .map(|item| decode("audit", &item?.1))
-            .collect()
+        self.trees[AUDIT].iter().map(|item| decode("audit", &item?.1)).collect()
     }
 
     pub fn dialogue_tree(&self) -> &sled::Tree {
@@ -202,6 +278,16 @@ impl Store {
     /// Applies a change atomically. Guards are checked inside the transaction, so two concurrent
     /// steps cannot both claim the same name, email or bot.
     pub fn commit(&self, change: &Change) -> Result<()> {
+        let mirrored;
+        let change = match (&change.contact, self.mirror) {
+            (Some(c), true) if change.audit.iter().any(|e| e.event == "transition") => {
+                let mut with_crm = change.clone();
+                with_crm.outbox.push(OutboxItem::new(Outgoing::Crm { contact_id: c.id }));
+                mirrored = with_crm;
+                &mirrored
+            }
+            _ => change,
+        };
         let mut keys = Vec::with_capacity(change.audit.len() + change.outbox.len());
         for _ in 0..change.audit.len() + change.outbox.len() {
             keys.push(self.db.generate_id()?);
@@ -246,10 +332,7 @@ fn abort(e: StoreError) -> ConflictableTransactionError<StoreError> {
 fn check_guard(t: &[TransactionalTree], guard: &Guard) -> TxResult<()> {
     let conflict = || Err(abort(StoreError::Conflict(guard.clone())));
     let other_holder = |tree: usize, key: &[u8], me: u64| -> TxResult<Option<u64>> {
-        Ok(t[tree]
-            .get(key)?
-            .map(|v| u64_from(&v))
-            .filter(|id| *id != me))
+        Ok(t[tree].get(key)?.map(|v| u64_from(&v)).filter(|id| *id != me))
     };
     match guard {
         Guard::ContactIn(id, state) => {
@@ -260,22 +343,26 @@ fn check_guard(t: &[TransactionalTree], guard: &Guard) -> TxResult<()> {
         }
         Guard::EmailFree { email, for_contact } => {
             if let Some(other) = other_holder(BY_EMAIL, email.as_bytes(), *for_contact)? {
-                let holder: Option<Contact> =
-                    tx_get(&t[CONTACTS], "contacts", &other.to_be_bytes())?;
+                let holder: Option<Contact> = tx_get(&t[CONTACTS], "contacts", &other.to_be_bytes())?;
                 if holder.is_some_and(|c| c.state.holds_claim()) {
                     return conflict();
                 }
             }
         }
         Guard::NameFree { name, for_contact } => {
-            if other_holder(NAMES, name.as_bytes(), *for_contact)?.is_some() {
+            let agent: Option<Agent> = tx_get(&t[AGENTS], "agents", name.as_bytes())?;
+            if other_holder(NAMES, name.as_bytes(), *for_contact)?.is_some()
+                || agent.is_some_and(|a| agent_blocks(&a, *for_contact))
+            {
                 return conflict();
             }
         }
-        Guard::BotFree {
-            bot_id,
-            for_contact,
-        } => {
+        Guard::Undecided(id) => {
+            if t[DECISIONS].get(id.to_be_bytes())?.is_some() {
+                return conflict();
+            }
+        }
+        Guard::BotFree { bot_id, for_contact } => {
             if other_holder(BOTS, &bot_id.to_be_bytes(), *for_contact)?.is_some() {
                 return conflict();
             }
@@ -301,9 +388,7 @@ fn apply(t: &[TransactionalTree], change: &Change, keys: &[u64]) -> TxResult<()>
     }
     if let Some((chat, state)) = &change.dialogue {
         match state {
-            Some(value) => {
-                t[DIALOGUES].insert(&chat.to_be_bytes(), dialogue::encode_value(value))?
-            }
+            Some(value) => t[DIALOGUES].insert(&chat.to_be_bytes(), dialogue::encode_value(value))?,
             None => t[DIALOGUES].remove(&chat.to_be_bytes())?,
         };
     }
@@ -322,14 +407,32 @@ fn apply(t: &[TransactionalTree], change: &Change, keys: &[u64]) -> TxResult<()>
     if let Some((bot, id)) = &change.claim_bot {
         t[BOTS].insert(&bot.to_be_bytes(), &id.to_be_bytes())?;
     }
+    if let Some(agent) = &change.agent {
+        t[AGENTS].insert(agent.name.as_bytes(), encode(agent))?;
+    }
+    if let Some(job) = &change.job {
+        t[JOBS].insert(&job.id.to_be_bytes(), encode(job))?;
+    }
+    if let Some((id, decision)) = &change.decision {
+        t[DECISIONS].insert(&id.to_be_bytes(), encode(decision))?;
+    }
+    if let Some(name) = &change.release_name {
+        t[NAMES].remove(name.as_bytes())?;
+    }
+    if let Some(bot) = &change.release_bot {
+        t[BOTS].remove(&bot.to_be_bytes())?;
+    }
     for key in &change.count {
-        let n = t[LIMITS]
-            .get(key.as_bytes())?
-            .map(|v| u64_from(&v))
-            .unwrap_or(0);
+        let n = t[LIMITS].get(key.as_bytes())?.map(|v| u64_from(&v)).unwrap_or(0);
         t[LIMITS].insert(key.as_bytes(), &(n + 1).to_be_bytes())?;
     }
     Ok(())
+}
+
+/// An agent holds its name against everyone but its own client, until it is destroyed.
+fn agent_blocks(agent: &Agent, for_contact: u64) -> bool {
+    agent.state != crate::domain::agent::AgentState::Destroyed
+        && (for_contact == 0 || agent.contact_id != Some(for_contact))
 }
 
 fn encode<T: Serialize>(value: &T) -> Vec<u8> {
@@ -340,22 +443,12 @@ fn decode<T: DeserializeOwned>(tree: &'static str, bytes: &[u8]) -> Result<T> {
     serde_json::from_slice(bytes).map_err(|source| StoreError::Decode { tree, source })
 }
 
-fn get_json<T: DeserializeOwned>(
-    tree: &sled::Tree,
-    name: &'static str,
-    key: &[u8],
-) -> Result<Option<T>> {
+fn get_json<T: DeserializeOwned>(tree: &sled::Tree, name: &'static str, key: &[u8]) -> Result<Option<T>> {
     tree.get(key)?.map(|v| decode(name, &v)).transpose()
 }
 
-fn tx_get<T: DeserializeOwned>(
-    tree: &TransactionalTree,
-    name: &'static str,
-    key: &[u8],
-) -> TxResult<Option<T>> {
-    tree.get(key)?
-        .map(|v| decode(name, &v).map_err(abort))
-        .transpose()
+fn tx_get<T: DeserializeOwned>(tree: &TransactionalTree, name: &'static str, key: &[u8]) -> TxResult<Option<T>> {
+    tree.get(key)?.map(|v| decode(name, &v).map_err(abort)).transpose()
 }
 
 fn u64_from(bytes: &[u8]) -> u64 {

@@ -5,28 +5,45 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// One thing to deliver, with its retry bookkeeping.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxItem {
+    pub what: Outgoing,
+    #[serde(default)]
+    pub attempts: u32,
+    #[serde(default)]
+    pub not_before: Option<DateTime<Utc>>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum OutboxItem {
-    /// A Telegram message from the control bot.
+pub enum Outgoing {
+    /// A Telegram message from the control bot, optionally with buttons (label, callback data).
     Telegram {
         chat_id: i64,
         text: String,
         #[serde(default)]
-        attempts: u32,
+        buttons: Vec<Vec<(String, String)>>,
+        /// The request this message is a master's notice about; its message id is kept so the
+        /// notice can be edited in place when the request is decided.
         #[serde(default)]
-        not_before: Option<DateTime<Utc>>,
+        notice_for: Option<u64>,
     },
+    /// An email through the configured mailer (never a secret: codes are sent directly).
+    Email { to: String, subject: String, text: String },
+    /// Mirror the contact's current state to the CRM.
+    Crm { contact_id: u64 },
+    /// Greet the agent's owner from the agent's own bot (see `fleet::live`).
+    Greeting { agent: String },
 }
 
 impl OutboxItem {
+    pub fn new(what: Outgoing) -> OutboxItem {
+        OutboxItem { what, attempts: 0, not_before: None }
+    }
+
     pub fn telegram(chat_id: i64, text: String) -> OutboxItem {
-        OutboxItem::Telegram {
-            chat_id,
-            text,
-            attempts: 0,
-            not_before: None,
-        }
+        OutboxItem::new(Outgoing::Telegram { chat_id, text, buttons: Vec::new(), notice_for: None })
     }
 }
 
@@ -37,8 +54,7 @@ impl super::Store {
         for item in self.outbox_tree().iter() {
             let (k, v) = item?;
             let item: OutboxItem = super::decode("outbox", &v)?;
-            let OutboxItem::Telegram { not_before, .. } = &item;
-            if not_before.is_none_or(|t| t <= now) {
+            if item.not_before.is_none_or(|t| t <= now) {
                 due.push((super::u64_from(&k), item));
             }
         }
@@ -55,8 +71,7 @@ impl super::Store {
     }
 
     pub fn outbox_retry_later(&self, key: u64, item: &OutboxItem) -> super::Result<()> {
-        self.outbox_tree()
-            .insert(key.to_be_bytes(), super::encode(item))?;
+        self.outbox_tree().insert(key.to_be_bytes(), super::encode(item))?;
         Ok(())
     }
 }

@@ -50,10 +50,7 @@ impl Bench {
             clock: Arc::new(ManualClock::new("2026-11-24T10:00:00Z".parse().unwrap())),
             dir: tempfile::tempdir().unwrap(),
             app: None,
-            extra: extra
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+            extra: extra.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             running: None,
         };
         bench.boot().await;
@@ -69,11 +66,12 @@ impl Bench {
             ("M2O_MAILER", "brevo".into()),
             ("M2O_BREVO_API_KEY", BREVO_KEY.into()),
             ("M2O_BREVO_API_URL", self.brevo.uri()),
-            (
-                "M2O_MAIL_FROM",
-                "Machine.Machine <onboarding@example.org>".into(),
-            ),
+            ("M2O_MAIL_FROM", "Machine.Machine <onboarding@example.org>".into()),
             ("M2O_SECRET_KEY", SECRET_KEY.into()),
+            // Most conversation tests follow a request to the masters' review; tests of the
+            // auto-approval rule set it to false.
+            ("M2O_REVIEW_ALL", "true".into()),
+            ("M2O_RETRY_BASE_MS", "20".into()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -84,11 +82,7 @@ impl Bench {
 
     async fn boot(&mut self) {
         let app = App::build(self.config(), self.clock.clone()).expect("app builds");
-        self.running = Some(
-            app::start(app.clone(), Duration::from_millis(500))
-                .await
-                .expect("bot starts"),
-        );
+        self.running = Some(app::start(app.clone(), Duration::from_millis(500)).await.expect("bot starts"));
         self.app = Some(app);
     }
 
@@ -139,25 +133,16 @@ impl Bench {
 
     /// Taps a button whose label contains `label` on `msg`, and returns the bot's next message.
     pub async fn tap(&self, user: &TestUser, msg: &SentMessage, label: &str) -> SentMessage {
-        let data = msg
-            .button_data(label)
-            .unwrap_or_else(|| panic!("no button {label:?} in {:?}", msg.all_button_labels()));
-        self.emu
-            .tap(&self.control.token, user, msg.message_id, &data);
+        let data =
+            msg.button_data(label).unwrap_or_else(|| panic!("no button {label:?} in {:?}", msg.all_button_labels()));
+        self.emu.tap(&self.control.token, user, msg.message_id, &data);
         self.reply(user).await
     }
 
     /// Asserts that nothing more is said to `user` for a moment.
     pub async fn silent(&self, user: &TestUser) {
-        let extra = self
-            .emu
-            .next_message(&self.control.token, user.id, Duration::from_millis(600))
-            .await;
-        assert!(
-            extra.is_none(),
-            "unexpected message: {:?}",
-            extra.map(|m| m.text)
-        );
+        let extra = self.emu.next_message(&self.control.token, user.id, Duration::from_millis(600)).await;
+        assert!(extra.is_none(), "unexpected message: {:?}", extra.map(|m| m.text));
     }
 
     pub fn contact(&self, user: &TestUser) -> Option<Contact> {
@@ -174,18 +159,11 @@ impl Bench {
             .find(|b| b["to"][0]["email"] == to)
             .unwrap_or_else(|| panic!("no email to {to}"));
         let text = body["textContent"].as_str().unwrap();
-        text.split(|c: char| !c.is_ascii_digit())
-            .find(|w| w.len() == 6)
-            .expect("a 6-digit code")
-            .to_string()
+        text.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).expect("a 6-digit code").to_string()
     }
 
     pub async fn emails_sent(&self) -> usize {
-        self.brevo
-            .received_requests()
-            .await
-            .unwrap_or_default()
-            .len()
+        self.brevo.received_requests().await.unwrap_or_default().len()
     }
 
     /// Walks a new client from /start to the first qualification question.
@@ -210,34 +188,19 @@ impl Bench {
         let yes = self.tap(user, &tz, "Europe/Warsaw").await;
         assert!(yes.text.contains("you're in"), "{}", yes.text);
         let instructions = self.reply(user).await;
-        assert!(
-            instructions.text.contains("@BotFather"),
-            "{}",
-            instructions.text
-        );
+        assert!(instructions.text.contains("@BotFather"), "{}", instructions.text);
         instructions
     }
 
     /// Forwards BotFather's message for `bot` as `user` would, returning the bot's reply.
     pub async fn forward_botfather(&self, user: &TestUser, bot: &BotHandle) -> (i32, SentMessage) {
         let text = botfather_text(&bot.username, &bot.token);
-        let id = self.emu.forward_text(
-            &self.control.token,
-            user,
-            &m2o_bot::emulator::botfather_user(),
-            &text,
-        );
+        let id = self.emu.forward_text(&self.control.token, user, &m2o_bot::emulator::botfather_user(), &text);
         (id, self.reply(user).await)
     }
 
     /// From a new client to the confirm summary, with agent name `name`.
-    pub async fn at_confirm(
-        &self,
-        user: &TestUser,
-        email: &str,
-        bot_name: &str,
-        name: &str,
-    ) -> SentMessage {
+    pub async fn at_confirm(&self, user: &TestUser, email: &str, bot_name: &str, name: &str) -> SentMessage {
         self.qualified(user, email).await;
         let bot = self.emu.create_bot(bot_name, "Client bot");
         let (_, ok) = self.forward_botfather(user, &bot).await;
@@ -261,10 +224,7 @@ pub async fn brevo_accepts(server: &MockServer) {
     Mock::given(method("POST"))
         .and(path("/v3/smtp/email"))
         .and(header("api-key", BREVO_KEY))
-        .respond_with(
-            ResponseTemplate::new(201)
-                .set_body_string(include_str!("../fixtures/brevo-send-201.json")),
-        )
+        .respond_with(ResponseTemplate::new(201).set_body_string(include_str!("../fixtures/brevo-send-201.json")))
         .mount(server)
         .await;
 }

@@ -1,0 +1,180 @@
+//! Agents (the fleet registry) and their provisioning jobs (§3.10): the data, and the pure rules of
+//! a job's steps and retries. The runner that performs the steps is `fleet::jobs`.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentState {
+    /// Being built by its job.
+    Provisioning,
+    /// The job gave up; a master can retry it.
+    Failed,
+    Live,
+    Degraded,
+    Destroyed,
+}
+
+impl AgentState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Provisioning => "provisioning",
+            Self::Failed => "failed",
+            Self::Live => "live",
+            Self::Degraded => "degraded",
+            Self::Destroyed => "destroyed",
+        }
+    }
+
+    /// The seed's status emoji (§7.3 `Fleet:` line).
+    pub fn emoji(self) -> &'static str {
+        match self {
+            Self::Live => "🟢",
+            Self::Provisioning => "🟡",
+            Self::Failed | Self::Degraded => "🔴",
+            Self::Destroyed => "⚫",
+        }
+    }
+}
+
+/// One agent of the fleet registry, keyed by name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Agent {
+    pub name: String,
+    pub state: AgentState,
+    /// The client it belongs to; `None` for an agent a master spawned for the fleet.
+    pub contact_id: Option<u64>,
+    /// Who to tell about the agent: the client's or the spawning master's Telegram user id.
+    pub owner_user_id: i64,
+    pub owner_label: String,
+    pub bot_id: i64,
+    pub bot_username: String,
+    /// The agent's Telegram bot token, sealed (`crypto::Secrets`).
+    pub token_sealed: String,
+    pub timezone: String,
+    pub provisioner: String,
+    #[serde(default)]
+    pub app_id: Option<String>,
+    /// Hash of the agent's bearer token for our API (`M2O_AGENT_TOKEN`); the token is never stored.
+    #[serde(default)]
+    pub api_token_hash: Option<String>,
+    pub job_id: u64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub last_event: String,
+}
+
+/// The steps of §3.10, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    CheckName,
+    Guacamole,
+    CreateApp,
+    SetEnv,
+    Deploy,
+    Register,
+    /// Waiting for the deployment to finish (the agent's own "online" report comes later).
+    WaitLive,
+}
+
+impl Step {
+    pub const ALL: [Step; 7] =
+        [Step::CheckName, Step::Guacamole, Step::CreateApp, Step::SetEnv, Step::Deploy, Step::Register, Step::WaitLive];
+
+    pub fn next(self) -> Option<Step> {
+        Step::ALL.iter().position(|s| *s == self).and_then(|i| Step::ALL.get(i + 1)).copied()
+    }
+
+    pub fn number(self) -> usize {
+        Step::ALL.iter().position(|s| *s == self).unwrap_or(0) + 1
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Step::CheckName => "check the name is free",
+            Step::Guacamole => "pre-register the desktop in Guacamole",
+            Step::CreateApp => "create the app",
+            Step::SetEnv => "set its environment",
+            Step::Deploy => "deploy",
+            Step::Register => "add it to the registry",
+            Step::WaitLive => "wait for the deployment to finish",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum JobState {
+    Running,
+    Failed { error: String },
+    Done,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepRecord {
+    pub step: Step,
+    pub started_at: DateTime<Utc>,
+    #[serde(default)]
+    pub finished_at: Option<DateTime<Utc>>,
+    /// `ok`, `skipped: …`, or the last error.
+    #[serde(default)]
+    pub outcome: Option<String>,
+}
+
+/// A persisted provisioning job. Each step is recorded before it runs and after it finishes, so a
+/// restart resumes at the step it was in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Job {
+    pub id: u64,
+    pub agent: String,
+    pub step: Step,
+    pub state: JobState,
+    pub attempts: u32,
+    #[serde(default)]
+    pub app_id: Option<String>,
+    #[serde(default)]
+    pub deployment_id: Option<String>,
+    #[serde(default)]
+    pub log: Vec<StepRecord>,
+    /// Progress messages edited in place: (chat id, message id).
+    #[serde(default)]
+    pub progress: Vec<(i64, i32)>,
+    pub created_at: DateTime<Utc>,
+}
+
+pub const MAX_ATTEMPTS: u32 = 5;
+
+/// How long to wait before attempt `attempt + 1` of a step: the server's `Retry-After` when given,
+/// otherwise exponential from `base`, capped at five minutes.
+pub fn backoff(attempt: u32, base: Duration, retry_after: Option<Duration>) -> Duration {
+    retry_after.unwrap_or_else(|| base.saturating_mul(1 << attempt.min(10))).min(Duration::from_secs(300))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_run_in_the_seeds_order() {
+        let mut s = Step::CheckName;
+        let mut seen = vec![s];
+        while let Some(n) = s.next() {
+            seen.push(n);
+            s = n;
+        }
+        assert_eq!(seen, Step::ALL.to_vec());
+        assert_eq!(Step::Deploy.number(), 5);
+    }
+
+    #[test]
+    fn backoff_doubles_and_honours_retry_after() {
+        let base = Duration::from_secs(1);
+        assert_eq!(backoff(0, base, None), Duration::from_secs(1));
+        assert_eq!(backoff(3, base, None), Duration::from_secs(8));
+        assert_eq!(backoff(3, base, Some(Duration::from_secs(7))), Duration::from_secs(7));
+        assert_eq!(backoff(30, base, None), Duration::from_secs(300));
+    }
+}

@@ -1,0 +1,321 @@
+//! The provisioning job runner (§3.10). Each step is recorded in sled before it runs and after it
+//! finishes; a retryable failure (network, 5xx, 429) is retried with backoff, honouring
+//! `Retry-After`, up to `MAX_ATTEMPTS`; then the job is `failed` and the masters get the exact error
+//! with a [Retry] button. A job interrupted by a restart resumes at its step — the create step asks
+//! the provisioner for an existing app first, so it never makes a second one.
+
+use super::{live, progress};
+use crate::app::App;
+use crate::domain::agent::{backoff, Agent, AgentState, Job, JobState, Step, StepRecord, MAX_ATTEMPTS};
+use crate::services::provisioner::{AppSpec, DeployStatus, EnvVar, ProvisionError};
+use crate::store::{AuditEntry, Change, OutboxItem, Outgoing};
+use chrono::Duration as ChronoDuration;
+use std::sync::Arc;
+use std::time::Duration;
+use teloxide::prelude::*;
+
+/// How long a deployment may take before the job gives up on it.
+const DEPLOY_DEADLINE_MINUTES: i64 = 20;
+
+/// What a step achieved.
+enum Done {
+    /// Finished, with a note for the progress view.
+    Next(String),
+    /// Not finished yet (a deployment in progress): ask again after this long.
+    Wait(Duration),
+}
+
+/// Runs the job in the background unless it is already running in this process.
+pub fn start(app: Arc<App>, job_id: u64) {
+    if !app.running_jobs.lock().unwrap_or_else(|e| e.into_inner()).insert(job_id) {
+        return;
+    }
+    tokio::spawn(async move {
+        if let Err(e) = run(&app, job_id).await {
+            tracing::error!(job = job_id, error = %e, "provisioning job stopped on an internal error");
+        }
+        app.running_jobs.lock().unwrap_or_else(|e| e.into_inner()).remove(&job_id);
+    });
+}
+
+/// Resumes every job that was running when the process stopped. Returns how many.
+pub fn resume_all(app: &Arc<App>) -> anyhow::Result<usize> {
+    let running: Vec<u64> =
+        app.store.jobs()?.into_iter().filter(|j| j.state == JobState::Running).map(|j| j.id).collect();
+    for id in &running {
+        tracing::info!(job = id, "resuming a provisioning job");
+        start(app.clone(), *id);
+    }
+    Ok(running.len())
+}
+
+/// Puts a failed job back to work (the master's [Retry]).
+pub fn retry(app: &Arc<App>, job_id: u64) -> anyhow::Result<bool> {
+    let Some(mut job) = app.store.job(job_id)? else { return Ok(false) };
+    if !matches!(job.state, JobState::Failed { .. }) {
+        return Ok(false);
+    }
+    job.state = JobState::Running;
+    job.attempts = 0;
+    if let Some(mut agent) = app.store.agent(&job.agent)? {
+        agent.state = AgentState::Provisioning;
+        agent.last_event = format!("retrying step {}", job.step.number());
+        app.store.save_agent(&agent)?;
+    }
+    app.store.save_job(&job)?;
+    start(app.clone(), job_id);
+    Ok(true)
+}
+
+async fn run(app: &Arc<App>, id: u64) -> anyhow::Result<()> {
+    loop {
+        let Some(mut job) = app.store.job(id)? else { return Ok(()) };
+        if job.state != JobState::Running {
+            return Ok(());
+        }
+        let Some(mut agent) = app.store.agent(&job.agent)? else {
+            return fail(app, job, None, "the agent's registry entry is missing".into()).await;
+        };
+        if job.progress.is_empty() {
+            open_progress(app, &mut job, &agent).await;
+        }
+        if !job.log.last().is_some_and(|r| r.step == job.step && r.finished_at.is_none()) {
+            job.log.push(StepRecord { step: job.step, started_at: app.clock.now(), finished_at: None, outcome: None });
+            app.store.save_job(&job)?;
+        }
+        refresh_progress(app, &job).await;
+        match perform(app, &mut job, &mut agent).await {
+            Ok(Done::Next(note)) => {
+                if let Some(r) = job.log.last_mut() {
+                    r.finished_at = Some(app.clock.now());
+                    r.outcome = Some(note);
+                }
+                job.attempts = 0;
+                agent.last_event = format!("step {} done: {}", job.step.number(), job.step.label());
+                agent.updated_at = app.clock.now();
+                app.store.save_agent(&agent)?;
+                match job.step.next() {
+                    Some(next) => {
+                        job.step = next;
+                        app.store.save_job(&job)?;
+                    }
+                    None => {
+                        app.store.save_job(&job)?;
+                        return live::go_live(app, job, agent).await;
+                    }
+                }
+            }
+            Ok(Done::Wait(wait)) => {
+                app.store.save_job(&job)?;
+                tokio::time::sleep(wait).await;
+            }
+            Err(ProvisionError::Retryable { message, retry_after }) if job.attempts + 1 < MAX_ATTEMPTS => {
+                job.attempts += 1;
+                let wait = backoff(job.attempts - 1, app.config.retry_base, retry_after);
+                tracing::warn!(job = id, step = ?job.step, attempt = job.attempts, ?wait, error = %message, "provisioning step failed; retrying");
+                if let Some(r) = job.log.last_mut() {
+                    r.outcome = Some(format!("{message} (attempt {}/{MAX_ATTEMPTS})", job.attempts));
+                }
+                app.store.save_job(&job)?;
+                refresh_progress(app, &job).await;
+                tokio::time::sleep(wait).await;
+            }
+            Err(e) => {
+                let error = match &e {
+                    ProvisionError::Retryable { message, .. } => {
+                        format!("{message} (gave up after {MAX_ATTEMPTS} attempts)")
+                    }
+                    ProvisionError::Fatal { message } => message.clone(),
+                };
+                if let Some(r) = job.log.last_mut() {
+                    r.outcome = Some(error.clone());
+                }
+                return fail(app, job, Some(agent), error).await;
+            }
+        }
+    }
+}
+
+async fn perform(app: &App, job: &mut Job, agent: &mut Agent) -> Result<Done, ProvisionError> {
+    let spec = AppSpec { name: job.agent.clone(), image: app.config.agent_image.clone() };
+    let fatal = |message: String| ProvisionError::Fatal { message };
+    match job.step {
+        Step::CheckName => {
+            let holder = app.store.name_holder(&job.agent).map_err(|e| fatal(e.to_string()))?;
+            let ours = agent.job_id == job.id && holder.is_none_or(|h| Some(h) == agent.contact_id);
+            if ours {
+                Ok(Done::Next("ok".into()))
+            } else {
+                Err(fatal(format!("the name {} is held by another request", job.agent)))
+            }
+        }
+        Step::Guacamole => match &app.guacamole {
+            None => Ok(Done::Next("skipped: M2O_GUACAMOLE_URL is not set".into())),
+            Some(g) => {
+                let name = spec.app_name();
+                match g.ensure_vnc_connection(&name, &name, 5900).await {
+                    Ok(id) => Ok(Done::Next(format!("connection {id}"))),
+                    Err(crate::services::guacamole::GuacError::Retryable(m)) => {
+                        Err(ProvisionError::Retryable { message: m, retry_after: None })
+                    }
+                    Err(crate::services::guacamole::GuacError::Fatal(m)) => Err(fatal(m)),
+                }
+            }
+        },
+        Step::CreateApp => {
+            if let Some(id) = &job.app_id {
+                return Ok(Done::Next(format!("app {id}")));
+            }
+            let (id, note) = match app.provisioner.find_app(&spec).await? {
+                Some(id) => (id.clone(), format!("found the app {id} made before a restart")),
+                None => {
+                    let id = app.provisioner.create_app(&spec).await?;
+                    (id.clone(), format!("app {id}"))
+                }
+            };
+            job.app_id = Some(id.clone());
+            agent.app_id = Some(id);
+            Ok(Done::Next(note))
+        }
+        Step::SetEnv => {
+            let vars = env_vars(app, job, agent)?;
+            app.provisioner.set_env(app_id(job)?, &vars).await?;
+            Ok(Done::Next(format!("{} variables", vars.len())))
+        }
+        Step::Deploy => {
+            if let Some(d) = &job.deployment_id {
+                return Ok(Done::Next(format!("deployment {d}")));
+            }
+            let vars = env_vars(app, job, agent)?;
+            let deployment = app.provisioner.deploy(app_id(job)?, &vars).await?;
+            job.deployment_id = Some(deployment.clone());
+            Ok(Done::Next(format!("deployment {deployment}")))
+        }
+        Step::Register => {
+            agent.app_id = job.app_id.clone();
+            Ok(Done::Next(format!("{} in the registry as provisioning", agent.name)))
+        }
+        Step::WaitLive => {
+            let deployment = job.deployment_id.clone().unwrap_or_default();
+            match app.provisioner.status(app_id(job)?, &deployment).await? {
+                DeployStatus::Finished => Ok(Done::Next("finished".into())),
+                DeployStatus::Failed(why) => Err(fatal(format!("the deployment failed: {why}"))),
+                DeployStatus::InProgress => {
+                    let started = job.log.last().map(|r| r.started_at).unwrap_or(job.created_at);
+                    if app.clock.now() - started > ChronoDuration::minutes(DEPLOY_DEADLINE_MINUTES) {
+                        return Err(fatal(format!(
+                            "the deployment was still running after {DEPLOY_DEADLINE_MINUTES} minutes"
+                        )));
+                    }
+                    Ok(Done::Wait(app.config.retry_base.saturating_mul(3)))
+                }
+            }
+        }
+    }
+}
+
+fn app_id(job: &Job) -> Result<&str, ProvisionError> {
+    job.app_id.as_deref().ok_or(ProvisionError::Fatal { message: "no app was created".into() })
+}
+
+/// The agent's environment (§3.10 step 4). The API token is derived from the secret key, so a
+/// resumed job sets the same one again; only its hash is kept.
+fn env_vars(app: &App, job: &Job, agent: &mut Agent) -> Result<Vec<EnvVar>, ProvisionError> {
+    let token = app.secrets.open(&agent.token_sealed).map_err(|e| ProvisionError::Fatal { message: e.to_string() })?;
+    let api_token = app.secrets.agent_api_token(&agent.name, job.id);
+    agent.api_token_hash = Some(crate::crypto::token_hash(&api_token));
+    let var = |key: &str, value: String, secret: bool| EnvVar { key: key.into(), value, secret };
+    Ok(vec![
+        var("AGENT_NAME", agent.name.clone(), false),
+        var("AGENT_TELEGRAM_BOT_TOKEN", token, true),
+        var("AGENT_TIMEZONE", agent.timezone.clone(), false),
+        var("M2O_AGENT_TOKEN", api_token, true),
+        var("M2O_API_URL", app.config.public_url.clone(), false),
+    ])
+}
+
+async fn fail(app: &Arc<App>, mut job: Job, agent: Option<Agent>, error: String) -> anyhow::Result<()> {
+    tracing::error!(job = job.id, agent = %job.agent, step = ?job.step, error = %error, "provisioning failed");
+    job.state = JobState::Failed { error: error.clone() };
+    let now = app.clock.now();
+    let mut change = Change::default();
+    if let Some(mut a) = agent {
+        a.state = AgentState::Failed;
+        a.last_event = format!("failed at step {}: {error}", job.step.number());
+        a.updated_at = now;
+        change.audit.push(AuditEntry::event(
+            now,
+            crate::domain::Actor::System,
+            a.contact_id,
+            "provisioning_failed",
+            &error,
+        ));
+        change.agent = Some(a);
+    }
+    let text =
+        format!("❌ Provisioning {} failed at step {} ({}):\n{error}", job.agent, job.step.number(), job.step.label());
+    let buttons = vec![vec![("🔁 Retry".to_string(), format!("rt:{}", job.id))]];
+    for m in &app.config.master_ids {
+        change.outbox.push(OutboxItem::new(Outgoing::Telegram {
+            chat_id: *m,
+            text: text.clone(),
+            buttons: buttons.clone(),
+            notice_for: None,
+        }));
+    }
+    change.job = Some(job.clone());
+    app.store.commit_durable(&change).await?;
+    app.outbox_ready.notify_one();
+    refresh_progress(app, &job).await;
+    Ok(())
+}
+
+async fn open_progress(app: &App, job: &mut Job, agent: &Agent) {
+    let bot = app.bot();
+    let mut chats: Vec<i64> = app.config.master_ids.clone();
+    if agent.contact_id.is_some() && !chats.contains(&agent.owner_user_id) {
+        chats.push(agent.owner_user_id);
+    }
+    for chat in chats {
+        match bot.send_message(ChatId(chat), view_for(app, job, chat)).await {
+            Ok(m) => job.progress.push((chat, m.id.0)),
+            Err(e) => {
+                tracing::warn!(chat, error = %crate::services::telegram::error_kind(&e), "could not open a progress message")
+            }
+        }
+    }
+    if let Err(e) = app.store.save_job(job) {
+        tracing::warn!(error = %e, "could not save the progress message ids");
+    }
+}
+
+/// Edits every progress message to the job's current state ("not modified" is fine).
+pub async fn refresh_progress(app: &App, job: &Job) {
+    let bot = app.bot();
+    for (chat, message) in &job.progress {
+        let text = view_for(app, job, *chat);
+        if let Err(e) = bot.edit_message_text(ChatId(*chat), teloxide::types::MessageId(*message), text).await {
+            tracing::debug!(error = %crate::services::telegram::error_kind(&e), "progress message not edited");
+        }
+    }
+}
+
+fn view_for(app: &App, job: &Job, chat: i64) -> String {
+    if app.config.is_master(chat) {
+        return progress::master_view(job, app.provisioner.kind());
+    }
+    let lang = app.store.contact_by_user(chat).ok().flatten().map(|c| c.lang).unwrap_or_else(|| "en".into());
+    let tr = app.content.i18n.tr(&lang);
+    match &job.state {
+        JobState::Running => tr.t_args(
+            "progress-client",
+            &[
+                ("name", (&job.agent).into()),
+                ("step", (job.step.number() as i64).into()),
+                ("total", (Step::ALL.len() as i64).into()),
+            ],
+        ),
+        JobState::Done => tr.t_args("progress-client-done", &[("name", (&job.agent).into())]),
+        JobState::Failed { .. } => tr.t_args("progress-client-failed", &[("name", (&job.agent).into())]),
+    }
+}
