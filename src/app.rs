@@ -14,7 +14,7 @@ use crate::services::provisioner::Provisioner;
 use crate::services::spawn_command::CommandProvisioner;
 use crate::services::twenty::TwentyClient;
 use crate::store::Store;
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -44,7 +44,7 @@ pub struct App {
     /// `Some` when `M2O_CRM=twenty`: contact changes are mirrored through the outbox.
     pub crm: Option<TwentyClient>,
     /// Provisioning jobs running in this process (so a job never runs twice at once).
-    pub running_jobs: Mutex<HashSet<u64>>,
+    pub running_jobs: Mutex<HashMap<u64, tokio::task::AbortHandle>>,
 }
 
 impl App {
@@ -95,7 +95,7 @@ impl App {
             provisioner,
             guacamole,
             crm,
-            running_jobs: Mutex::new(HashSet::new()),
+            running_jobs: Mutex::new(HashMap::new()),
         }))
     }
 
@@ -107,9 +107,13 @@ impl App {
 
 /// A running bot: stop it to release the store.
 pub struct Running {
+    app: Arc<App>,
     shutdown: ShutdownToken,
     dispatcher: JoinHandle<()>,
     delivery: JoinHandle<()>,
+    http: Option<JoinHandle<()>>,
+    /// Where the HTTP API listens, when it runs (`M2O_API_TOKEN` set).
+    pub http_addr: Option<std::net::SocketAddr>,
 }
 
 impl Running {
@@ -125,6 +129,14 @@ impl Running {
         let _ = self.dispatcher.await;
         self.delivery.abort();
         let _ = self.delivery.await;
+        if let Some(http) = self.http {
+            http.abort();
+            let _ = http.await;
+        }
+        // Jobs stop where they are, as in a crash; their steps are recorded, so they resume.
+        for (_, job) in self.app.running_jobs.lock().unwrap_or_else(|e| e.into_inner()).drain() {
+            job.abort();
+        }
     }
 }
 
@@ -158,5 +170,19 @@ pub async fn start(app: Arc<App>, poll_timeout: Duration) -> anyhow::Result<Runn
         dispatcher.dispatch_with_listener(listener, LoggingErrorHandler::with_custom_text("polling failed")).await;
     });
     let delivery = tokio::spawn(bot::delivery::run(app.clone(), bot));
-    Ok(Running { shutdown, dispatcher, delivery })
+    let (http, http_addr) = if app.config.api_token.is_some() {
+        let listener = tokio::net::TcpListener::bind(app.config.http_addr).await?;
+        let addr = listener.local_addr()?;
+        tracing::info!(%addr, "HTTP API listening");
+        let router = crate::api::router(app.clone());
+        let server = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, router).await {
+                tracing::error!(error = %e, "the HTTP API stopped");
+            }
+        });
+        (Some(server), Some(addr))
+    } else {
+        (None, None)
+    };
+    Ok(Running { app, shutdown, dispatcher, delivery, http, http_addr })
 }

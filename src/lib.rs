@@ -1,6 +1,7 @@
 //! m2o-bot: the Telegram bot that is the whole interface of the Machine.Machine agent fleet.
 //! See README.md for what it does and `../shared/design.md` for the layers.
 
+pub mod api;
 pub mod app;
 pub mod bot;
 pub mod clock;

@@ -192,11 +192,13 @@ async fn spawn(ctx: &Ctx, msg: &Message, args: &str) -> anyhow::Result<String> {
     }
     let now = ctx.now();
     let job_id = app.store.new_id()?;
-    let mut change = Change::default();
-    change.guards = vec![
-        Guard::NameFree { name: agent_name.clone(), for_contact: 0 },
-        Guard::BotFree { bot_id, for_contact: u64::MAX },
-    ];
+    let mut change = Change {
+        guards: vec![
+            Guard::NameFree { name: agent_name.clone(), for_contact: 0 },
+            Guard::BotFree { bot_id, for_contact: u64::MAX },
+        ],
+        ..Change::default()
+    };
     change.claim_bot = Some((bot_id, 0));
     change.agent = Some(crate::domain::agent::Agent {
         name: agent_name.clone(),

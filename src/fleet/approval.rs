@@ -121,9 +121,11 @@ pub async fn reject(app: &Arc<App>, contact_id: u64, by: Actor, reason: Option<S
         return Err(DecideError::NotPending(contact_id, contact.state));
     }
     let now = app.clock.now();
-    let mut change = Change::default();
-    change.guards = vec![Guard::ContactIn(contact_id, contact.state), Guard::Undecided(contact_id)];
-    change.decision = Some((contact_id, Decision { approved: false, by: by.clone(), at: now, reason: reason.clone() }));
+    let mut change = Change {
+        guards: vec![Guard::ContactIn(contact_id, contact.state), Guard::Undecided(contact_id)],
+        decision: Some((contact_id, Decision { approved: false, by: by.clone(), at: now, reason: reason.clone() })),
+        ..Change::default()
+    };
     let from = contact.move_to(ContactState::Rejected, now)?;
     change.audit.push(AuditEntry::transition(
         now,

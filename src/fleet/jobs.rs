@@ -27,15 +27,19 @@ enum Done {
 
 /// Runs the job in the background unless it is already running in this process.
 pub fn start(app: Arc<App>, job_id: u64) {
-    if !app.running_jobs.lock().unwrap_or_else(|e| e.into_inner()).insert(job_id) {
+    let mut running = app.running_jobs.lock().unwrap_or_else(|e| e.into_inner());
+    if running.contains_key(&job_id) {
         return;
     }
-    tokio::spawn(async move {
-        if let Err(e) = run(&app, job_id).await {
+    let task_app = app.clone();
+    // Registered before the lock is released, so the task's own removal always comes after.
+    let task = tokio::spawn(async move {
+        if let Err(e) = run(&task_app, job_id).await {
             tracing::error!(job = job_id, error = %e, "provisioning job stopped on an internal error");
         }
-        app.running_jobs.lock().unwrap_or_else(|e| e.into_inner()).remove(&job_id);
+        task_app.running_jobs.lock().unwrap_or_else(|e| e.into_inner()).remove(&job_id);
     });
+    running.insert(job_id, task.abort_handle());
 }
 
 /// Resumes every job that was running when the process stopped. Returns how many.

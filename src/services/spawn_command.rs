@@ -46,8 +46,6 @@ const DRAIN_GRACE: Duration = Duration::from_secs(2);
 /// "Text file busy": the script is being rewritten (or, in tests, was just written). Tried again
 /// this many times, a little later.
 const BUSY_ATTEMPTS: u32 = 5;
-const SIGKILL: i32 = 9;
-const ENOEXEC: i32 = 8;
 
 #[derive(Debug, Clone)]
 pub struct CommandProvisioner {
@@ -234,8 +232,8 @@ fn spawn_error(path: &Path, e: &std::io::Error) -> ProvisionError {
                 retry_after: None,
             }
         }
-        // ENOEXEC: neither a binary nor a script with a `#!` line.
-        _ if e.raw_os_error() == Some(ENOEXEC) => {
+        // libc::ENOEXEC: neither a binary nor a script with a `#!` line.
+        _ if e.raw_os_error() == Some(libc::ENOEXEC) => {
             format!("M2O_SPAWN_COMMAND {path} could not be started: {e} (a script needs a #! line)")
         }
         _ => format!("M2O_SPAWN_COMMAND {path} could not be started: {e}"),
@@ -248,14 +246,10 @@ fn kill_group(child: &mut Child) {
     if let Some(pgid) = child.id().and_then(|id| i32::try_from(id).ok()) {
         // Never 0 or 1 (which would mean "our own group" or "every process"), never negative.
         if pgid > 1 {
-            unsafe extern "C" {
-                fn kill(pid: i32, sig: i32) -> i32;
-            }
             // SAFETY: kill(2) takes two integers and touches no memory of ours; a negative pid
-            // addresses the process group. std has no killpg, and a dependency for one call is
-            // not worth it.
+            // addresses the process group (std has no killpg).
             unsafe {
-                kill(-pgid, SIGKILL);
+                libc::kill(-pgid, libc::SIGKILL);
             }
         }
     }

@@ -27,6 +27,8 @@ pub struct Bench {
     pub dir: tempfile::TempDir,
     pub app: Option<Arc<App>>,
     pub extra: Vec<(String, String)>,
+    /// The HTTP API's address, when `M2O_API_TOKEN` is configured.
+    pub http_addr: Option<std::net::SocketAddr>,
     running: Option<Running>,
 }
 
@@ -51,6 +53,7 @@ impl Bench {
             dir: tempfile::tempdir().unwrap(),
             app: None,
             extra: extra.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            http_addr: None,
             running: None,
         };
         bench.boot().await;
@@ -72,6 +75,7 @@ impl Bench {
             // auto-approval rule set it to false.
             ("M2O_REVIEW_ALL", "true".into()),
             ("M2O_RETRY_BASE_MS", "20".into()),
+            ("M2O_HTTP_ADDR", "127.0.0.1:0".into()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -82,7 +86,9 @@ impl Bench {
 
     async fn boot(&mut self) {
         let app = App::build(self.config(), self.clock.clone()).expect("app builds");
-        self.running = Some(app::start(app.clone(), Duration::from_millis(500)).await.expect("bot starts"));
+        let running = app::start(app.clone(), Duration::from_millis(500)).await.expect("bot starts");
+        self.http_addr = running.http_addr;
+        self.running = Some(running);
         self.app = Some(app);
     }
 
@@ -262,5 +268,51 @@ impl Bench {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         self.app().store.outbox_len()
+    }
+}
+
+impl Bench {
+    /// A master (already in `M2O_MASTER_IDS`, who pressed Start in the control bot).
+    pub fn master(&self, id: i64) -> TestUser {
+        let m = self.emu.add_user(id, "Master", Some("master"), Some("en"));
+        self.emu.press_start(&self.control.token, id);
+        m
+    }
+
+    /// The next message in `chat` whose text contains `needle`, skipping others (waits up to 10 s).
+    pub async fn message_containing(&self, chat: i64, needle: &str) -> SentMessage {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.emu.next_message(&self.control.token, chat, left).await {
+                Some(m) if m.text.contains(needle) => return m,
+                Some(_) => continue,
+                None => panic!(
+                    "no message containing {needle:?} in chat {chat}; transcript: {:#?}",
+                    self.emu.transcript(&self.control.token, chat).iter().map(|e| &e.text).collect::<Vec<_>>()
+                ),
+            }
+        }
+    }
+
+    /// Waits until `f` holds (up to 10 s).
+    pub async fn eventually(&self, what: &str, f: impl Fn(&Bench) -> bool) {
+        for _ in 0..500 {
+            if f(self) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("never happened: {what}");
+    }
+
+    /// The chat's current text of message `id` (after edits).
+    pub fn current_text(&self, chat: i64, id: i32) -> String {
+        self.emu
+            .transcript(&self.control.token, chat)
+            .into_iter()
+            .find(|e| e.message_id == id)
+            .map(|e| e.text)
+            .unwrap_or_default()
     }
 }
