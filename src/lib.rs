@@ -12,5 +12,6 @@ pub mod domain;
 pub mod emulator;
 pub mod fleet;
 pub mod i18n;
+pub mod registry;
 pub mod services;
 pub mod store;

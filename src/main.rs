@@ -21,6 +21,70 @@ enum Command {
     Run,
     /// Print the effective configuration, secrets masked; exit non-zero if anything is wrong.
     CheckConfig,
+    /// Print the fleet registry (name, state, owner, app, created). The bot must not be running.
+    Registry {
+        /// As JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Write everything in the store as JSON lines (secrets stay sealed) to stdout or --out.
+    Export {
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Read an export into an empty data dir.
+    Import {
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        data: DataDir,
+    },
+}
+
+#[derive(clap::Args)]
+struct DataDir {
+    /// The sled data dir.
+    #[arg(long, env = "M2O_DATA_DIR", default_value = "./data")]
+    data_dir: std::path::PathBuf,
+}
+
+/// The offline commands need only the data dir, not a bot token.
+fn offline(command: &Command) -> anyhow::Result<Option<String>> {
+    use m2o_bot::registry;
+    use m2o_bot::store::Store;
+    let open = |d: &DataDir| {
+        Store::open(&d.data_dir)
+            .map_err(|e| anyhow::anyhow!("cannot open {} ({e}); is the bot running on it?", d.data_dir.display()))
+    };
+    Ok(Some(match command {
+        Command::Registry { json, data } => {
+            let store = open(data)?;
+            if *json {
+                registry::registry_json(&store)?
+            } else {
+                registry::registry_table(&store)?
+            }
+        }
+        Command::Export { out, data } => {
+            let store = open(data)?;
+            let n = match out {
+                Some(path) => registry::export(&store, &mut std::io::BufWriter::new(std::fs::File::create(path)?))?,
+                None => registry::export(&store, &mut std::io::stdout().lock())?,
+            };
+            eprintln!("exported {n} entries");
+            String::new()
+        }
+        Command::Import { file, data } => {
+            let store = open(data)?;
+            let n = registry::import(&store, std::io::BufReader::new(std::fs::File::open(file)?))?;
+            futures::executor::block_on(store.flush())?;
+            format!("imported {n} entries into {}\n", data.data_dir.display())
+        }
+        _ => return Ok(None),
+    }))
 }
 
 fn main() -> ExitCode {
@@ -30,6 +94,18 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+    let _ = dotenvy::dotenv();
+    match offline(&cli.command) {
+        Ok(Some(text)) => {
+            print!("{text}");
+            return ExitCode::SUCCESS;
+        }
+        Ok(None) => {}
+        Err(e) => {
+            eprintln!("m2o-bot: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    }
     let config = match Config::from_env() {
         Ok(c) => c,
         Err(errors) => {
@@ -46,6 +122,7 @@ fn main() -> ExitCode {
             println!("configuration OK");
             ExitCode::SUCCESS
         }
+        Command::Registry { .. } | Command::Export { .. } | Command::Import { .. } => unreachable!("handled offline"),
         Command::Run => match run(config) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

@@ -91,3 +91,60 @@ async fn run_serves_a_client_with_the_log_mailer() {
     // The key file was created, private, in the data dir.
     assert!(dir.path().join("data").join("secret.key").exists());
 }
+
+#[tokio::test]
+async fn registry_export_and_import_round_trip() {
+    use m2o_bot::domain::agent::{Agent, AgentState};
+    use m2o_bot::store::{Change, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    {
+        let store = Store::open(&data).unwrap();
+        let now = chrono::Utc::now();
+        let agent = Agent {
+            name: "peter".into(),
+            state: AgentState::Live,
+            contact_id: None,
+            owner_user_id: 42,
+            owner_label: "master 42".into(),
+            bot_id: 7,
+            bot_username: "peter_bot".into(),
+            token_sealed: "00ff-sealed".into(),
+            timezone: "UTC".into(),
+            provisioner: "coolify".into(),
+            app_id: Some("a4w8kk8ok0c0gs4s0kwo4cgs".into()),
+            api_token_hash: None,
+            job_id: 1,
+            created_at: now,
+            updated_at: now,
+            last_event: "online".into(),
+        };
+        store
+            .commit(&Change { agent: Some(agent), count: vec!["codes:1:2026-11-24".into()], ..Change::default() })
+            .unwrap();
+        store.flush().await.unwrap();
+    }
+    let run = |args: &[&str], data: &std::path::Path| {
+        let out = m2o(dir.path()).args(args).env("M2O_DATA_DIR", data).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let table = run(&["registry"], &data);
+    assert!(table.starts_with("NAME   STATE  OWNER      APP"), "{table}");
+    assert!(table.contains("peter  live   master 42  a4w8kk8ok0c0gs4s0kwo4cgs"), "{table}");
+    let json: serde_json::Value = serde_json::from_str(&run(&["registry", "--json"], &data)).unwrap();
+    assert_eq!(json[0]["name"], "peter");
+    let export = dir.path().join("export.jsonl");
+    run(&["export", "--out", export.to_str().unwrap()], &data);
+    let lines = std::fs::read_to_string(&export).unwrap();
+    assert_eq!(lines.lines().count(), 2, "{lines}");
+    let fresh = dir.path().join("fresh");
+    let said = run(&["import", export.to_str().unwrap()], &fresh);
+    assert!(said.contains("imported 2 entries"), "{said}");
+    assert_eq!(run(&["registry"], &fresh), table);
+    // Importing twice is refused: the data dir is no longer empty.
+    let again =
+        m2o(dir.path()).args(["import", export.to_str().unwrap()]).env("M2O_DATA_DIR", &fresh).output().unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("not empty"));
+}
