@@ -99,6 +99,12 @@ impl App {
         }))
     }
 
+    /// The masters' strings. Masters read English: their ids come from configuration, not a chat
+    /// that tells us their language.
+    pub fn master_tr(&self) -> crate::i18n::Tr<'_> {
+        self.content.i18n.tr("en")
+    }
+
     /// The control bot, speaking to `TELOXIDE_API_URL`.
     pub fn bot(&self) -> Bot {
         Bot::with_client(&self.config.telegram_token, self.http.clone()).set_api_url(self.config.api_url.clone())

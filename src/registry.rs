@@ -9,7 +9,7 @@ use std::io::{BufRead, Write};
 /// The registry as rows: name, state, owner, app id, created.
 pub fn registry_rows(store: &Store) -> anyhow::Result<Vec<[String; 5]>> {
     let mut agents = store.agents()?;
-    agents.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+    agents.sort_by_key(|a| a.created_at);
     Ok(agents
         .into_iter()
         .map(|a| {

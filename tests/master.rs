@@ -268,6 +268,16 @@ async fn qualify_moves_a_contact_track_lead_on() {
 async fn spawn_provisions_with_the_dry_run_and_destroy_asks_first() {
     let bench = Bench::new().await;
     let m = bench.master(MASTER);
+    // The master commands are shown in the masters' chats only.
+    let scoped = bench
+        .emu
+        .calls()
+        .into_iter()
+        .filter(|c| c.method == "setMyCommands")
+        .map(|c| c.params["scope"].clone())
+        .collect::<Vec<_>>();
+    assert!(scoped.iter().any(|s| s["type"] == "chat" && s["chat_id"] == MASTER), "{scoped:?}");
+    assert!(scoped.iter().any(|s| s["type"] == "all_private_chats"), "{scoped:?}");
     let agent_bot = bench.emu.create_bot("peter_agent_bot", "Peter");
     let id = bench.emu.send_text(&bench.control.token, &m, &format!("/spawn Peter {}", agent_bot.token));
     let r = bench.message_containing(m.id, "Spawning peter").await;

@@ -216,3 +216,33 @@ master-retrying = 🔁 Retrying.
 master-bad-name = "{ $name }" is not a valid agent name ({ $problem }): 3 to 20 of a-z, 0-9 and -, not reserved.
 master-name-taken = The name { $name } is taken.
 master-spawning = 🚀 Spawning { $name } (@{ $bot }). The progress message follows.
+master-agent-online = ⚡ { $name } is online
+master-decided-approved = ✅ Approved by { $by } at { $time }
+master-decided-rejected = ❌ Rejected by { $by } at { $time } (reason: { $reason })
+master-job-failed =
+    ❌ Provisioning { $name } failed at step { $step } ({ $label }):
+    { $error }
+button-retry = 🔁 Retry
+button-qualify = ⬆️ Qualify #{ $id }
+master-fleet-counts = { $live } live · { $provisioning } provisioning · { $failed } failed · { $degraded } degraded
+master-agent-view =
+    { $emoji } { $name } — { $state }
+    Owner: { $owner }
+    Bot: @{ $bot }
+    Provisioner: { $provisioner } (app { $app })
+    Created: { $created }
+    Last event: { $event }
+master-lead-line = #{ $id } { $email } — score { $score } — { $age }{ $name }
+progress-running = ⚙️ Setting up { $name } ({ $provisioner })
+progress-done = ⚡ { $name } is online ({ $provisioner })
+progress-failed = ❌ Setting up { $name } failed ({ $provisioner })
+progress-dry-run = DRY RUN: nothing is deployed; every step is only recorded.
+progress-retrying = retrying: { $error }
+progress-error = Error: { $error }
+step-check-name = check the name is free
+step-guacamole = pre-register the desktop in Guacamole
+step-create-app = create the app
+step-set-env = set its environment
+step-deploy = deploy
+step-register = add it to the registry
+step-wait-live = wait for the deployment to finish

@@ -217,3 +217,33 @@ master-retrying = 🔁 Ponawiam.
 master-bad-name = „{ $name }” to nieprawidłowa nazwa agenta ({ $problem }): od 3 do 20 znaków a-z, 0-9 i -, nie zarezerwowana.
 master-name-taken = Nazwa { $name } jest zajęta.
 master-spawning = 🚀 Uruchamiam { $name } (@{ $bot }). Wiadomość z postępem zaraz się pojawi.
+master-agent-online = ⚡ { $name } działa
+master-decided-approved = ✅ Zatwierdzone przez { $by } o { $time }
+master-decided-rejected = ❌ Odrzucone przez { $by } o { $time } (powód: { $reason })
+master-job-failed =
+    ❌ Uruchamianie { $name } nie powiodło się w kroku { $step } ({ $label }):
+    { $error }
+button-retry = 🔁 Ponów
+button-qualify = ⬆️ Zakwalifikuj #{ $id }
+master-fleet-counts = działa: { $live } · uruchamiane: { $provisioning } · błąd: { $failed } · problemy: { $degraded }
+master-agent-view =
+    { $emoji } { $name } — { $state }
+    Właściciel: { $owner }
+    Bot: @{ $bot }
+    Provisioner: { $provisioner } (aplikacja { $app })
+    Utworzony: { $created }
+    Ostatnie zdarzenie: { $event }
+master-lead-line = #{ $id } { $email } — wynik { $score } — { $age }{ $name }
+progress-running = ⚙️ Uruchamiam { $name } ({ $provisioner })
+progress-done = ⚡ { $name } działa ({ $provisioner })
+progress-failed = ❌ Uruchamianie { $name } nie powiodło się ({ $provisioner })
+progress-dry-run = TRYB PRÓBNY: nic nie jest wdrażane; kroki są tylko zapisywane.
+progress-retrying = ponawiam: { $error }
+progress-error = Błąd: { $error }
+step-check-name = sprawdzenie, czy nazwa jest wolna
+step-guacamole = wstępna rejestracja pulpitu w Guacamole
+step-create-app = utworzenie aplikacji
+step-set-env = ustawienie zmiennych środowiskowych
+step-deploy = wdrożenie
+step-register = dodanie do rejestru
+step-wait-live = oczekiwanie na zakończenie wdrożenia

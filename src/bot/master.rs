@@ -296,14 +296,27 @@ async fn leads(ctx: &Ctx, filter: &str) -> HandlerResult {
         let age = (now - c.created_at).num_hours();
         let age = if age >= 48 { format!("{}d", age / 24) } else { format!("{age}h") };
         let name = c.agent_name.as_deref().map(|n| format!(" → {n}")).unwrap_or_default();
-        text.push_str(&format!("\n#{} {} — score {} — {age}{name}", c.id, c.email, c.score.unwrap_or_default()));
+        text.push('\n');
+        text.push_str(&ctx.t_args(
+            "master-lead-line",
+            &[
+                ("id", (c.id as i64).into()),
+                ("email", (&c.email).into()),
+                ("score", c.score.unwrap_or_default().into()),
+                ("age", (&age).into()),
+                ("name", (&name).into()),
+            ],
+        ));
         let id = c.id;
         match state {
             ContactState::PendingReview | ContactState::Waitlisted => rows.push(vec![
                 (format!("✅ #{id}"), MasterTap::Approve(id).data()),
                 (format!("❌ #{id}"), MasterTap::Reject(id).data()),
             ]),
-            ContactState::ContactTrack => rows.push(vec![(format!("⬆️ Qualify #{id}"), MasterTap::Qualify(id).data())]),
+            ContactState::ContactTrack => rows.push(vec![(
+                ctx.t_args("button-qualify", &[("id", (id as i64).into())]),
+                MasterTap::Qualify(id).data(),
+            )]),
             _ => {}
         }
     }
@@ -327,34 +340,42 @@ pub fn fleet(app: &App) -> String {
     }
     let line = agents.iter().map(|a| format!("{} {}", a.name, a.state.emoji())).collect::<Vec<_>>().join(" | ");
     let count = |s: AgentState| agents.iter().filter(|a| a.state == s).count();
-    format!(
-        "Fleet: {line}\n{} live · {} provisioning · {} failed · {} degraded",
-        count(AgentState::Live),
-        count(AgentState::Provisioning),
-        count(AgentState::Failed),
-        count(AgentState::Degraded)
-    )
+    let n = |s: AgentState| (count(s) as i64).into();
+    let counts = app.master_tr().t_args(
+        "master-fleet-counts",
+        &[
+            ("live", n(AgentState::Live)),
+            ("provisioning", n(AgentState::Provisioning)),
+            ("failed", n(AgentState::Failed)),
+            ("degraded", n(AgentState::Degraded)),
+        ],
+    );
+    // The `Fleet:` line is the seed's format (§7.3), the same in every language.
+    format!("Fleet: {line}\n{counts}")
 }
 
 fn agent_view(ctx: &Ctx, name: &str) -> anyhow::Result<String> {
     let Some(a) = ctx.app.store.agent(&name.to_lowercase())? else {
         return Ok(ctx.t_args("master-no-such-agent", &[("name", name.into())]));
     };
-    let mut out = format!(
-        "{} {} — {}\nOwner: {}\nBot: @{}\nProvisioner: {}{}\nCreated: {}\nLast event: {}",
-        a.state.emoji(),
-        a.name,
-        a.state.as_str(),
-        a.owner_label,
-        a.bot_username,
-        a.provisioner,
-        a.app_id.as_deref().map(|id| format!(" (app {id})")).unwrap_or_default(),
-        a.created_at.format("%Y-%m-%d %H:%M UTC"),
-        a.last_event
+    let created = a.created_at.format("%Y-%m-%d %H:%M UTC").to_string();
+    let mut out = ctx.t_args(
+        "master-agent-view",
+        &[
+            ("emoji", a.state.emoji().into()),
+            ("name", (&a.name).into()),
+            ("state", a.state.as_str().into()),
+            ("owner", (&a.owner_label).into()),
+            ("bot", (&a.bot_username).into()),
+            ("provisioner", (&a.provisioner).into()),
+            ("app", a.app_id.as_deref().unwrap_or("-").into()),
+            ("created", (&created).into()),
+            ("event", (&a.last_event).into()),
+        ],
     );
     if let Some(job) = ctx.app.store.job(a.job_id)? {
         out.push_str("\n\n");
-        out.push_str(&crate::fleet::progress::master_view(&job, &a.provisioner));
+        out.push_str(&crate::fleet::progress::master_view(&job, &a.provisioner, &ctx.tr()));
     }
     Ok(out)
 }

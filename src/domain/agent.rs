@@ -92,15 +92,16 @@ impl Step {
         Step::ALL.iter().position(|s| *s == self).unwrap_or(0) + 1
     }
 
-    pub fn label(self) -> &'static str {
+    /// The locale key of the step's label.
+    pub fn key(self) -> &'static str {
         match self {
-            Step::CheckName => "check the name is free",
-            Step::Guacamole => "pre-register the desktop in Guacamole",
-            Step::CreateApp => "create the app",
-            Step::SetEnv => "set its environment",
-            Step::Deploy => "deploy",
-            Step::Register => "add it to the registry",
-            Step::WaitLive => "wait for the deployment to finish",
+            Step::CheckName => "step-check-name",
+            Step::Guacamole => "step-guacamole",
+            Step::CreateApp => "step-create-app",
+            Step::SetEnv => "step-set-env",
+            Step::Deploy => "step-deploy",
+            Step::Register => "step-register",
+            Step::WaitLive => "step-wait-live",
         }
     }
 }

@@ -44,7 +44,10 @@ pub async fn approve(app: &Arc<App>, contact_id: u64, by: Actor) -> Result<u64, 
     let job_id = approve_into(app, &mut change, contact, by.clone(), now, "approved")?;
     commit_decision(app, contact_id, &change).await?;
     jobs::start(app.clone(), job_id);
-    let outcome = format!("✅ Approved by {by} at {}", now.format("%H:%M UTC"));
+    let time = now.format("%H:%M UTC").to_string();
+    let outcome = app
+        .master_tr()
+        .t_args("master-decided-approved", &[("by", by.to_string().as_str().into()), ("time", (&time).into())]);
     settle_notices(app, contact_id, &outcome).await;
     Ok(job_id)
 }
@@ -146,8 +149,16 @@ pub async fn reject(app: &Arc<App>, contact_id: u64, by: Actor, reason: Option<S
     change.contact = Some(contact);
     commit_decision(app, contact_id, &change).await?;
     app.outbox_ready.notify_one();
-    let why = reason.map(|r| format!(": {r}")).unwrap_or_default();
-    settle_notices(app, contact_id, &format!("❌ Rejected by {by} at {}{why}", now.format("%H:%M UTC"))).await;
+    let time = now.format("%H:%M UTC").to_string();
+    let outcome = app.master_tr().t_args(
+        "master-decided-rejected",
+        &[
+            ("by", by.to_string().as_str().into()),
+            ("time", (&time).into()),
+            ("reason", reason.as_deref().unwrap_or("-").into()),
+        ],
+    );
+    settle_notices(app, contact_id, &outcome).await;
     Ok(())
 }
 

@@ -95,7 +95,7 @@ async fn run(app: &Arc<App>, id: u64) -> anyhow::Result<()> {
                     r.outcome = Some(note);
                 }
                 job.attempts = 0;
-                agent.last_event = format!("step {} done: {}", job.step.number(), job.step.label());
+                agent.last_event = format!("step {} of {} done", job.step.number(), Step::ALL.len());
                 agent.updated_at = app.clock.now();
                 app.store.save_agent(&agent)?;
                 match job.step.next() {
@@ -256,9 +256,17 @@ async fn fail(app: &Arc<App>, mut job: Job, agent: Option<Agent>, error: String)
         ));
         change.agent = Some(a);
     }
-    let text =
-        format!("❌ Provisioning {} failed at step {} ({}):\n{error}", job.agent, job.step.number(), job.step.label());
-    let buttons = vec![vec![("🔁 Retry".to_string(), format!("rt:{}", job.id))]];
+    let tr = app.master_tr();
+    let text = tr.t_args(
+        "master-job-failed",
+        &[
+            ("name", (&job.agent).into()),
+            ("step", (job.step.number() as i64).into()),
+            ("label", tr.t(job.step.key()).as_str().into()),
+            ("error", (&error).into()),
+        ],
+    );
+    let buttons = vec![vec![(tr.t("button-retry"), format!("rt:{}", job.id))]];
     for m in &app.config.master_ids {
         change.outbox.push(OutboxItem::new(Outgoing::Telegram {
             chat_id: *m,
@@ -306,7 +314,7 @@ pub async fn refresh_progress(app: &App, job: &Job) {
 
 fn view_for(app: &App, job: &Job, chat: i64) -> String {
     if app.config.is_master(chat) {
-        return progress::master_view(job, app.provisioner.kind());
+        return progress::master_view(job, app.provisioner.kind(), &app.master_tr());
     }
     let lang = app.store.contact_by_user(chat).ok().flatten().map(|c| c.lang).unwrap_or_else(|| "en".into());
     let tr = app.content.i18n.tr(&lang);

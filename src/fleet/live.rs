@@ -42,7 +42,8 @@ pub async fn go_live(app: &Arc<App>, mut job: Job, mut agent: Agent) -> anyhow::
         }
     }
     for m in &app.config.master_ids {
-        change.outbox.push(OutboxItem::telegram(*m, format!("⚡ {} is online", agent.name)));
+        let text = app.master_tr().t_args("master-agent-online", &[("name", (&agent.name).into())]);
+        change.outbox.push(OutboxItem::telegram(*m, text));
     }
     change.outbox.push(OutboxItem::new(Outgoing::Greeting { agent: agent.name.clone() }));
     change.job = Some(job.clone());

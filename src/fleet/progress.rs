@@ -2,32 +2,38 @@
 //! chat) edited in place as the steps complete. Pure text composition.
 
 use crate::domain::agent::{Job, JobState, Step};
+use crate::i18n::Tr;
 
 /// The masters' detailed view.
-pub fn master_view(job: &Job, provisioner: &str) -> String {
+pub fn master_view(job: &Job, provisioner: &str, tr: &Tr) -> String {
+    let args = [("name", (&job.agent).into()), ("provisioner", provisioner.into())];
     let mut out = match &job.state {
-        JobState::Running => format!("⚙️ Setting up {} ({provisioner})", job.agent),
-        JobState::Done => format!("⚡ {} is online ({provisioner})", job.agent),
-        JobState::Failed { .. } => format!("❌ Setting up {} failed ({provisioner})", job.agent),
+        JobState::Running => tr.t_args("progress-running", &args),
+        JobState::Done => tr.t_args("progress-done", &args),
+        JobState::Failed { .. } => tr.t_args("progress-failed", &args),
     };
     if provisioner == "dry-run" {
-        out.push_str("\nDRY RUN: nothing is deployed; every step is only recorded.");
+        out.push('\n');
+        out.push_str(&tr.t("progress-dry-run"));
     }
     for step in Step::ALL {
         let record = job.log.iter().rev().find(|r| r.step == step);
         let (icon, note) = match (record, &job.state) {
             (Some(r), _) if r.finished_at.is_some() => ("✅", r.outcome.clone().filter(|o| o != "ok")),
             (Some(r), JobState::Failed { .. }) if step == job.step => ("❌", r.outcome.clone()),
-            (Some(r), _) => ("⏳", r.outcome.clone().map(|o| format!("retrying: {o}"))),
+            (Some(r), _) => {
+                ("⏳", r.outcome.clone().map(|o| tr.t_args("progress-retrying", &[("error", (&o).into())])))
+            }
             (None, _) => ("▫️", None),
         };
-        out.push_str(&format!("\n{icon} {}. {}", step.number(), step.label()));
+        out.push_str(&format!("\n{icon} {}. {}", step.number(), tr.t(step.key())));
         if let Some(n) = note {
             out.push_str(&format!(" — {n}"));
         }
     }
     if let JobState::Failed { error } = &job.state {
-        out.push_str(&format!("\n\nError: {error}"));
+        out.push_str("\n\n");
+        out.push_str(&tr.t_args("progress-error", &[("error", error.into())]));
     }
     out
 }
@@ -35,6 +41,7 @@ pub fn master_view(job: &Job, provisioner: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::content::Content;
     use crate::domain::agent::StepRecord;
     use chrono::Utc;
 
@@ -75,7 +82,9 @@ mod tests {
             finished_at: None,
             outcome: Some("HTTP 500".into()),
         });
-        let v = master_view(&j, "coolify");
+        let content = Content::embedded().unwrap();
+        let tr = content.i18n.tr("en");
+        let v = master_view(&j, "coolify", &tr);
         assert!(v.starts_with("⚙️ Setting up peter (coolify)"), "{v}");
         assert!(v.contains("✅ 1. check the name is free\n"), "{v}");
         assert!(v.contains("✅ 2. pre-register the desktop in Guacamole — skipped"), "{v}");
@@ -83,7 +92,7 @@ mod tests {
         assert!(v.contains("▫️ 7. wait for the deployment"), "{v}");
         assert!(!v.contains("DRY RUN"));
         j.state = JobState::Failed { error: "Coolify said no".into() };
-        let v = master_view(&j, "dry-run");
+        let v = master_view(&j, "dry-run", &tr);
         assert!(
             v.contains("❌ 3. create the app — HTTP 500")
                 && v.contains("Error: Coolify said no")
