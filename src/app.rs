@@ -43,6 +43,12 @@ pub struct App {
     pub guacamole: Option<GuacamoleClient>,
     /// `Some` when `M2O_CRM=twenty`: contact changes are mirrored through the outbox.
     pub crm: Option<TwentyClient>,
+    pub metrics: crate::metrics::Metrics,
+    pub api_limits: crate::api::RateLimits,
+    /// `Some` when `M2O_PLANKA_URL` is set: the brief lists "Now" and "Done" cards.
+    pub planka: Option<crate::services::planka::PlankaClient>,
+    /// Wakes the scheduler at once (the console's `:time`, tests).
+    pub scheduler_wake: Notify,
     /// Provisioning jobs running in this process (so a job never runs twice at once).
     pub running_jobs: Mutex<HashMap<u64, tokio::task::AbortHandle>>,
 }
@@ -80,6 +86,9 @@ impl App {
         let guacamole =
             config.guacamole.as_ref().map(|g| GuacamoleClient::new(http.clone(), &g.url, &g.user, &g.password));
         let crm = config.crm.as_ref().map(|t| TwentyClient::new(http.clone(), &t.api_url, &t.token));
+        let planka =
+            config.planka.as_ref().map(|p| crate::services::planka::PlankaClient::new(http.clone(), &p.url, &p.token));
+        let config_rate = config.agent_rate_per_minute;
         if crm.is_some() {
             store = store.mirror_to_crm();
         }
@@ -96,6 +105,10 @@ impl App {
             guacamole,
             crm,
             running_jobs: Mutex::new(HashMap::new()),
+            metrics: crate::metrics::Metrics::default(),
+            api_limits: crate::api::RateLimits::new(config_rate),
+            planka,
+            scheduler_wake: Notify::new(),
         }))
     }
 
@@ -117,8 +130,9 @@ pub struct Running {
     shutdown: ShutdownToken,
     dispatcher: JoinHandle<()>,
     delivery: JoinHandle<()>,
+    scheduler: JoinHandle<()>,
     http: Option<JoinHandle<()>>,
-    /// Where the HTTP API listens, when it runs (`M2O_API_TOKEN` set).
+    /// Where the HTTP API listens.
     pub http_addr: Option<std::net::SocketAddr>,
 }
 
@@ -135,6 +149,8 @@ impl Running {
         let _ = self.dispatcher.await;
         self.delivery.abort();
         let _ = self.delivery.await;
+        self.scheduler.abort();
+        let _ = self.scheduler.await;
         if let Some(http) = self.http {
             http.abort();
             let _ = http.await;
@@ -160,7 +176,15 @@ pub async fn start(app: Arc<App>, poll_timeout: Duration) -> anyhow::Result<Runn
     if resumed > 0 {
         tracing::info!(resumed, "provisioning jobs resumed");
     }
+    app.metrics.started_at.store(app.clock.now().timestamp(), std::sync::atomic::Ordering::Relaxed);
+    let watch = app.clone();
     let listener = Polling::builder(bot.clone())
+        .backoff_strategy(move |errors| {
+            watch.metrics.poll_errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            watch.metrics.last_poll_error_at.store(watch.clock.now().timestamp(), std::sync::atomic::Ordering::Relaxed);
+            // teloxide's own default: exponential, capped.
+            Duration::from_secs(1 << errors.min(6))
+        })
         .timeout(poll_timeout)
         .allowed_updates(vec![AllowedUpdate::Message, AllowedUpdate::CallbackQuery])
         .delete_webhook()
@@ -169,26 +193,35 @@ pub async fn start(app: Arc<App>, poll_timeout: Duration) -> anyhow::Result<Runn
     let mut dispatcher = Dispatcher::builder(bot.clone(), bot::schema())
         .dependencies(dptree::deps![app.clone(), bot::storage(&app)])
         .default_handler(|_| async {})
-        .error_handler(LoggingErrorHandler::with_custom_text("a handler failed"))
+        .error_handler(Arc::new(CountingErrorHandler(app.clone())))
         .build();
     let shutdown = dispatcher.shutdown_token();
     let dispatcher = tokio::spawn(async move {
         dispatcher.dispatch_with_listener(listener, LoggingErrorHandler::with_custom_text("polling failed")).await;
     });
     let delivery = tokio::spawn(bot::delivery::run(app.clone(), bot));
-    let (http, http_addr) = if app.config.api_token.is_some() {
-        let listener = tokio::net::TcpListener::bind(app.config.http_addr).await?;
-        let addr = listener.local_addr()?;
-        tracing::info!(%addr, "HTTP API listening");
-        let router = crate::api::router(app.clone());
-        let server = tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, router).await {
-                tracing::error!(error = %e, "the HTTP API stopped");
-            }
-        });
-        (Some(server), Some(addr))
-    } else {
-        (None, None)
-    };
-    Ok(Running { app, shutdown, dispatcher, delivery, http, http_addr })
+    let listener = tokio::net::TcpListener::bind(app.config.http_addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("M2O_HTTP_ADDR {}: {e}", app.config.http_addr))?;
+    let http_addr = Some(listener.local_addr()?);
+    tracing::info!(addr = ?http_addr, admin = app.config.api_token.is_some(), "HTTP API listening");
+    let router = crate::api::router(app.clone());
+    let http = Some(tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, router).await {
+            tracing::error!(error = %e, "the HTTP API stopped");
+        }
+    }));
+    let scheduler = tokio::spawn(crate::scheduler::run(app.clone()));
+    Ok(Running { app, shutdown, dispatcher, delivery, scheduler, http, http_addr })
+}
+
+/// Logs a failed handler and counts it for `/metrics`.
+struct CountingErrorHandler(Arc<App>);
+
+impl teloxide::error_handlers::ErrorHandler<anyhow::Error> for CountingErrorHandler {
+    fn handle_error(self: Arc<Self>, error: anyhow::Error) -> futures::future::BoxFuture<'static, ()> {
+        self.0.metrics.handler_errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        tracing::error!(error = %format!("{error:#}"), "a handler failed");
+        Box::pin(async {})
+    }
 }

@@ -46,6 +46,12 @@ pub struct Twenty {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planka {
+    pub url: String,
+    pub token: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Guacamole {
     pub url: String,
     pub user: String,
@@ -77,6 +83,11 @@ pub struct Config {
     pub guacamole: Option<Guacamole>,
     /// First wait before retrying a failed provisioning step (doubles each attempt).
     pub retry_base: std::time::Duration,
+    /// How long an escalation may stay open before it goes into the master's brief (§7.5).
+    pub escalation_sla: chrono::Duration,
+    /// Requests per minute one agent may make to the API.
+    pub agent_rate_per_minute: u32,
+    pub planka: Option<Planka>,
     /// Every other variable of the design, as given, for `check-config` (secrets masked there).
     pub other: Vec<(&'static str, Option<String>)>,
 }
@@ -295,6 +306,22 @@ impl Config {
         };
         let retry_base = millis("M2O_RETRY_BASE_MS", 2_000);
         let spawn_timeout = millis("M2O_SPAWN_TIMEOUT_MS", 600_000);
+        let sla_raw = get("M2O_ESCALATION_SLA").unwrap_or_else(|| "4h".into());
+        let escalation_sla = crate::domain::escalation::parse_duration(&sla_raw).unwrap_or_else(|| {
+            bad("M2O_ESCALATION_SLA", format!("`{sla_raw}` is not a duration like 4h, 30m or 1d"));
+            chrono::Duration::hours(4)
+        });
+        let rate_raw = get("M2O_AGENT_RATE_PER_MIN").unwrap_or_else(|| "60".into());
+        let agent_rate_per_minute = rate_raw.parse::<u32>().ok().filter(|n| *n > 0).unwrap_or_else(|| {
+            bad("M2O_AGENT_RATE_PER_MIN", format!("`{rate_raw}` is not a positive whole number"));
+            60
+        });
+        let planka = match get("M2O_PLANKA_URL") {
+            None => None,
+            Some(url) => {
+                group(&["M2O_PLANKA_TOKEN"], "M2O_PLANKA_URL is set").map(|v| Planka { url, token: v[0].clone() })
+            }
+        };
         let other = OTHER.iter().map(|n| (*n, get(n))).collect();
 
         let errors = errors.into_inner();
@@ -324,6 +351,9 @@ impl Config {
             crm,
             guacamole,
             retry_base,
+            escalation_sla,
+            agent_rate_per_minute,
+            planka,
             other,
         })
     }
@@ -364,6 +394,8 @@ impl Config {
         rows.push(("M2O_REVIEW_ALL", self.review_all.to_string()));
         rows.push(("M2O_SECRET_KEY", self.secret_key.clone().unwrap_or_default()));
         rows.push(("M2O_BRIEF_AT", format!("{:02}:{:02} UTC", self.brief_at.0, self.brief_at.1)));
+        rows.push(("M2O_ESCALATION_SLA", format!("{} minutes", self.escalation_sla.num_minutes())));
+        rows.push(("M2O_AGENT_RATE_PER_MIN", self.agent_rate_per_minute.to_string()));
         rows.push((
             "M2O_CONTENT_DIR",
             self.content_dir.as_ref().map_or("(built in)".into(), |d| d.display().to_string()),

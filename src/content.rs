@@ -11,6 +11,8 @@ use std::path::Path;
 pub const LANGUAGES: [&str; 2] = ["en", "pl"];
 
 const EMBEDDED_ONBOARDING: &str = include_str!("../dialogues/onboarding.toml");
+const EMBEDDED_AUTONOMY: &str = include_str!("../dialogues/autonomy.toml");
+const EMBEDDED_NURTURE: &str = include_str!("../dialogues/nurture.toml");
 const EMBEDDED_LOCALES: [(&str, &str); 2] =
     [("en", include_str!("../locales/en/main.ftl")), ("pl", include_str!("../locales/pl/main.ftl"))];
 
@@ -24,6 +26,47 @@ pub enum ContentError {
     Locale { lang: String, message: String },
     #[error("dialogues/onboarding.toml: {0}")]
     Invalid(String),
+    #[error("dialogues/{0}: {1}")]
+    Other(&'static str, toml::de::Error),
+}
+
+/// §7.2: who decides each action type. Unknown types are red.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Autonomy {
+    pub actions: BTreeMap<String, Radius>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Radius {
+    Green,
+    Yellow,
+    Red,
+}
+
+impl Autonomy {
+    pub fn radius(&self, action: &str) -> Radius {
+        self.actions.get(action).copied().unwrap_or(Radius::Red)
+    }
+}
+
+/// §7.7: the nurture sequence for contact-track leads.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Nurture {
+    pub at: String,
+    pub days: Vec<u32>,
+}
+
+impl Nurture {
+    pub fn time(&self) -> chrono::NaiveTime {
+        chrono::NaiveTime::parse_from_str(&self.at, "%H:%M").unwrap_or(chrono::NaiveTime::MIN)
+    }
+    pub fn text_key(day: u32) -> String {
+        format!("nurture-{day}")
+    }
+    pub fn subject_key(day: u32) -> String {
+        format!("nurture-{day}-subject")
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -109,6 +152,8 @@ impl Timezones {
 #[derive(Debug)]
 pub struct Content {
     pub onboarding: Onboarding,
+    pub autonomy: Autonomy,
+    pub nurture: Nurture,
     pub i18n: I18n,
     /// The folder content was read from; `None` when built in. Used to find the BotFather animation.
     pub dir: Option<std::path::PathBuf>,
@@ -118,8 +163,11 @@ impl Content {
     /// The copies built into the binary.
     pub fn embedded() -> Result<Content, ContentError> {
         let onboarding: Onboarding = toml::from_str(EMBEDDED_ONBOARDING)?;
+        let autonomy: Autonomy =
+            toml::from_str(EMBEDDED_AUTONOMY).map_err(|e| ContentError::Other("autonomy.toml", e))?;
+        let nurture: Nurture = toml::from_str(EMBEDDED_NURTURE).map_err(|e| ContentError::Other("nurture.toml", e))?;
         let i18n = I18n::new(EMBEDDED_LOCALES.iter().map(|(l, s)| (l.to_string(), s.to_string())))?;
-        Content::validated(onboarding, i18n, None)
+        Content::validated(onboarding, autonomy, nurture, i18n, None)
     }
 
     /// Reads `<dir>/dialogues/onboarding.toml` and `<dir>/locales/<lang>/main.ftl`.
@@ -130,15 +178,25 @@ impl Content {
                 .map_err(|source| ContentError::Read { path: path.display().to_string(), source })
         };
         let onboarding: Onboarding = toml::from_str(&read("dialogues/onboarding.toml".into())?)?;
+        let autonomy: Autonomy = toml::from_str(&read("dialogues/autonomy.toml".into())?)
+            .map_err(|e| ContentError::Other("autonomy.toml", e))?;
+        let nurture: Nurture = toml::from_str(&read("dialogues/nurture.toml".into())?)
+            .map_err(|e| ContentError::Other("nurture.toml", e))?;
         let mut locales = Vec::new();
         for lang in LANGUAGES {
             locales.push((lang.to_string(), read(format!("locales/{lang}/main.ftl"))?));
         }
-        Content::validated(onboarding, I18n::new(locales)?, Some(dir.to_path_buf()))
+        Content::validated(onboarding, autonomy, nurture, I18n::new(locales)?, Some(dir.to_path_buf()))
     }
 
-    fn validated(onboarding: Onboarding, i18n: I18n, dir: Option<std::path::PathBuf>) -> Result<Content, ContentError> {
-        let content = Content { onboarding, i18n, dir };
+    fn validated(
+        onboarding: Onboarding,
+        autonomy: Autonomy,
+        nurture: Nurture,
+        i18n: I18n,
+        dir: Option<std::path::PathBuf>,
+    ) -> Result<Content, ContentError> {
+        let content = Content { onboarding, autonomy, nurture, i18n, dir };
         content.check()?;
         Ok(content)
     }
@@ -151,6 +209,10 @@ impl Content {
             if let QuestionKind::Choice { options } = &q.kind {
                 keys.extend(options.iter().map(|o| q.option_key(&o.id)));
             }
+        }
+        for day in &self.nurture.days {
+            keys.push(Nurture::text_key(*day));
+            keys.push(Nurture::subject_key(*day));
         }
         keys
     }
@@ -190,6 +252,9 @@ impl Content {
                 return invalid(format!("{tz:?} is not an IANA timezone name"));
             }
         }
+        if chrono::NaiveTime::parse_from_str(&self.nurture.at, "%H:%M").is_err() || self.nurture.days.is_empty() {
+            return invalid("nurture.toml: `at` must be HH:MM and `days` not empty".into());
+        }
         for name in &self.onboarding.names.reserved {
             if name.is_empty() || name.to_lowercase() != *name {
                 return invalid(format!("reserved name {name:?} must be lowercase"));
@@ -221,6 +286,15 @@ mod tests {
     }
 
     #[test]
+    fn the_seeds_autonomy_table_and_unknown_is_red() {
+        let c = Content::embedded().unwrap();
+        assert_eq!(c.autonomy.radius("read_files"), Radius::Green);
+        assert_eq!(c.autonomy.radius("deploy_production"), Radius::Yellow);
+        assert_eq!(c.autonomy.radius("spend_credits"), Radius::Red);
+        assert_eq!(c.autonomy.radius("launch_rocket"), Radius::Red);
+    }
+
+    #[test]
     fn timezone_guess_uses_the_language_code() {
         let c = Content::embedded().unwrap();
         assert_eq!(c.onboarding.timezones.guess(Some("pl")), Some("Europe/Warsaw"));
@@ -234,7 +308,9 @@ mod tests {
         let mut o: Onboarding = toml::from_str(EMBEDDED_ONBOARDING).unwrap();
         o.timezones.buttons.push("Mars/Olympus".into());
         let i18n = I18n::new(EMBEDDED_LOCALES.iter().map(|(l, s)| (l.to_string(), s.to_string()))).unwrap();
-        let err = Content::validated(o, i18n, None).unwrap_err().to_string();
+        let autonomy: Autonomy = toml::from_str(EMBEDDED_AUTONOMY).unwrap();
+        let nurture: Nurture = toml::from_str(EMBEDDED_NURTURE).unwrap();
+        let err = Content::validated(o, autonomy, nurture, i18n, None).unwrap_err().to_string();
         assert!(err.contains("Mars/Olympus"), "{err}");
     }
 }

@@ -12,6 +12,8 @@ pub mod domain;
 pub mod emulator;
 pub mod fleet;
 pub mod i18n;
+pub mod metrics;
 pub mod registry;
+pub mod scheduler;
 pub mod services;
 pub mod store;

@@ -118,6 +118,12 @@ async fn registry_export_and_import_round_trip() {
             created_at: now,
             updated_at: now,
             last_event: "online".into(),
+            token_generation: None,
+            live_at: None,
+            heartbeat_at: None,
+            doing: None,
+            card: None,
+            callback_url: None,
         };
         store
             .commit(&Change { agent: Some(agent), count: vec!["codes:1:2026-11-24".into()], ..Change::default() })

@@ -168,7 +168,8 @@ async fn the_http_endpoint_wants_the_token_and_is_off_without_one() {
     assert_eq!(r.status().as_u16(), 400);
     bench.stop().await;
     let without = Bench::new().await;
-    assert!(without.http_addr.is_none(), "no token, no endpoint");
+    let r = http.post(format!("http://{}/spawn/approve/1", without.http_addr.unwrap())).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 404, "no token, no endpoint");
 }
 
 #[tokio::test]

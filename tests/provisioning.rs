@@ -73,6 +73,23 @@ async fn count(server: &MockServer, verb: &str, p: &str) -> usize {
         .count()
 }
 
+/// Waits until peter is deployed (and not before), then plays the agent booting: it reports online
+/// with its own token, and the masters hear "⚡ peter is online".
+async fn report_online(bench: &Bench, m: &m2o_bot::emulator::TestUser) {
+    bench
+        .eventually("deployed", |b| {
+            b.app().store.jobs().unwrap().iter().any(|j| j.agent == "peter" && j.state == JobState::Deployed)
+        })
+        .await;
+    let agent = bench.app().store.agent("peter").unwrap().unwrap();
+    assert_eq!(agent.state, AgentState::Provisioning, "deployed is not live: live is the agent's own report");
+    let token = bench.app().secrets.agent_api_token("peter", agent.generation());
+    let url = format!("http://{}/v1/agents/peter/online", bench.http_addr.unwrap());
+    let r = reqwest::Client::new().post(url).bearer_auth(token).json(&json!({})).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    bench.message_containing(m.id, "⚡ peter is online").await;
+}
+
 async fn spawn_peter(bench: &Bench) -> m2o_bot::emulator::TestUser {
     let m = bench.master(MASTER);
     let bot = bench.emu.create_bot("peter_agent_bot", "Peter");
@@ -105,7 +122,7 @@ async fn spawn_on_coolify_creates_sets_env_deploys_and_goes_live() {
     mount_rest(&server).await;
     let bench = bench_with(coolify_vars(&server)).await;
     let m = spawn_peter(&bench).await;
-    bench.message_containing(m.id, "⚡ peter is online").await;
+    report_online(&bench, &m).await;
     let agent = bench.app().store.agent("peter").unwrap().unwrap();
     assert_eq!((agent.state, agent.app_id.as_deref()), (AgentState::Live, Some(APP)));
     assert_eq!(count(&server, "POST", "/api/v1/applications/dockerimage").await, 2, "one 500, one success");
@@ -153,7 +170,7 @@ async fn a_429_waits_as_long_as_retry_after_says() {
     let bench = bench_with(coolify_vars(&server)).await;
     let started = Instant::now();
     let m = spawn_peter(&bench).await;
-    bench.message_containing(m.id, "⚡ peter is online").await;
+    report_online(&bench, &m).await;
     assert!(started.elapsed() >= Duration::from_secs(1), "waited for Retry-After: {:?}", started.elapsed());
     assert_eq!(count(&server, "POST", "/api/v1/deploy").await, 2);
     bench.stop().await;
@@ -190,7 +207,7 @@ async fn a_fatal_error_fails_the_job_with_the_exact_error_and_retry_finishes_it(
 
     let tap = bench.emu.tap(&bench.control.token, &m, failed.message_id, &failed.button_data("Retry").unwrap());
     assert!(!tap.is_empty());
-    bench.message_containing(m.id, "⚡ peter is online").await;
+    report_online(&bench, &m).await;
     assert_eq!(bench.app().store.agent("peter").unwrap().unwrap().state, AgentState::Live);
     bench.stop().await;
 }
@@ -229,7 +246,7 @@ async fn killed_during_the_create_step_resumes_without_a_second_app() {
     let job = bench.app().store.jobs().unwrap().pop().unwrap();
     assert_eq!((job.step, job.app_id.clone()), (m2o_bot::domain::agent::Step::CreateApp, None), "killed inside step 3");
     bench.restart().await;
-    bench.message_containing(m.id, "⚡ peter is online").await;
+    report_online(&bench, &m).await;
     assert_eq!(count(&server, "POST", "/api/v1/applications/dockerimage").await, 1, "exactly one app was created");
     let job = bench.app().store.job(job.id).unwrap().unwrap();
     assert_eq!(job.state, JobState::Done);
@@ -262,7 +279,7 @@ async fn the_spawn_command_gets_the_token_in_its_environment_and_a_timeout_is_re
     let m = bench.master(MASTER);
     let bot = bench.emu.create_bot("peter_agent_bot", "Peter");
     bench.emu.send_text(&bench.control.token, &m, &format!("/spawn peter {}", bot.token));
-    bench.message_containing(m.id, "⚡ peter is online").await;
+    report_online(&bench, &m).await;
     let got = std::fs::read_to_string(&seen).unwrap();
     assert_eq!(got.trim(), format!("0 args; name=peter token={}", bot.token), "name and token in env, nothing in argv");
     let job = bench.app().store.jobs().unwrap().pop().unwrap();

@@ -19,6 +19,7 @@ help =
     /start — start, or pick up where you left off
     /status — where your request stands
     /cancel — stop for now (your progress is kept)
+    /stop — no more follow-up messages from us
 idle-hint = Send /start to begin or continue, /status to see where you are, or /help.
 cancel-done = OK, stopped. Your progress is kept: send /start whenever you want to continue.
 cancel-nothing = There's nothing to cancel. Send /start to begin.
@@ -193,6 +194,8 @@ master-help =
     /fleet — every agent and its state
     /agent <name> — one agent: owner, bot, state, provisioning steps
     /destroy <name> — delete an agent (asks first)
+    /brief — the morning brief now
+    /token <name> — a new API token for an agent (shown once)
 master-approved = ✅ Request #{ $id } approved: provisioning started.
 master-rejected = ❌ Request #{ $id } rejected; the client was told.
 master-usage-approve = Usage: /approve <request id>, e.g. /approve 12
@@ -246,3 +249,90 @@ step-set-env = set its environment
 step-deploy = deploy
 step-register = add it to the registry
 step-wait-live = wait for the deployment to finish
+progress-deployed = 📦 { $name } is deployed ({ $provisioner }); waiting for it to report online
+progress-client-deployed = 📦 Your agent { $name } is starting up…
+
+## Escalations and actions (§7.5, §7.2)
+
+escalation-notice =
+    🆘 { $agent } is stuck (#{ $id })
+    Doing: { $doing }
+    Tried: { $tried }
+    Needs: { $need }
+    Proposed fix: { $fix }
+escalation-notice-urgent =
+    🚨 URGENT — { $agent } is stuck (#{ $id })
+    Doing: { $doing }
+    Tried: { $tried }
+    Needs: { $need }
+    Proposed fix: { $fix }
+escalation-tried-nothing = (nothing listed)
+escalation-no-fix = (none proposed: decide what to do, or tap Modify to say)
+button-approve-fix = ✅ Approve proposed fix
+button-skip-escalation = ❌ Skip
+button-modify = 🔄 Modify
+escalation-ruled-approve = ✅ proposed fix approved
+escalation-ruled-skip = ❌ skipped
+escalation-ruled-modify = 🔄 modified: “{ $note }”
+escalation-ruled = { $what } — by { $by } at { $time }
+escalation-ask-note = ✍️ Send the instruction for #{ $id } (what { $agent } should do instead) as your next message.
+escalation-waiting-note = Waiting for your text.
+escalation-note-not-text = Please send the instruction as text.
+escalation-sent = Sent to { $agent }.
+action-notice =
+    { $emoji } { $agent } asks to { $action } (#{ $id })
+    { $summary }
+action-decided-rejected = ❌ Rejected by { $by } at { $time }
+
+## The brief (§7.3) and the weekly messages
+
+brief-title = ☀️ Morning Brief — { $date }
+brief-needs-you = NEEDS YOU ({ $count }):
+brief-needs-you-cont = NEEDS YOU (cont.):
+brief-happening = HAPPENING:
+brief-happening-cont = HAPPENING (cont.):
+brief-shipped = SHIPPED YESTERDAY:
+brief-shipped-cont = SHIPPED YESTERDAY (cont.):
+brief-blocked = BLOCKED:
+brief-blocked-cont = BLOCKED (cont.):
+brief-more = …and { $count } more
+brief-all-clear = ☀️ All clear: nothing needs you now.
+brief-nothing = Nothing needs you and nothing is blocked: today's brief would be skipped.
+brief-need-request = { $name } spawn — { $email } (score { $score })
+brief-need-escalation = { $agent } stuck: { $need } → proposed: { $fix }
+brief-need-action = { $agent } asks to { $action }: { $summary }
+brief-shipped-live = { $name } went live
+brief-shipped-approved = { $name } approved by { $by }
+brief-shipped-rejected = { $name } rejected by { $by }
+brief-shipped-escalation = { $agent } unblocked: { $need }
+brief-blocked-job = { $name } provisioning failed at step { $step }: { $error }
+brief-fix-job = fix the cause, then tap 🔁 Retry on the failure message
+brief-blocked-silent = { $name } is deployed but has not reported online for 30 minutes
+brief-fix-silent = check the container's logs in Coolify (app { $app }); it must POST /v1/agents/<name>/online
+brief-blocked-revoked = { $name }: token revoked
+brief-fix-revoked = ask { $owner } for a new token (they were told how)
+digest-title = 📋 Contact-track leads this week ({ $count }); one tap qualifies:
+review =
+    📊 The week in review
+    Agents live: { $live } ({ $new } new this week)
+    Leads: { $pending } pending review · { $qualified } qualified · { $track } contact track · { $waitlisted } waitlisted
+    Escalations decided: { $decided } (median time to decision { $median })
+master-token-rotated =
+    🔑 New API token for { $name } (shown once; the old one no longer works):
+    { $token }
+    Set it as M2O_AGENT_TOKEN in the agent's environment.
+
+## Health check, new token, nurture
+
+health-token-revoked = ⚠️ Your agent { $name } can't use its bot @{ $bot } any more: the token was revoked. Open @BotFather, send /token, pick @{ $bot }, and forward the new token here.
+new-token-other-bot = That token belongs to another bot. Please send a new token for @{ $bot }.
+new-token-ok = ✅ New token received. Your agent is restarting with it; I'll tell you when it's back.
+stop-done = OK: no more follow-up messages from us. Send /start any time if you change your mind.
+nurture-1 = 👋 Thanks for your interest in Machine.Machine! An agent takes on research, writing, support or ops work for you around the clock. Reply here with what you'd hand over first; /stop ends these messages.
+nurture-1-subject = What would you hand over to an AI agent?
+nurture-3 = 💡 Teams use their agent for daily research briefs, first drafts and customer replies. If one of those fits, tell us here and we'll see if we can set you up sooner. /stop ends these messages.
+nurture-3-subject = Three things agents do every day
+nurture-7 = 📬 Last note from us: we review our contact-track list every week. If your needs have changed (a team, a specific use case), send /start to tell us. /stop ends these messages.
+nurture-7-subject = Still interested in your own agent?
+nurture-email-footer = You get this because you asked about an agent at Machine.Machine. Send /stop to our Telegram bot to stop these messages.
+brief-fleet = Fleet: { $agents }

@@ -19,6 +19,7 @@ help =
     /start — zacznij albo kontynuuj tam, gdzie skończyłeś
     /status — na jakim etapie jest Twoje zgłoszenie
     /cancel — przerwij na razie (postęp zostaje zapisany)
+    /stop — koniec wiadomości od nas
 idle-hint = Wyślij /start, żeby zacząć lub kontynuować, /status, żeby sprawdzić etap, albo /help.
 cancel-done = OK, przerwane. Twój postęp jest zapisany: wyślij /start, kiedy zechcesz kontynuować.
 cancel-nothing = Nie ma czego anulować. Wyślij /start, żeby zacząć.
@@ -194,6 +195,8 @@ master-help =
     /fleet — wszystkie agenty i ich stan
     /agent <nazwa> — jeden agent: właściciel, bot, stan, kroki uruchamiania
     /destroy <nazwa> — usuń agenta (najpierw pyta)
+    /brief — poranny brief teraz
+    /token <nazwa> — nowy token API dla agenta (pokazany raz)
 master-approved = ✅ Zgłoszenie #{ $id } zatwierdzone: uruchamianie rozpoczęte.
 master-rejected = ❌ Zgłoszenie #{ $id } odrzucone; klient został poinformowany.
 master-usage-approve = Użycie: /approve <id zgłoszenia>, np. /approve 12
@@ -247,3 +250,90 @@ step-set-env = ustawienie zmiennych środowiskowych
 step-deploy = wdrożenie
 step-register = dodanie do rejestru
 step-wait-live = oczekiwanie na zakończenie wdrożenia
+progress-deployed = 📦 { $name } wdrożony ({ $provisioner }); czekam, aż zgłosi gotowość
+progress-client-deployed = 📦 Twój agent { $name } właśnie się uruchamia…
+
+## Eskalacje i akcje (§7.5, §7.2)
+
+escalation-notice =
+    🆘 { $agent } utknął (#{ $id })
+    Robi: { $doing }
+    Próbował: { $tried }
+    Potrzebuje: { $need }
+    Proponowana poprawka: { $fix }
+escalation-notice-urgent =
+    🚨 PILNE — { $agent } utknął (#{ $id })
+    Robi: { $doing }
+    Próbował: { $tried }
+    Potrzebuje: { $need }
+    Proponowana poprawka: { $fix }
+escalation-tried-nothing = (nic nie podano)
+escalation-no-fix = (brak propozycji: zdecyduj albo stuknij „Zmień”, żeby napisać)
+button-approve-fix = ✅ Zatwierdź poprawkę
+button-skip-escalation = ❌ Pomiń
+button-modify = 🔄 Zmień
+escalation-ruled-approve = ✅ poprawka zatwierdzona
+escalation-ruled-skip = ❌ pominięte
+escalation-ruled-modify = 🔄 zmienione: „{ $note }”
+escalation-ruled = { $what } — przez { $by } o { $time }
+escalation-ask-note = ✍️ Wyślij polecenie dla #{ $id } (co { $agent } ma zrobić zamiast tego) jako następną wiadomość.
+escalation-waiting-note = Czekam na Twój tekst.
+escalation-note-not-text = Wyślij polecenie jako tekst.
+escalation-sent = Wysłane do { $agent }.
+action-notice =
+    { $emoji } { $agent } prosi o: { $action } (#{ $id })
+    { $summary }
+action-decided-rejected = ❌ Odrzucone przez { $by } o { $time }
+
+## Brief (§7.3) i wiadomości tygodniowe
+
+brief-title = ☀️ Poranny brief — { $date }
+brief-needs-you = CZEKA NA CIEBIE ({ $count }):
+brief-needs-you-cont = CZEKA NA CIEBIE (cd.):
+brief-happening = W TOKU:
+brief-happening-cont = W TOKU (cd.):
+brief-shipped = ZROBIONE WCZORAJ:
+brief-shipped-cont = ZROBIONE WCZORAJ (cd.):
+brief-blocked = ZABLOKOWANE:
+brief-blocked-cont = ZABLOKOWANE (cd.):
+brief-more = …i jeszcze { $count }
+brief-all-clear = ☀️ Wszystko jasne: nic teraz na Ciebie nie czeka.
+brief-nothing = Nic na Ciebie nie czeka i nic nie jest zablokowane: dzisiejszy brief zostałby pominięty.
+brief-need-request = { $name } — { $email } (wynik { $score })
+brief-need-escalation = { $agent } utknął: { $need } → propozycja: { $fix }
+brief-need-action = { $agent } prosi o { $action }: { $summary }
+brief-shipped-live = { $name } działa
+brief-shipped-approved = { $name } zatwierdzony przez { $by }
+brief-shipped-rejected = { $name } odrzucony przez { $by }
+brief-shipped-escalation = { $agent } odblokowany: { $need }
+brief-blocked-job = uruchamianie { $name } nie powiodło się w kroku { $step }: { $error }
+brief-fix-job = usuń przyczynę, a potem stuknij 🔁 Ponów w wiadomości o błędzie
+brief-blocked-silent = { $name } jest wdrożony, ale od 30 minut nie zgłosił gotowości
+brief-fix-silent = sprawdź logi kontenera w Coolify (aplikacja { $app }); musi wysłać POST /v1/agents/<nazwa>/online
+brief-blocked-revoked = { $name }: token unieważniony
+brief-fix-revoked = poproś { $owner } o nowy token (wie jak)
+digest-title = 📋 Leady z contact track w tym tygodniu ({ $count }); jedno stuknięcie kwalifikuje:
+review =
+    📊 Podsumowanie tygodnia
+    Działające agenty: { $live } (nowe w tym tygodniu: { $new })
+    Leady: czeka na weryfikację { $pending } · zakwalifikowane { $qualified } · contact track { $track } · lista oczekujących { $waitlisted }
+    Rozstrzygnięte eskalacje: { $decided } (mediana czasu do decyzji { $median })
+master-token-rotated =
+    🔑 Nowy token API dla { $name } (pokazany raz; stary już nie działa):
+    { $token }
+    Ustaw go jako M2O_AGENT_TOKEN w środowisku agenta.
+
+## Kontrola zdrowia, nowy token, nurture
+
+health-token-revoked = ⚠️ Twój agent { $name } nie może już używać bota @{ $bot }: token został unieważniony. Otwórz @BotFather, wyślij /token, wybierz @{ $bot } i przekaż tutaj nowy token.
+new-token-other-bot = Ten token należy do innego bota. Wyślij nowy token dla @{ $bot }.
+new-token-ok = ✅ Mam nowy token. Twój agent uruchamia się z nim ponownie; dam znać, gdy wróci.
+stop-done = OK: nie wyślemy więcej wiadomości. Wyślij /start w dowolnej chwili, jeśli zmienisz zdanie.
+nurture-1 = 👋 Dziękujemy za zainteresowanie Machine.Machine! Agent przejmuje za Ciebie research, pisanie, obsługę klienta lub pracę IT przez całą dobę. Odpisz tutaj, co oddałbyś mu najpierw; /stop kończy te wiadomości.
+nurture-1-subject = Co oddałbyś agentowi AI?
+nurture-3 = 💡 Zespoły używają agenta do codziennych briefów, pierwszych wersji tekstów i odpowiedzi klientom. Jeśli coś z tego pasuje, napisz tutaj, a sprawdzimy, czy możemy uruchomić Cię wcześniej. /stop kończy te wiadomości.
+nurture-3-subject = Trzy rzeczy, które agenty robią codziennie
+nurture-7 = 📬 Ostatnia wiadomość od nas: co tydzień przeglądamy listę contact track. Jeśli Twoje potrzeby się zmieniły (zespół, konkretne zastosowanie), wyślij /start i daj nam znać. /stop kończy te wiadomości.
+nurture-7-subject = Nadal chcesz mieć własnego agenta?
+nurture-email-footer = Dostajesz tę wiadomość, bo pytałeś o agenta w Machine.Machine. Wyślij /stop do naszego bota na Telegramie, żeby zatrzymać te wiadomości.
+brief-fleet = Fleet: { $agents }

@@ -1,71 +1,119 @@
-//! The HTTP API (axum, on `M2O_HTTP_ADDR`). For now: `POST /spawn/approve/{contact_id}` (§4c), the
-//! single approval endpoint any surface may call (e.g. a CRM action on a `pending_review`
-//! contact), with the bearer `M2O_API_TOKEN`. Without a token the endpoint does not exist.
-//! Answers are JSON; errors are `{error, message}` and change nothing.
+//! The HTTP API (axum, on `M2O_HTTP_ADDR`): the agents' API (§7.2, §7.5) with one bearer token per
+//! agent, `POST /spawn/approve/{contact_id}` for admin surfaces (bearer `M2O_API_TOKEN`; absent
+//! without one), `/healthz` and `/metrics`. JSON in and out; every error is `{error, message}` with
+//! the right status, and an error changes no state.
+
+mod actions;
+mod admin;
+mod agents;
+mod body;
+mod escalations;
+mod health;
+mod limit;
 
 use crate::app::App;
-use crate::crypto::token_hash;
-use crate::domain::Actor;
-use crate::fleet::approval::{self, DecideError};
-use axum::extract::{Path, State};
+use crate::domain::agent::Agent;
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 use std::sync::Arc;
 
+/// Bodies over this are refused with 413 (the agents send short JSON).
+pub const MAX_BODY: usize = 64 * 1024;
+
 pub fn router(app: Arc<App>) -> Router {
-    let mut router = Router::new();
+    let mut router = Router::new()
+        .route("/v1/agents/{name}/online", post(agents::online))
+        .route("/v1/agents/{name}/heartbeat", post(agents::heartbeat))
+        .route("/v1/escalations", post(escalations::create))
+        .route("/v1/escalations/{id}", get(escalations::get))
+        .route("/v1/actions", post(actions::create))
+        .route("/v1/actions/{id}", get(actions::get))
+        .route("/healthz", get(health::healthz))
+        .route("/metrics", get(health::metrics));
     if app.config.api_token.is_some() {
-        router = router.route("/spawn/approve/{contact_id}", post(approve));
+        router = router.route("/spawn/approve/{contact_id}", post(admin::approve));
     }
-    router.fallback(|| async { error(StatusCode::NOT_FOUND, "not_found", "no such endpoint") }).with_state(app)
+    router
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(middleware::from_fn_with_state(app.clone(), count))
+        .with_state(app)
 }
 
-fn error(status: StatusCode, code: &str, message: &str) -> Response {
-    (status, Json(json!({ "error": code, "message": message }))).into_response()
+async fn count(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    app.metrics.api_request(response.status().as_u16());
+    response
 }
 
-/// Whether the request carries `Authorization: Bearer <M2O_API_TOKEN>`. Compared as SHA-256
-/// digests, so the time taken says nothing about the token.
-fn authorised(app: &App, headers: &HeaderMap) -> bool {
-    let Some(expected) = &app.config.api_token else { return false };
-    let given = headers
+/// An error answer: `{error, message}` with its status.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    retry_after: Option<u64>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError { status, code, message: message.into(), retry_after: None }
+    }
+
+    pub fn bad(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    pub fn internal(e: impl std::fmt::Display) -> ApiError {
+        tracing::error!(error = %e, "API request failed");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the request could not be stored; nothing changed")
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, Json(json!({ "error": self.code, "message": self.message }))).into_response();
+        if let Some(secs) = self.retry_after {
+            if let Ok(v) = secs.to_string().parse() {
+                response.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+            }
+        }
+        response
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> ApiError {
+        ApiError::internal(e)
+    }
+}
+
+/// The agent a request speaks for: its bearer token's hash must be a live agent's current one.
+/// Also applies the per-agent rate limit.
+pub fn authenticate(app: &App, headers: &HeaderMap) -> Result<Agent, ApiError> {
+    let unauthorized =
+        || ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "send Authorization: Bearer <M2O_AGENT_TOKEN>");
+    let token = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    given.is_some_and(|g| token_hash(g.trim()) == token_hash(expected))
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(unauthorized)?;
+    let agent = app.store.agent_by_token_hash(&crate::crypto::token_hash(token.trim()))?.ok_or_else(unauthorized)?;
+    if let Err(wait) = app.api_limits.check(&agent.name, std::time::Instant::now()) {
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("too many requests; retry after {wait} s"),
+        );
+        e.retry_after = Some(wait);
+        return Err(e);
+    }
+    Ok(agent)
 }
 
-async fn approve(State(app): State<Arc<App>>, headers: HeaderMap, Path(contact_id): Path<String>) -> Response {
-    if !authorised(&app, &headers) {
-        return error(StatusCode::UNAUTHORIZED, "unauthorized", "send Authorization: Bearer <M2O_API_TOKEN>");
-    }
-    let Ok(id) = contact_id.trim_start_matches('#').parse::<u64>() else {
-        return error(StatusCode::BAD_REQUEST, "bad_contact_id", "contact_id must be a request number, e.g. 12");
-    };
-    match approval::approve(&app, id, Actor::Api).await {
-        Ok(job_id) => (StatusCode::OK, Json(json!({ "contact_id": id, "decision": "approved", "job_id": job_id })))
-            .into_response(),
-        Err(e @ DecideError::AlreadyDecided(_)) => {
-            let DecideError::AlreadyDecided(d) = &e else { unreachable!() };
-            let body = json!({
-                "error": "already_decided",
-                "message": e.to_string(),
-                "approved": d.approved,
-                "decided_by": d.by.to_string(),
-                "decided_at": d.at,
-            });
-            (StatusCode::CONFLICT, Json(body)).into_response()
-        }
-        Err(e @ DecideError::NotFound(_)) => error(StatusCode::NOT_FOUND, "not_found", &e.to_string()),
-        Err(e @ (DecideError::NotPending(..) | DecideError::NameTaken(_))) => {
-            error(StatusCode::CONFLICT, "not_pending", &e.to_string())
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "approve failed");
-            error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the decision could not be stored; nothing changed")
-        }
-    }
-}
+pub use limit::RateLimits;

@@ -91,6 +91,18 @@ async fn deliver(app: &App, bot: &Bot, what: &Outgoing) -> Outcome {
         }
         Outgoing::Crm { contact_id } => crate::fleet::crm::mirror(app, *contact_id).await.into(),
         Outgoing::Greeting { agent } => crate::fleet::live::deliver_greeting(app, agent).await.into(),
+        Outgoing::Webhook { url, body } => {
+            let sent = app.http.post(url).timeout(std::time::Duration::from_secs(10)).json(body).send().await;
+            match sent {
+                Ok(r) if r.status().is_success() => Outcome::Delivered,
+                // The agent's endpoint is wrong: retrying will not fix it; it can still poll.
+                Ok(r) if r.status().is_client_error() && r.status() != 408 && r.status() != 429 => {
+                    Outcome::Dropped(format!("callback answered {}", r.status()))
+                }
+                Ok(r) => Outcome::Later(format!("callback answered {}", r.status()), None),
+                Err(e) => Outcome::Later(format!("callback unreachable: {}", e.without_url()), None),
+            }
+        }
     }
 }
 

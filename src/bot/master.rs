@@ -6,6 +6,7 @@ use super::ctx::keyboard;
 use super::{Ctx, HandlerResult, State};
 use crate::app::App;
 use crate::domain::agent::{AgentState, JobState};
+use crate::domain::escalation::Verdict;
 use crate::domain::token::BotToken;
 use crate::domain::{name, Actor, ContactState};
 use crate::fleet::{approval, jobs, live};
@@ -35,6 +36,10 @@ pub enum MasterCommand {
     Agent(String),
     /// /destroy <name>: delete an agent (asks first).
     Destroy(String),
+    /// The morning brief now (does not count as the day's).
+    Brief,
+    /// /token <name>: rotate an agent's API token (shown once).
+    Token(String),
     /// The master's commands.
     Help,
 }
@@ -49,6 +54,10 @@ pub enum MasterTap {
     Qualify(u64),
     /// The owner pressed Start in their bot: greet again (`dn:<agent>`; owner only).
     Done(String),
+    /// `es:<id>:a|s|m` — an escalation's [✅ Approve proposed fix] [❌ Skip] [🔄 Modify].
+    Escalation(u64, Verdict),
+    /// `ac:<id>:a|r` — an action request's [Approve] [Reject].
+    Action(u64, bool),
 }
 
 impl MasterTap {
@@ -62,6 +71,25 @@ impl MasterTap {
             "lq" => MasterTap::Qualify(id()?),
             "ds" => MasterTap::Destroy(rest.to_string()),
             "dn" => MasterTap::Done(rest.to_string()),
+            "es" => {
+                let (id, v) = rest.split_once(':')?;
+                let verdict = match v {
+                    "a" => Verdict::Approve,
+                    "s" => Verdict::Skip,
+                    "m" => Verdict::Modify,
+                    _ => return None,
+                };
+                MasterTap::Escalation(id.parse().ok()?, verdict)
+            }
+            "ac" => {
+                let (id, v) = rest.split_once(':')?;
+                let approve = match v {
+                    "a" => true,
+                    "r" => false,
+                    _ => return None,
+                };
+                MasterTap::Action(id.parse().ok()?, approve)
+            }
             _ => return None,
         })
     }
@@ -74,6 +102,15 @@ impl MasterTap {
             MasterTap::Qualify(id) => format!("lq:{id}"),
             MasterTap::Destroy(name) => format!("ds:{name}"),
             MasterTap::Done(name) => format!("dn:{name}"),
+            MasterTap::Escalation(id, v) => {
+                let v = match v {
+                    Verdict::Approve => "a",
+                    Verdict::Skip => "s",
+                    Verdict::Modify => "m",
+                };
+                format!("es:{id}:{v}")
+            }
+            MasterTap::Action(id, approve) => format!("ac:{id}:{}", if *approve { "a" } else { "r" }),
         }
     }
 }
@@ -147,6 +184,13 @@ pub async fn on_command(bot: Bot, app: Arc<App>, msg: Message, cmd: MasterComman
             }
         }
         MasterCommand::Help => ctx.t("master-help"),
+        MasterCommand::Brief => {
+            if crate::scheduler::brief::send_now(&app, ctx.chat.0).await? {
+                return Ok(());
+            }
+            ctx.t("brief-nothing")
+        }
+        MasterCommand::Token(name) => rotate_token(&ctx, name.trim()).await?,
     };
     ctx.say(reply).await?;
     Ok(())
@@ -217,6 +261,12 @@ async fn spawn(ctx: &Ctx, msg: &Message, args: &str) -> anyhow::Result<String> {
         created_at: now,
         updated_at: now,
         last_event: "spawned by a master".into(),
+        token_generation: None,
+        live_at: None,
+        heartbeat_at: None,
+        doing: None,
+        card: None,
+        callback_url: None,
     });
     change.job = Some(approval::new_job(job_id, &agent_name, now));
     change.audit.push(AuditEntry::event(
@@ -386,7 +436,11 @@ pub async fn on_tap(ctx: &Ctx, tap: MasterTap, message: &Message) -> anyhow::Res
     if let MasterTap::Done(name) = &tap {
         return done(ctx, name, message).await.map(Some);
     }
-    if !app.config.is_master(ctx.user_id) {
+    // Orchestrators decide escalations and 🟡 actions too; `actions::decide` checks 🔴 itself.
+    let orchestrator_tap = matches!(tap, MasterTap::Escalation(..) | MasterTap::Action(..));
+    let allowed = app.config.is_master(ctx.user_id)
+        || (orchestrator_tap && crate::fleet::escalations::may_decide(app, ctx.user_id));
+    if !allowed {
         app.store.commit(&audit_only(ctx, "forged_callback", &format!("{} from a non-master", tap.data())))?;
         return Ok(Some(ctx.t("tap-not-allowed")));
     }
@@ -418,6 +472,27 @@ pub async fn on_tap(ctx: &Ctx, tap: MasterTap, message: &Message) -> anyhow::Res
             reply
         }
         MasterTap::Done(_) => unreachable!("handled above"),
+        MasterTap::Escalation(id, Verdict::Modify) => match app.store.escalation(id)? {
+            Some(e) if e.ruling.is_none() => {
+                app.store.commit(&ctx.change_to(&State::EscalationNote { escalation: id }))?;
+                ctx.say(ctx.t_args("escalation-ask-note", &[("id", (id as i64).into()), ("agent", (&e.agent).into())]))
+                    .await?;
+                ctx.t("escalation-waiting-note")
+            }
+            Some(e) => crate::fleet::escalations::RuleError::AlreadyRuled(e.ruling.unwrap_or_else(|| unreachable!()))
+                .to_string(),
+            None => ctx.t("tap-step-over"),
+        },
+        MasterTap::Escalation(id, verdict) => match crate::fleet::escalations::rule(app, id, verdict, None, by).await {
+            Ok(e) => ctx.t_args("escalation-sent", &[("agent", (&e.agent).into())]),
+            Err(e) => e.to_string(),
+        },
+        MasterTap::Action(id, approve) => {
+            match crate::fleet::actions::decide(app, id, approve, by, ctx.user_id).await {
+                Ok(a) => ctx.t_args("escalation-sent", &[("agent", (&a.agent).into())]),
+                Err(e) => e.to_string(),
+            }
+        }
     };
     Ok(Some(answer))
 }
@@ -495,4 +570,60 @@ async fn done(ctx: &Ctx, name: &str, message: &Message) -> anyhow::Result<String
         }
         live::Greeting::Failed(_) => Ok(ctx.t("token-unreachable")),
     }
+}
+
+/// The text a master sends after [🔄 Modify]: the modified instruction, sent to the agent.
+pub async fn receive_note(bot: Bot, app: Arc<App>, msg: Message, escalation: u64) -> HandlerResult {
+    let ctx = Ctx::from_message(&app, &bot, &msg);
+    let Some(text) = msg.text().map(str::trim).filter(|t| !t.is_empty()) else {
+        ctx.say(ctx.t("escalation-note-not-text")).await?;
+        return Ok(());
+    };
+    app.store.commit(&ctx.change_ending())?;
+    let reply = match crate::fleet::escalations::rule(
+        &app,
+        escalation,
+        Verdict::Modify,
+        Some(text.to_string()),
+        Actor::Master(ctx.user_id),
+    )
+    .await
+    {
+        Ok(e) => ctx.t_args("escalation-sent", &[("agent", (&e.agent).into())]),
+        Err(e) => format!("⚠️ {e}"),
+    };
+    ctx.say(reply).await?;
+    Ok(())
+}
+
+/// `/token <name>`: a new API token for the agent, shown once; the old one stops working at once.
+async fn rotate_token(ctx: &Ctx, name: &str) -> anyhow::Result<String> {
+    let app = &ctx.app;
+    let Some(mut agent) = app.store.agent(&name.to_lowercase())? else {
+        return Ok(ctx.t_args("master-no-such-agent", &[("name", name.into())]));
+    };
+    if agent.state == AgentState::Destroyed {
+        return Ok(ctx.t_args("master-no-such-agent", &[("name", name.into())]));
+    }
+    let generation = app.store.new_id()?;
+    let token = app.secrets.agent_api_token(&agent.name, generation);
+    if let Some(old) = &agent.api_token_hash {
+        app.store.forget_token_hash(old)?;
+    }
+    agent.token_generation = Some(generation);
+    agent.api_token_hash = Some(crate::crypto::token_hash(&token));
+    agent.last_event = format!("API token rotated by master {}", ctx.user_id);
+    let change = Change {
+        audit: vec![AuditEntry::event(
+            ctx.now(),
+            Actor::Master(ctx.user_id),
+            agent.contact_id,
+            "token_rotated",
+            &agent.name,
+        )],
+        agent: Some(agent.clone()),
+        ..Change::default()
+    };
+    app.store.commit_durable(&change).await?;
+    Ok(ctx.t_args("master-token-rotated", &[("name", (&agent.name).into()), ("token", (&token).into())]))
 }

@@ -54,6 +54,14 @@ pub enum State {
         contact_id: u64,
         name: String,
     },
+    /// A master tapped [🔄 Modify] on an escalation: their next message is the instruction.
+    EscalationNote {
+        escalation: u64,
+    },
+    /// The weekly health check found the agent's bot token revoked: the owner sends a new one.
+    NewToken {
+        agent: String,
+    },
 }
 
 /// What every client can send.
@@ -68,6 +76,8 @@ pub enum ClientCommand {
     Status,
     /// What this bot does and how to use it.
     Help,
+    /// No more follow-up messages from us.
+    Stop,
 }
 
 pub fn storage(app: &App) -> Arc<DialogueStorage> {
@@ -91,9 +101,14 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         .branch(case![State::Token { contact_id }].endpoint(token::receive_token))
         .branch(case![State::Name { contact_id }].endpoint(naming::receive_name))
         .branch(case![State::Confirm { contact_id, name }].endpoint(naming::receive_text_at_confirm))
+        .branch(case![State::EscalationNote { escalation }].endpoint(master::receive_note))
+        .branch(case![State::NewToken { agent }].endpoint(token::receive_new_token))
         .branch(case![State::Idle].endpoint(start::idle));
     let taps = Update::filter_callback_query()
         .enter_dialogue::<CallbackQuery, DialogueStorage, State>()
         .endpoint(taps::on_tap);
-    dptree::entry().branch(messages).branch(taps)
+    dptree::entry()
+        .inspect(|app: Arc<App>| app.metrics.update_received(app.clock.now().timestamp()))
+        .branch(messages)
+        .branch(taps)
 }

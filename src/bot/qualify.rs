@@ -202,6 +202,9 @@ async fn finish(ctx: &Ctx, contact_id: u64, tz: Tz) -> HandlerResult {
     let track = qualification::track(q, score);
     c.timezone = Some(tz.name().to_string());
     c.score = Some(score);
+    if track == Track::ContactTrack {
+        c.contact_track_at = Some(now);
+    }
     let to = if track == Track::Qualified { ContactState::Qualified } else { ContactState::ContactTrack };
     let from = c.move_to(to, now)?;
     let mut change = match track {

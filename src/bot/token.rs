@@ -129,3 +129,56 @@ pub fn name_from_username(contact: &Contact) -> Option<String> {
     let slug: String = stem.chars().map(|c| if c == '_' { '-' } else { c }).take(20).collect();
     Some(slug.trim_matches('-').to_string()).filter(|s| s.len() >= 3)
 }
+
+/// The weekly health check found the agent's token revoked and asked its owner for a new one: it
+/// must be a token of the same bot. The agent's environment is then set again and redeployed.
+pub async fn receive_new_token(bot: Bot, app: Arc<App>, msg: Message, agent_name: String) -> HandlerResult {
+    let ctx = Ctx::from_message(&app, &bot, &msg);
+    let Some(text) = msg.text().or(msg.caption()) else {
+        ctx.say(ctx.t("token-not-text")).await?;
+        return Ok(());
+    };
+    let Some(token) = find_token(text) else {
+        ctx.say(ctx.t("token-not-found")).await?;
+        return Ok(());
+    };
+    ctx.delete(msg.id).await;
+    let Some(mut agent) = app.store.agent(&agent_name)? else {
+        app.store.commit(&ctx.change_ending())?;
+        return Ok(());
+    };
+    match check_token(&app.http, &app.config.api_url, &token).await {
+        TokenCheck::Valid { bot_id, .. } if bot_id == agent.bot_id => {}
+        TokenCheck::Valid { .. } => {
+            ctx.say(ctx.t_args("new-token-other-bot", &[("bot", (&agent.bot_username).into())])).await?;
+            return Ok(());
+        }
+        TokenCheck::Invalid => {
+            ctx.say(ctx.t("token-invalid")).await?;
+            return Ok(());
+        }
+        TokenCheck::Unreachable(_) => {
+            ctx.say(ctx.t("token-unreachable")).await?;
+            return Ok(());
+        }
+    }
+    let now = ctx.now();
+    let job_id = app.store.new_id()?;
+    let mut job = crate::fleet::approval::new_job(job_id, &agent.name, now);
+    job.step = crate::domain::agent::Step::SetEnv;
+    job.app_id = agent.app_id.clone();
+    // The API token keeps its generation: only the bot token changes.
+    agent.token_generation = Some(agent.generation());
+    agent.token_sealed = app.secrets.seal(token.expose());
+    agent.state = crate::domain::agent::AgentState::Provisioning;
+    agent.job_id = job_id;
+    agent.last_event = "new bot token from the owner; redeploying".into();
+    let mut change = ctx.change_ending();
+    change.audit.push(AuditEntry::event(now, ctx.actor(), agent.contact_id, "token_replaced", &agent.name));
+    change.agent = Some(agent);
+    change.job = Some(job);
+    app.store.commit_durable(&change).await?;
+    crate::fleet::jobs::start(app.clone(), job_id);
+    ctx.say(ctx.t("new-token-ok")).await?;
+    Ok(())
+}

@@ -64,6 +64,42 @@ pub struct Agent {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub last_event: String,
+    /// Which generation of the API token is current (starts at the job id; `/token` bumps it).
+    #[serde(default)]
+    pub token_generation: Option<u64>,
+    /// When it went live (for "shipped yesterday").
+    #[serde(default)]
+    pub live_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub heartbeat_at: Option<DateTime<Utc>>,
+    /// What it said it is doing in its latest heartbeat (the brief's HAPPENING).
+    #[serde(default)]
+    pub doing: Option<String>,
+    #[serde(default)]
+    pub card: Option<String>,
+    /// Where it wants decisions POSTed (given at `online`).
+    #[serde(default)]
+    pub callback_url: Option<String>,
+}
+
+/// The fleet line's colour (§7.3): 🟢 heartbeat within 30 minutes, 🟡 stale or still being built,
+/// 🔴 down, failed or degraded.
+pub fn health(agent: &Agent, now: DateTime<Utc>) -> crate::domain::brief::Health {
+    use crate::domain::brief::Health;
+    match agent.state {
+        AgentState::Live => match agent.heartbeat_at.or(agent.live_at) {
+            Some(t) if now - t <= chrono::Duration::minutes(30) => Health::Green,
+            _ => Health::Yellow,
+        },
+        AgentState::Provisioning => Health::Yellow,
+        AgentState::Failed | AgentState::Degraded | AgentState::Destroyed => Health::Red,
+    }
+}
+
+impl Agent {
+    pub fn generation(&self) -> u64 {
+        self.token_generation.unwrap_or(self.job_id)
+    }
 }
 
 /// The steps of §3.10, in order.
@@ -110,7 +146,11 @@ impl Step {
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum JobState {
     Running,
-    Failed { error: String },
+    /// Deployed; waiting for the agent to report online (`POST /v1/agents/{name}/online`).
+    Deployed,
+    Failed {
+        error: String,
+    },
     Done,
 }
 

@@ -189,6 +189,12 @@ pub struct Contact {
     pub bot: Option<ClientBot>,
     #[serde(default)]
     pub agent_name: Option<String>,
+    /// When the score sent them to the contact track (nurture days count from here).
+    #[serde(default)]
+    pub contact_track_at: Option<DateTime<Utc>>,
+    /// They sent /stop: no more nurture messages.
+    #[serde(default)]
+    pub nurture_stopped: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -207,6 +213,8 @@ impl Contact {
             timezone: None,
             bot: None,
             agent_name: None,
+            contact_track_at: None,
+            nurture_stopped: false,
             created_at: now,
             updated_at: now,
         }

@@ -138,12 +138,21 @@ impl Emulator {
                 break id;
             }
         };
-        const SECRET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
-        let secret: String = (0..35).map(|_| SECRET[rng.gen_range(0..SECRET.len())] as char).collect();
-        let token = format!("{id}:{secret}");
+        let token = format!("{id}:{}", fresh_secret());
         st.bots.insert(id, BotState::new(id, username, first_name));
         st.tokens.insert(token.clone(), id);
         BotHandle { id, token, username: username.to_owned() }
+    }
+
+    /// What @BotFather's `/token` does: the bot keeps its id, the old token is revoked and a new one
+    /// is returned.
+    pub fn reissue(&self, token: &str) -> String {
+        let id = self.bot_id(token);
+        let fresh = format!("{id}:{}", fresh_secret());
+        let mut st = self.lock();
+        st.revoked.insert(token.to_owned());
+        st.tokens.insert(fresh.clone(), id);
+        fresh
     }
 
     /// Makes the HTTP API answer 401 `Unauthorized` for this token from now on
@@ -195,4 +204,11 @@ impl Emulator {
     fn random_suffix(len: usize) -> String {
         rand::thread_rng().sample_iter(&Alphanumeric).take(len).map(char::from).collect()
     }
+}
+
+/// The 35 url-safe characters after a token's colon.
+fn fresh_secret() -> String {
+    const SECRET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+    let mut rng = rand::thread_rng();
+    (0..35).map(|_| SECRET[rng.gen_range(0..SECRET.len())] as char).collect()
 }

@@ -49,6 +49,7 @@ pub async fn approve(app: &Arc<App>, contact_id: u64, by: Actor) -> Result<u64, 
         .master_tr()
         .t_args("master-decided-approved", &[("by", by.to_string().as_str().into()), ("time", (&time).into())]);
     settle_notices(app, contact_id, &outcome).await;
+    crate::scheduler::brief::refresh_today(app).await;
     Ok(job_id)
 }
 
@@ -88,6 +89,12 @@ pub fn approve_into(
         created_at: now,
         updated_at: now,
         last_event: "approved".into(),
+        token_generation: None,
+        live_at: None,
+        heartbeat_at: None,
+        doing: None,
+        card: None,
+        callback_url: None,
     });
     change.job = Some(new_job(job_id, &name, now));
     change.contact = Some(contact);
@@ -159,6 +166,7 @@ pub async fn reject(app: &Arc<App>, contact_id: u64, by: Actor, reason: Option<S
         ],
     );
     settle_notices(app, contact_id, &outcome).await;
+    crate::scheduler::brief::refresh_today(app).await;
     Ok(())
 }
 

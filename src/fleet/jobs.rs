@@ -103,9 +103,18 @@ async fn run(app: &Arc<App>, id: u64) -> anyhow::Result<()> {
                         job.step = next;
                         app.store.save_job(&job)?;
                     }
-                    None => {
+                    None if app.provisioner.kind() == "dry-run" => {
+                        // Nothing was deployed, so nothing will report online: live at once.
                         app.store.save_job(&job)?;
                         return live::go_live(app, job, agent).await;
+                    }
+                    None => {
+                        job.state = JobState::Deployed;
+                        agent.last_event = "deployed; waiting for the agent to report online".into();
+                        app.store.save_agent(&agent)?;
+                        app.store.save_job(&job)?;
+                        refresh_progress(app, &job).await;
+                        return Ok(());
                     }
                 }
             }
@@ -182,7 +191,7 @@ async fn perform(app: &App, job: &mut Job, agent: &mut Agent) -> Result<Done, Pr
             Ok(Done::Next(note))
         }
         Step::SetEnv => {
-            let vars = env_vars(app, job, agent)?;
+            let vars = env_vars(app, agent)?;
             app.provisioner.set_env(app_id(job)?, &vars).await?;
             Ok(Done::Next(format!("{} variables", vars.len())))
         }
@@ -190,7 +199,7 @@ async fn perform(app: &App, job: &mut Job, agent: &mut Agent) -> Result<Done, Pr
             if let Some(d) = &job.deployment_id {
                 return Ok(Done::Next(format!("deployment {d}")));
             }
-            let vars = env_vars(app, job, agent)?;
+            let vars = env_vars(app, agent)?;
             let deployment = app.provisioner.deploy(app_id(job)?, &vars).await?;
             job.deployment_id = Some(deployment.clone());
             Ok(Done::Next(format!("deployment {deployment}")))
@@ -224,9 +233,9 @@ fn app_id(job: &Job) -> Result<&str, ProvisionError> {
 
 /// The agent's environment (§3.10 step 4). The API token is derived from the secret key, so a
 /// resumed job sets the same one again; only its hash is kept.
-fn env_vars(app: &App, job: &Job, agent: &mut Agent) -> Result<Vec<EnvVar>, ProvisionError> {
+fn env_vars(app: &App, agent: &mut Agent) -> Result<Vec<EnvVar>, ProvisionError> {
     let token = app.secrets.open(&agent.token_sealed).map_err(|e| ProvisionError::Fatal { message: e.to_string() })?;
-    let api_token = app.secrets.agent_api_token(&agent.name, job.id);
+    let api_token = app.secrets.agent_api_token(&agent.name, agent.generation());
     agent.api_token_hash = Some(crate::crypto::token_hash(&api_token));
     let var = |key: &str, value: String, secret: bool| EnvVar { key: key.into(), value, secret };
     Ok(vec![
@@ -328,6 +337,7 @@ fn view_for(app: &App, job: &Job, chat: i64) -> String {
             ],
         ),
         JobState::Done => tr.t_args("progress-client-done", &[("name", (&job.agent).into())]),
+        JobState::Deployed => tr.t_args("progress-client-deployed", &[("name", (&job.agent).into())]),
         JobState::Failed { .. } => tr.t_args("progress-client-failed", &[("name", (&job.agent).into())]),
     }
 }

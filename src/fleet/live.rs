@@ -13,15 +13,34 @@ use std::sync::Arc;
 use teloxide::prelude::*;
 use teloxide::{ApiError, RequestError};
 
+/// The agent said it is online (`POST /v1/agents/{name}/online`) while still `provisioning`: its
+/// job is over whatever step it was waiting in, and it goes live.
+pub async fn reported_online(app: &Arc<App>, agent: Agent) -> anyhow::Result<()> {
+    if let Some(task) = app.running_jobs.lock().unwrap_or_else(|e| e.into_inner()).remove(&agent.job_id) {
+        task.abort();
+    }
+    let job = match app.store.job(agent.job_id)? {
+        Some(j) => j,
+        None => super::approval::new_job(agent.job_id, &agent.name, app.clock.now()),
+    };
+    go_live(app, job, agent).await
+}
+
 pub async fn go_live(app: &Arc<App>, mut job: Job, mut agent: Agent) -> anyhow::Result<()> {
     let now = app.clock.now();
     job.state = JobState::Done;
     agent.state = AgentState::Live;
     agent.last_event = "online".into();
     agent.updated_at = now;
+    agent.live_at = Some(now);
     let mut change = Change::default();
     if let Some(mut contact) = agent.contact_id.and_then(|id| app.store.contact(id).ok().flatten()) {
-        if contact.state == ContactState::Provisioning {
+        if contact.state == ContactState::Degraded {
+            let from = contact.move_to(ContactState::Active, now)?;
+            let why = "redeployed with a new bot token";
+            change.audit.push(AuditEntry::transition(now, Actor::System, contact.id, from, ContactState::Active, why));
+            change.contact = Some(contact);
+        } else if contact.state == ContactState::Provisioning {
             let from = contact.move_to(ContactState::Live, now)?;
             change.audit.push(AuditEntry::transition(
                 now,

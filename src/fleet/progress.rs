@@ -10,6 +10,7 @@ pub fn master_view(job: &Job, provisioner: &str, tr: &Tr) -> String {
     let mut out = match &job.state {
         JobState::Running => tr.t_args("progress-running", &args),
         JobState::Done => tr.t_args("progress-done", &args),
+        JobState::Deployed => tr.t_args("progress-deployed", &args),
         JobState::Failed { .. } => tr.t_args("progress-failed", &args),
     };
     if provisioner == "dry-run" {

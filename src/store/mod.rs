@@ -12,6 +12,7 @@ pub mod dialogue;
 pub mod outbox;
 
 use crate::domain::agent::{Agent, Job};
+use crate::domain::escalation::{ActionRequest, Escalation};
 use crate::domain::otp::OtpRecord;
 use crate::domain::{Contact, ContactState, Decision};
 pub use audit::{Actor, AuditEntry};
@@ -23,7 +24,7 @@ use sled::Transactional;
 use std::path::Path;
 
 /// Trees by name; the order is the index in a transaction.
-pub const TREES: [&str; 14] = [
+pub const TREES: [&str; 18] = [
     "contacts",
     "contacts_by_email",
     "contacts_by_user",
@@ -38,6 +39,10 @@ pub const TREES: [&str; 14] = [
     "jobs",
     "decisions",
     "notices",
+    "agent_tokens",
+    "escalations",
+    "actions",
+    "sched",
 ];
 const CONTACTS: usize = 0;
 const BY_EMAIL: usize = 1;
@@ -53,6 +58,10 @@ const AGENTS: usize = 10;
 const JOBS: usize = 11;
 const DECISIONS: usize = 12;
 const NOTICES: usize = 13;
+const AGENT_TOKENS: usize = 14;
+const ESCALATIONS: usize = 15;
+const ACTIONS: usize = 16;
+const SCHED: usize = 17;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -80,6 +89,12 @@ pub enum Guard {
     NameFree { name: String, for_contact: u64 },
     /// No decision was taken on this request yet.
     Undecided(u64),
+    /// The escalation has no ruling yet.
+    EscalationOpen(u64),
+    /// The action request is still pending.
+    ActionPending(u64),
+    /// A scheduler marker is not set yet (a job runs once per slot).
+    MarkerAbsent(String),
     /// The bot is not registered to another contact.
     BotFree { bot_id: i64, for_contact: u64 },
 }
@@ -99,6 +114,10 @@ pub struct Change {
     pub claim_bot: Option<(i64, u64)>,
     pub agent: Option<Agent>,
     pub job: Option<Job>,
+    pub escalation: Option<Escalation>,
+    pub action: Option<ActionRequest>,
+    /// Scheduler markers to set: (key, value).
+    pub markers: Vec<(String, String)>,
     pub decision: Option<(u64, Decision)>,
     /// Claims to drop (a rejected request frees its name and bot).
     pub release_name: Option<String>,
@@ -146,10 +165,72 @@ impl Store {
         self.trees[AGENTS].iter().map(|item| decode("agents", &item?.1)).collect()
     }
 
-    /// Saves an agent's registry entry on its own (progress notes between steps).
+    /// Saves an agent's registry entry on its own (progress notes, heartbeats), with the index from
+    /// its API token's hash to its name.
     pub fn save_agent(&self, agent: &Agent) -> Result<()> {
         self.trees[AGENTS].insert(agent.name.as_bytes(), encode(agent))?;
+        if let Some(hash) = &agent.api_token_hash {
+            self.trees[AGENT_TOKENS].insert(hash.as_bytes(), agent.name.as_bytes())?;
+        }
         Ok(())
+    }
+
+    /// The agent whose API token has this hash.
+    pub fn agent_by_token_hash(&self, hash: &str) -> Result<Option<Agent>> {
+        match self.trees[AGENT_TOKENS].get(hash.as_bytes())? {
+            Some(name) => {
+                let agent = self.agent(&String::from_utf8_lossy(&name))?;
+                // A rotated-away hash may linger in the index; only the current one counts.
+                Ok(agent.filter(|a| a.api_token_hash.as_deref() == Some(hash)))
+            }
+            None => Ok(None),
+        }
+    }
+
+    pub fn forget_token_hash(&self, hash: &str) -> Result<()> {
+        self.trees[AGENT_TOKENS].remove(hash.as_bytes())?;
+        Ok(())
+    }
+
+    pub fn escalation(&self, id: u64) -> Result<Option<Escalation>> {
+        get_json(&self.trees[ESCALATIONS], "escalations", &id.to_be_bytes())
+    }
+
+    pub fn escalations(&self) -> Result<Vec<Escalation>> {
+        self.trees[ESCALATIONS].iter().map(|item| decode("escalations", &item?.1)).collect()
+    }
+
+    pub fn action(&self, id: u64) -> Result<Option<ActionRequest>> {
+        get_json(&self.trees[ACTIONS], "actions", &id.to_be_bytes())
+    }
+
+    pub fn actions(&self) -> Result<Vec<ActionRequest>> {
+        self.trees[ACTIONS].iter().map(|item| decode("actions", &item?.1)).collect()
+    }
+
+    /// A scheduler marker (e.g. `brief:2026-11-24` → when it was sent).
+    pub fn marker(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.trees[SCHED].get(key.as_bytes())?.map(|v| String::from_utf8_lossy(&v).to_string()))
+    }
+
+    pub fn set_marker(&self, key: &str, value: &str) -> Result<()> {
+        self.trees[SCHED].insert(key.as_bytes(), value.as_bytes())?;
+        Ok(())
+    }
+
+    /// Whether the store answers (for `/healthz`).
+    pub fn ping(&self) -> bool {
+        self.trees[SCHED].get(b"ping").is_ok()
+    }
+
+    pub fn decisions(&self) -> Result<Vec<(u64, Decision)>> {
+        self.trees[DECISIONS]
+            .iter()
+            .map(|item| {
+                let (k, v) = item?;
+                Ok((u64_from(&k), decode("decisions", &v)?))
+            })
+            .collect()
     }
 
     pub fn job(&self, id: u64) -> Result<Option<Job>> {
@@ -362,6 +443,23 @@ fn check_guard(t: &[TransactionalTree], guard: &Guard) -> TxResult<()> {
                 return conflict();
             }
         }
+        Guard::EscalationOpen(id) => {
+            let e: Option<Escalation> = tx_get(&t[ESCALATIONS], "escalations", &id.to_be_bytes())?;
+            if e.is_none_or(|e| e.ruling.is_some()) {
+                return conflict();
+            }
+        }
+        Guard::ActionPending(id) => {
+            let a: Option<ActionRequest> = tx_get(&t[ACTIONS], "actions", &id.to_be_bytes())?;
+            if !a.is_some_and(|a| a.state == crate::domain::escalation::ActionState::Pending) {
+                return conflict();
+            }
+        }
+        Guard::MarkerAbsent(key) => {
+            if t[SCHED].get(key.as_bytes())?.is_some() {
+                return conflict();
+            }
+        }
         Guard::BotFree { bot_id, for_contact } => {
             if other_holder(BOTS, &bot_id.to_be_bytes(), *for_contact)?.is_some() {
                 return conflict();
@@ -409,6 +507,18 @@ fn apply(t: &[TransactionalTree], change: &Change, keys: &[u64]) -> TxResult<()>
     }
     if let Some(agent) = &change.agent {
         t[AGENTS].insert(agent.name.as_bytes(), encode(agent))?;
+        if let Some(hash) = &agent.api_token_hash {
+            t[AGENT_TOKENS].insert(hash.as_bytes(), agent.name.as_bytes())?;
+        }
+    }
+    if let Some(e) = &change.escalation {
+        t[ESCALATIONS].insert(&e.id.to_be_bytes(), encode(e))?;
+    }
+    if let Some(a) = &change.action {
+        t[ACTIONS].insert(&a.id.to_be_bytes(), encode(a))?;
+    }
+    for (key, value) in &change.markers {
+        t[SCHED].insert(key.as_bytes(), value.as_bytes())?;
     }
     if let Some(job) = &change.job {
         t[JOBS].insert(&job.id.to_be_bytes(), encode(job))?;

@@ -35,6 +35,8 @@ pub enum Outgoing {
     Crm { contact_id: u64 },
     /// Greet the agent's owner from the agent's own bot (see `fleet::live`).
     Greeting { agent: String },
+    /// POST a decision to an agent's `callback_url`.
+    Webhook { url: String, body: serde_json::Value },
 }
 
 impl OutboxItem {

@@ -1,0 +1,88 @@
+//! `POST /v1/agents/{name}/online` (§3.4 step 8: the agent booted) and `…/heartbeat`.
+
+use super::body::parse;
+use super::{authenticate, ApiError};
+use crate::app::App;
+use crate::domain::agent::{Agent, AgentState};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+#[derive(Debug, Default, Deserialize)]
+struct Online {
+    /// Where decisions on this agent's escalations and actions are POSTed.
+    #[serde(default)]
+    callback_url: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Heartbeat {
+    #[serde(default)]
+    doing: Option<String>,
+    #[serde(default)]
+    card: Option<String>,
+}
+
+/// The token must be this agent's, and the agent must still exist in the fleet.
+fn this_agent(app: &App, headers: &HeaderMap, name: &str) -> Result<Agent, ApiError> {
+    let agent = authenticate(app, headers)?;
+    if agent.name != name {
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", format!("this token is not {name}'s")));
+    }
+    if matches!(agent.state, AgentState::Destroyed | AgentState::Failed) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            format!("agent {name} is {}", agent.state.as_str()),
+        ));
+    }
+    Ok(agent)
+}
+
+pub async fn online(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let mut agent = this_agent(&app, &headers, &name)?;
+    let body: Online = parse(body)?;
+    if let Some(url) = &body.callback_url {
+        match reqwest::Url::parse(url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+            _ => return Err(ApiError::bad("`callback_url` must be an http(s) URL")),
+        }
+    }
+    let now = app.clock.now();
+    agent.callback_url = body.callback_url.or(agent.callback_url);
+    agent.heartbeat_at = Some(now);
+    if agent.state == AgentState::Provisioning {
+        crate::fleet::live::reported_online(&app, agent).await.map_err(ApiError::internal)?;
+    } else {
+        agent.last_event = "online again (restarted)".into();
+        agent.updated_at = now;
+        app.store.save_agent(&agent)?;
+    }
+    Ok(Json(json!({ "name": name, "state": "live" })))
+}
+
+pub async fn heartbeat(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let mut agent = this_agent(&app, &headers, &name)?;
+    let body: Heartbeat = parse(body)?;
+    let clean = |s: Option<String>| s.map(|v| v.trim().chars().take(200).collect::<String>()).filter(|v| !v.is_empty());
+    agent.heartbeat_at = Some(app.clock.now());
+    agent.doing = clean(body.doing);
+    agent.card = clean(body.card);
+    app.store.save_agent(&agent)?;
+    Ok(Json(json!({ "ok": true })))
+}

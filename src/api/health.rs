@@ -1,0 +1,68 @@
+//! `GET /healthz` and `GET /metrics` (Prometheus text format).
+
+use crate::app::App;
+use crate::domain::agent::JobState;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use serde_json::json;
+use std::fmt::Write;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+/// Healthy when the store answers and polling is not failing: the last polling error (if any) is
+/// older than the last update received, or more than a minute old. teloxide's polling loop exposes
+/// no hook for a successful empty poll, so "last poll" is read from those two times.
+pub async fn healthz(State(app): State<Arc<App>>) -> impl IntoResponse {
+    let now = app.clock.now().timestamp();
+    let m = &app.metrics;
+    let ago = |t: i64| (t > 0).then_some(now - t);
+    let last_update = ago(m.last_update_at.load(Ordering::Relaxed));
+    let last_error = ago(m.last_poll_error_at.load(Ordering::Relaxed));
+    let store_ok = app.store.ping();
+    let polling_ok = match (last_error, last_update) {
+        (None, _) => true,
+        (Some(e), Some(u)) => u <= e || e > 60,
+        (Some(e), None) => e > 60,
+    };
+    let ok = store_ok && polling_ok;
+    let body = json!({
+        "ok": ok,
+        "store": if store_ok { "ok" } else { "unreachable" },
+        "polling": if polling_ok { "ok" } else { "failing" },
+        "last_update_seconds_ago": last_update,
+        "last_poll_error_seconds_ago": last_error,
+        "uptime_seconds": now - m.started_at.load(Ordering::Relaxed),
+    });
+    (if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, Json(body))
+}
+
+pub async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
+    let m = &app.metrics;
+    let mut out = String::new();
+    let mut counter = |name: &str, help: &str, value: u64| {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}");
+    };
+    counter("m2o_updates_total", "Telegram updates handled.", m.updates.load(Ordering::Relaxed));
+    counter("m2o_handler_errors_total", "Updates whose handler failed.", m.handler_errors.load(Ordering::Relaxed));
+    counter("m2o_poll_errors_total", "Failed getUpdates calls.", m.poll_errors.load(Ordering::Relaxed));
+    let jobs = app.store.jobs().unwrap_or_default();
+    let _ = writeln!(out, "# HELP m2o_jobs Provisioning jobs by state.\n# TYPE m2o_jobs gauge");
+    for (state, label) in [(JobState::Running, "running"), (JobState::Deployed, "deployed"), (JobState::Done, "done")] {
+        let n = jobs.iter().filter(|j| j.state == state).count();
+        let _ = writeln!(out, "m2o_jobs{{state=\"{label}\"}} {n}");
+    }
+    let failed = jobs.iter().filter(|j| matches!(j.state, JobState::Failed { .. })).count();
+    let _ = writeln!(out, "m2o_jobs{{state=\"failed\"}} {failed}");
+    let _ = writeln!(out, "# HELP m2o_outbox_depth Messages waiting in the outbox.\n# TYPE m2o_outbox_depth gauge");
+    let _ = writeln!(out, "m2o_outbox_depth {}", app.store.outbox_len());
+    let _ = writeln!(
+        out,
+        "# HELP m2o_api_requests_total HTTP API requests by status.\n# TYPE m2o_api_requests_total counter"
+    );
+    for (status, n) in m.api_requests() {
+        let _ = writeln!(out, "m2o_api_requests_total{{status=\"{status}\"}} {n}");
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
+}

@@ -1,0 +1,33 @@
+//! Counters for `/metrics` (Prometheus text format) and `/healthz`: updates handled, handler
+//! errors, API requests by status, and when the bot last heard from Telegram.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::Mutex;
+
+#[derive(Debug, Default)]
+pub struct Metrics {
+    pub updates: AtomicU64,
+    pub handler_errors: AtomicU64,
+    pub poll_errors: AtomicU64,
+    /// Unix seconds of the last update received, and of the last polling error (0: never).
+    pub last_update_at: AtomicI64,
+    pub last_poll_error_at: AtomicI64,
+    pub started_at: AtomicI64,
+    api: Mutex<BTreeMap<u16, u64>>,
+}
+
+impl Metrics {
+    pub fn update_received(&self, now: i64) {
+        self.updates.fetch_add(1, Ordering::Relaxed);
+        self.last_update_at.store(now, Ordering::Relaxed);
+    }
+
+    pub fn api_request(&self, status: u16) {
+        *self.api.lock().unwrap_or_else(|e| e.into_inner()).entry(status).or_default() += 1;
+    }
+
+    pub fn api_requests(&self) -> BTreeMap<u16, u64> {
+        self.api.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}

@@ -1,0 +1,178 @@
+//! The weekly jobs: the fleet health check (§4b, Monday 06:30 UTC, before the brief), the
+//! contact-track digest (§7.7, Monday 08:00 UTC) and the week in review (§7.6, Friday 16:00 UTC).
+
+use super::slots;
+use crate::app::App;
+use crate::bot::State;
+use crate::domain::agent::AgentState;
+use crate::domain::escalation::median;
+use crate::domain::token::BotToken;
+use crate::domain::{Actor, ContactState};
+use crate::services::telegram::{check_token, TokenCheck};
+use crate::store::{dialogue, AuditEntry, Change, Guard, OutboxItem, Outgoing, StoreError};
+use chrono::{DateTime, Duration, NaiveTime, Utc, Weekday};
+use std::sync::Arc;
+
+const GRACE_HOURS: i64 = 4;
+
+fn hm(h: u32, m: u32) -> NaiveTime {
+    NaiveTime::from_hms_opt(h, m, 0).unwrap_or(NaiveTime::MIN)
+}
+
+pub async fn run_due(app: &Arc<App>, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let grace = Duration::hours(GRACE_HOURS);
+    if let Some(date) = slots::weekly(now, Weekday::Mon, hm(6, 30), grace) {
+        once(app, &format!("health:{date}"), |app| Box::pin(health_check(app))).await?;
+    }
+    if let Some(date) = slots::weekly(now, Weekday::Mon, hm(8, 0), grace) {
+        once(app, &format!("digest:{date}"), |app| Box::pin(digest(app))).await?;
+    }
+    if let Some(date) = slots::weekly(now, Weekday::Fri, hm(16, 0), grace) {
+        once(app, &format!("review:{date}"), |app| Box::pin(review(app, now))).await?;
+    }
+    Ok(())
+}
+
+type Job<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<Change>> + Send + 'a>>;
+
+/// Runs a slot's job unless its marker is set; the marker is written with what the job queued.
+async fn once<'a>(app: &'a Arc<App>, marker: &str, job: impl FnOnce(&'a Arc<App>) -> Job<'a>) -> anyhow::Result<()> {
+    if app.store.marker(marker)?.is_some() {
+        return Ok(());
+    }
+    let mut change = job(app).await?;
+    change.guards.push(Guard::MarkerAbsent(marker.to_string()));
+    change.markers.push((marker.to_string(), app.clock.now().to_rfc3339()));
+    match app.store.commit(&change) {
+        Err(StoreError::Conflict(_)) => return Ok(()),
+        other => other?,
+    }
+    tracing::info!(marker, "weekly job done");
+    app.outbox_ready.notify_one();
+    Ok(())
+}
+
+fn to_masters(app: &App, text: String, buttons: Vec<Vec<(String, String)>>) -> Vec<OutboxItem> {
+    app.config
+        .master_ids
+        .iter()
+        .map(|m| {
+            OutboxItem::new(Outgoing::Telegram {
+                chat_id: *m,
+                text: text.clone(),
+                buttons: buttons.clone(),
+                notice_for: None,
+            })
+        })
+        .collect()
+}
+
+/// `getMe` with every live agent's token: a 401 means the client revoked it. The agent becomes
+/// `degraded` (a BLOCKED item in the brief) and its owner is asked, in the onboarding chat, for a
+/// new token.
+pub async fn health_check(app: &Arc<App>) -> anyhow::Result<Change> {
+    let now = app.clock.now();
+    let mut change = Change::default();
+    for mut agent in app.store.agents()?.into_iter().filter(|a| a.state == AgentState::Live) {
+        let Some(token) = app.secrets.open(&agent.token_sealed).ok().and_then(|t| BotToken::parse(&t)) else {
+            continue;
+        };
+        match check_token(&app.http, &app.config.api_url, &token).await {
+            TokenCheck::Valid { .. } => {}
+            TokenCheck::Unreachable(why) => {
+                tracing::warn!(agent = %agent.name, why, "health check could not reach Telegram")
+            }
+            TokenCheck::Invalid => {
+                tracing::warn!(agent = %agent.name, "health check: the agent's bot token was revoked");
+                agent.state = AgentState::Degraded;
+                agent.last_event = "token revoked (weekly health check)".into();
+                agent.updated_at = now;
+                let mut one = Change::default();
+                if let Some(mut c) = agent.contact_id.and_then(|id| app.store.contact(id).ok().flatten()) {
+                    if let Ok(from) = c.move_to(ContactState::Degraded, now) {
+                        one.audit.push(AuditEntry::transition(
+                            now,
+                            Actor::System,
+                            c.id,
+                            from,
+                            c.state,
+                            "bot token revoked",
+                        ));
+                    }
+                    let tr = app.content.i18n.tr(&c.lang);
+                    let text = tr.t_args(
+                        "health-token-revoked",
+                        &[("bot", (&agent.bot_username).into()), ("name", (&agent.name).into())],
+                    );
+                    one.outbox.push(OutboxItem::telegram(c.chat_id, text));
+                    one.dialogue =
+                        Some((c.chat_id, Some(dialogue::to_value(&State::NewToken { agent: agent.name.clone() }))));
+                    one.contact = Some(c);
+                }
+                one.agent = Some(agent);
+                // Each agent on its own: one agent's conflict must not lose another's.
+                app.store.commit(&one)?;
+            }
+        }
+    }
+    change.audit.push(AuditEntry::event(now, Actor::System, None, "health_check", "weekly getMe per agent"));
+    Ok(change)
+}
+
+/// The contact-track digest: each lead with its score and a one-tap [Qualify].
+pub async fn digest(app: &Arc<App>) -> anyhow::Result<Change> {
+    let tr = app.master_tr();
+    let mut leads: Vec<_> =
+        app.store.contacts()?.into_iter().filter(|c| c.state == ContactState::ContactTrack).collect();
+    leads.sort_by_key(|c| std::cmp::Reverse(c.score));
+    let mut change = Change::default();
+    if leads.is_empty() {
+        return Ok(change);
+    }
+    let mut text = tr.t_args("digest-title", &[("count", (leads.len() as i64).into())]);
+    let mut rows = Vec::new();
+    for c in leads.iter().take(40) {
+        text.push_str(&format!("\n#{} {} — {}", c.id, c.email, c.score.unwrap_or_default()));
+        rows.push(vec![(tr.t_args("button-qualify", &[("id", (c.id as i64).into())]), format!("lq:{}", c.id))]);
+    }
+    if leads.len() > 40 {
+        text.push_str(&tr.t_args("master-leads-more", &[("count", ((leads.len() - 40) as i64).into())]));
+    }
+    change.outbox = to_masters(app, text, rows);
+    Ok(change)
+}
+
+/// The week in review: agents live, leads by state, escalations decided, median time to decision.
+pub async fn review(app: &Arc<App>, now: DateTime<Utc>) -> anyhow::Result<Change> {
+    let tr = app.master_tr();
+    let week_ago = now - Duration::days(7);
+    let agents = app.store.agents()?;
+    let live = agents.iter().filter(|a| a.state == AgentState::Live).count();
+    let new_live = agents.iter().filter(|a| a.live_at.is_some_and(|t| t >= week_ago)).count();
+    let contacts = app.store.contacts()?;
+    let count = |s: ContactState| contacts.iter().filter(|c| c.state == s).count() as i64;
+    let decided: Vec<_> = app
+        .store
+        .escalations()?
+        .into_iter()
+        .filter_map(|e| e.ruling.map(|r| (e.created_at, r.at)))
+        .filter(|(_, at)| *at >= week_ago)
+        .collect();
+    let times = decided.iter().map(|(created, at)| *at - *created).collect();
+    let median =
+        median(times).map(|d| format!("{}h {}m", d.num_hours(), d.num_minutes() % 60)).unwrap_or_else(|| "—".into());
+    let text = tr.t_args(
+        "review",
+        &[
+            ("live", (live as i64).into()),
+            ("new", (new_live as i64).into()),
+            ("pending", count(ContactState::PendingReview).into()),
+            ("qualified", count(ContactState::Qualified).into()),
+            ("track", count(ContactState::ContactTrack).into()),
+            ("waitlisted", count(ContactState::Waitlisted).into()),
+            ("decided", (decided.len() as i64).into()),
+            ("median", (&median).into()),
+        ],
+    );
+    Ok(Change { outbox: to_masters(app, text, Vec::new()), ..Change::default() })
+}
