@@ -244,9 +244,8 @@ async fn spawn(ctx: &Ctx, msg: &Message, args: &str) -> anyhow::Result<String> {
         ..Change::default()
     };
     change.claim_bot = Some((bot_id, 0));
-    change.agent = Some(crate::domain::agent::Agent {
+    let new = crate::domain::agent::NewAgent {
         name: agent_name.clone(),
-        state: AgentState::Provisioning,
         contact_id: None,
         owner_user_id: ctx.user_id,
         owner_label: format!("master {}", ctx.user_id),
@@ -255,19 +254,10 @@ async fn spawn(ctx: &Ctx, msg: &Message, args: &str) -> anyhow::Result<String> {
         token_sealed: app.secrets.seal(token.expose()),
         timezone: "UTC".into(),
         provisioner: app.provisioner.kind().to_string(),
-        app_id: None,
-        api_token_hash: None,
         job_id,
-        created_at: now,
-        updated_at: now,
         last_event: "spawned by a master".into(),
-        token_generation: None,
-        live_at: None,
-        heartbeat_at: None,
-        doing: None,
-        card: None,
-        callback_url: None,
-    });
+    };
+    change.agent = Some(crate::domain::agent::Agent::provisioning(new, now));
     change.job = Some(approval::new_job(job_id, &agent_name, now));
     change.audit.push(AuditEntry::event(
         now,

@@ -12,7 +12,7 @@ use crate::domain::name::{self, NameProblem};
 use crate::domain::Actor;
 use crate::domain::{Contact, ContactState};
 use crate::fleet::approval;
-use crate::store::{AuditEntry, Guard, OutboxItem, Outgoing, StoreError};
+use crate::store::{AuditEntry, Guard, OutboxItem, StoreError};
 use std::sync::Arc;
 use teloxide::prelude::*;
 
@@ -187,19 +187,7 @@ pub async fn tap_confirm(ctx: &Ctx, contact_id: u64, name: &str, message: &Messa
             let from = c.move_to(to, now)?;
             change.audit.push(AuditEntry::transition(now, Actor::System, contact_id, from, to, why));
             let (text, buttons) = master_notice(app, &c);
-            change.outbox = app
-                .config
-                .master_ids
-                .iter()
-                .map(|m| {
-                    OutboxItem::new(Outgoing::Telegram {
-                        chat_id: *m,
-                        text: text.clone(),
-                        buttons: buttons.clone(),
-                        notice_for: Some(contact_id),
-                    })
-                })
-                .collect();
+            change.outbox = OutboxItem::to_each(&app.config.master_ids, &text, &buttons, Some(contact_id));
             change.contact = Some(c.clone());
         }
         Gate::Auto => {

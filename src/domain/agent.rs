@@ -96,7 +96,51 @@ pub fn health(agent: &Agent, now: DateTime<Utc>) -> crate::domain::brief::Health
     }
 }
 
+/// Who an agent belongs to and which bot it speaks through, for a new registry entry.
+#[derive(Debug, Clone)]
+pub struct NewAgent {
+    pub name: String,
+    pub contact_id: Option<u64>,
+    pub owner_user_id: i64,
+    pub owner_label: String,
+    pub bot_id: i64,
+    pub bot_username: String,
+    pub token_sealed: String,
+    pub timezone: String,
+    pub provisioner: String,
+    pub job_id: u64,
+    pub last_event: String,
+}
+
 impl Agent {
+    /// A registry entry for an agent whose provisioning job starts now.
+    pub fn provisioning(new: NewAgent, now: DateTime<Utc>) -> Agent {
+        Agent {
+            name: new.name,
+            state: AgentState::Provisioning,
+            contact_id: new.contact_id,
+            owner_user_id: new.owner_user_id,
+            owner_label: new.owner_label,
+            bot_id: new.bot_id,
+            bot_username: new.bot_username,
+            token_sealed: new.token_sealed,
+            timezone: new.timezone,
+            provisioner: new.provisioner,
+            app_id: None,
+            api_token_hash: None,
+            job_id: new.job_id,
+            created_at: now,
+            updated_at: now,
+            last_event: new.last_event,
+            token_generation: None,
+            live_at: None,
+            heartbeat_at: None,
+            doing: None,
+            card: None,
+            callback_url: None,
+        }
+    }
+
     pub fn generation(&self) -> u64 {
         self.token_generation.unwrap_or(self.job_id)
     }

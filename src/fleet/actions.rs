@@ -45,14 +45,7 @@ pub async fn request(app: &Arc<App>, agent: &Agent, action: &str, summary: &str)
     if state == ActionState::Pending {
         let to = if radius == Radius::Yellow { escalations::deciders(app) } else { app.config.master_ids.clone() };
         let (text, buttons) = notice(app, &request);
-        for chat in to {
-            change.outbox.push(OutboxItem::new(Outgoing::Telegram {
-                chat_id: chat,
-                text: text.clone(),
-                buttons: buttons.clone(),
-                notice_for: Some(request.id),
-            }));
-        }
+        change.outbox = OutboxItem::to_each(&to, &text, &buttons, Some(request.id));
     }
     app.store.commit(&change)?;
     app.outbox_ready.notify_one();

@@ -6,7 +6,7 @@
 
 use super::jobs;
 use crate::app::App;
-use crate::domain::agent::{Agent, AgentState, Job, JobState, Step};
+use crate::domain::agent::{Agent, Job, JobState, NewAgent, Step};
 use crate::domain::{Actor, Contact, ContactState, Decision, TransitionError};
 use crate::store::{AuditEntry, Change, Guard, OutboxItem, StoreError};
 use chrono::{DateTime, Utc};
@@ -72,9 +72,8 @@ pub fn approve_into(
     let from = contact.move_to(ContactState::Provisioning, now)?;
     change.audit.push(AuditEntry::transition(now, by, id, from, ContactState::Provisioning, why));
     let job_id = app.store.new_id()?;
-    change.agent = Some(Agent {
+    let new = NewAgent {
         name: name.clone(),
-        state: AgentState::Provisioning,
         contact_id: Some(id),
         owner_user_id: contact.user_id,
         owner_label: contact.email.clone(),
@@ -83,19 +82,10 @@ pub fn approve_into(
         token_sealed: bot.token_sealed.clone(),
         timezone: contact.timezone.clone().unwrap_or_else(|| "UTC".into()),
         provisioner: app.provisioner.kind().to_string(),
-        app_id: None,
-        api_token_hash: None,
         job_id,
-        created_at: now,
-        updated_at: now,
         last_event: "approved".into(),
-        token_generation: None,
-        live_at: None,
-        heartbeat_at: None,
-        doing: None,
-        card: None,
-        callback_url: None,
-    });
+    };
+    change.agent = Some(Agent::provisioning(new, now));
     change.job = Some(new_job(job_id, &name, now));
     change.contact = Some(contact);
     Ok(job_id)

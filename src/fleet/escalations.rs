@@ -53,14 +53,7 @@ pub async fn open(app: &Arc<App>, e: &Escalation) -> anyhow::Result<()> {
         "escalation",
         &format!("#{} from {}", e.id, e.agent),
     ));
-    for chat in to {
-        change.outbox.push(OutboxItem::new(Outgoing::Telegram {
-            chat_id: chat,
-            text: text.clone(),
-            buttons: buttons.clone(),
-            notice_for: Some(e.id),
-        }));
-    }
+    change.outbox = OutboxItem::to_each(&to, &text, &buttons, Some(e.id));
     app.store.commit(&change)?;
     app.outbox_ready.notify_one();
     Ok(())

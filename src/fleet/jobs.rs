@@ -8,7 +8,7 @@ use super::{live, progress};
 use crate::app::App;
 use crate::domain::agent::{backoff, Agent, AgentState, Job, JobState, Step, StepRecord, MAX_ATTEMPTS};
 use crate::services::provisioner::{AppSpec, DeployStatus, EnvVar, ProvisionError};
-use crate::store::{AuditEntry, Change, OutboxItem, Outgoing};
+use crate::store::{AuditEntry, Change, OutboxItem};
 use chrono::Duration as ChronoDuration;
 use std::sync::Arc;
 use std::time::Duration;
@@ -276,14 +276,7 @@ async fn fail(app: &Arc<App>, mut job: Job, agent: Option<Agent>, error: String)
         ],
     );
     let buttons = vec![vec![(tr.t("button-retry"), format!("rt:{}", job.id))]];
-    for m in &app.config.master_ids {
-        change.outbox.push(OutboxItem::new(Outgoing::Telegram {
-            chat_id: *m,
-            text: text.clone(),
-            buttons: buttons.clone(),
-            notice_for: None,
-        }));
-    }
+    change.outbox = OutboxItem::to_each(&app.config.master_ids, &text, &buttons, None);
     change.job = Some(job.clone());
     app.store.commit_durable(&change).await?;
     app.outbox_ready.notify_one();

@@ -9,7 +9,7 @@ use crate::domain::agent::{AgentState, JobState};
 use crate::domain::brief::{self, Blocked, BriefInput, BriefMessage, NeedItem};
 use crate::domain::escalation::ActionState;
 use crate::domain::ContactState;
-use crate::store::{Change, Guard, OutboxItem, Outgoing};
+use crate::store::{Change, Guard, OutboxItem};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use std::sync::Arc;
 use teloxide::prelude::*;
@@ -69,15 +69,11 @@ fn outbox(app: &App, messages: &[BriefMessage], date: NaiveDate) -> Vec<OutboxIt
 }
 
 fn outbox_to(chats: &[i64], messages: &[BriefMessage], date: NaiveDate) -> Vec<OutboxItem> {
+    // Per chat, in order: a split brief arrives as consecutive messages.
     let mut items = Vec::new();
     for chat in chats {
         for m in messages {
-            items.push(OutboxItem::new(Outgoing::Telegram {
-                chat_id: *chat,
-                text: m.text.clone(),
-                buttons: m.buttons.clone(),
-                notice_for: Some(notice_key(date)),
-            }));
+            items.extend(OutboxItem::to_each(&[*chat], &m.text, &m.buttons, Some(notice_key(date))));
         }
     }
     items

@@ -9,7 +9,7 @@ use crate::domain::escalation::median;
 use crate::domain::token::BotToken;
 use crate::domain::{Actor, ContactState};
 use crate::services::telegram::{check_token, TokenCheck};
-use crate::store::{dialogue, AuditEntry, Change, Guard, OutboxItem, Outgoing, StoreError};
+use crate::store::{dialogue, AuditEntry, Change, Guard, OutboxItem, StoreError};
 use chrono::{DateTime, Duration, NaiveTime, Utc, Weekday};
 use std::sync::Arc;
 
@@ -53,18 +53,7 @@ async fn once<'a>(app: &'a Arc<App>, marker: &str, job: impl FnOnce(&'a Arc<App>
 }
 
 fn to_masters(app: &App, text: String, buttons: Vec<Vec<(String, String)>>) -> Vec<OutboxItem> {
-    app.config
-        .master_ids
-        .iter()
-        .map(|m| {
-            OutboxItem::new(Outgoing::Telegram {
-                chat_id: *m,
-                text: text.clone(),
-                buttons: buttons.clone(),
-                notice_for: None,
-            })
-        })
-        .collect()
+    OutboxItem::to_each(&app.config.master_ids, &text, &buttons, None)
 }
 
 /// `getMe` with every live agent's token: a 401 means the client revoked it. The agent becomes

@@ -47,6 +47,22 @@ impl OutboxItem {
     pub fn telegram(chat_id: i64, text: String) -> OutboxItem {
         OutboxItem::new(Outgoing::Telegram { chat_id, text, buttons: Vec::new(), notice_for: None })
     }
+
+    /// The same message with buttons to each chat (the masters, the orchestrators), remembered as a
+    /// notice about `notice_for` so it can be edited when that is decided.
+    pub fn to_each(chats: &[i64], text: &str, buttons: &[Vec<(String, String)>], notice_for: Option<u64>) -> Vec<OutboxItem> {
+        chats
+            .iter()
+            .map(|chat| {
+                OutboxItem::new(Outgoing::Telegram {
+                    chat_id: *chat,
+                    text: text.to_string(),
+                    buttons: buttons.to_vec(),
+                    notice_for,
+                })
+            })
+            .collect()
+    }
 }
 
 impl super::Store {

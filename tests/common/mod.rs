@@ -98,19 +98,7 @@ impl Bench {
 
     /// Stops the bot as a crash would leave it (no goodbye), reopens the same data dir, starts again.
     pub async fn restart(&mut self) {
-        if let Some(r) = self.running.take() {
-            r.stop().await;
-        }
-        let app = self.app.take().expect("running");
-        // Wait for every clone held by finished tasks to go, so sled's lock is released.
-        for _ in 0..100 {
-            if Arc::strong_count(&app) == 1 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        drop(app);
-        self.boot().await;
+        self.restart_with(|_| {}).await;
     }
 
     pub async fn stop(mut self) {
