@@ -6,6 +6,7 @@ pub mod app;
 pub mod bot;
 pub mod clock;
 pub mod config;
+pub mod console;
 pub mod content;
 pub mod crypto;
 pub mod domain;

@@ -1,4 +1,4 @@
-//! The `m2o-bot` command line: `run` the bot, or `check-config`.
+//! The `m2o-bot` command line: `run` the bot, or `check-config`; `console` tries it without Telegram.
 
 use clap::{Parser, Subcommand};
 use m2o_bot::app::{self, App};
@@ -42,6 +42,9 @@ enum Command {
         #[command(flatten)]
         data: DataDir,
     },
+    /// Try the bot without Telegram: the real bot against a loopback Bot API emulator, every role
+    /// played from the terminal (or a script with `expect:` checks). `:help` inside lists the commands.
+    Console(m2o_bot::console::Args),
 }
 
 #[derive(clap::Args)]
@@ -89,6 +92,10 @@ fn offline(command: &Command) -> anyhow::Result<Option<String>> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Console(args) = cli.command {
+        // The console shows the log its own way and needs no environment.
+        return m2o_bot::console::run(args);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
@@ -123,6 +130,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Registry { .. } | Command::Export { .. } | Command::Import { .. } => unreachable!("handled offline"),
+        Command::Console(_) => unreachable!("handled first"),
         Command::Run => match run(config) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

@@ -1,7 +1,9 @@
 //! Delivers the outbox: what a committed change promised — Telegram messages (a master's notice, a
-//! client's news), emails, CRM updates. Runs beside the dispatcher; wakes when something is queued
-//! and every second. An item is removed only once it was accepted, so a crash or an outage means a
-//! retry, never a loss; retries back off exponentially (or as the server's `retry_after` says).
+//! client's news, a digest to every lead), emails, CRM updates. Runs beside the dispatcher; wakes when
+//! something is queued and every second. An item is removed only once it was accepted, so a crash or
+//! an outage means a retry, never a loss; retries back off exponentially (or as the server's
+//! `retry_after` says). Telegram sends go through teloxide's `Throttle` (30 messages/s overall,
+//! 1/s and 20/min per chat), so a broadcast to hundreds of chats never meets a 429.
 
 use super::ctx::keyboard;
 use crate::app::App;
@@ -10,8 +12,11 @@ use crate::services::telegram::error_kind;
 use crate::store::{OutboxItem, Outgoing};
 use chrono::Duration;
 use std::sync::Arc;
+use teloxide::adaptors::throttle::{Limits, Throttle};
 use teloxide::prelude::*;
 use teloxide::{ApiError, RequestError};
+
+pub type Paced = Throttle<Bot>;
 
 const MAX_BACKOFF_SECONDS: i64 = 600;
 
@@ -25,6 +30,7 @@ enum Outcome {
 }
 
 pub async fn run(app: Arc<App>, bot: Bot) {
+    let bot = Throttle::new_spawn(bot, Limits::default());
     loop {
         if let Err(e) = deliver_due(&app, &bot).await {
             tracing::error!(error = %e, "outbox delivery failed");
@@ -36,30 +42,67 @@ pub async fn run(app: Arc<App>, bot: Bot) {
     }
 }
 
-pub async fn deliver_due(app: &App, bot: &Bot) -> anyhow::Result<()> {
+/// How many chats are sent to at once. `Throttle` does the pacing; concurrency only keeps its
+/// queue full (one request at a time would wait out its timer for every message).
+const CONCURRENT_CHATS: usize = 64;
+
+pub async fn deliver_due(app: &App, bot: &Paced) -> anyhow::Result<()> {
+    use futures::StreamExt;
+    // One lane per chat, in order (a split brief must arrive in order); other kinds one lane each.
+    let mut lanes: Vec<Vec<(u64, OutboxItem)>> = Vec::new();
+    let mut lane_of_chat = std::collections::HashMap::new();
     for (key, item) in app.store.outbox_due(app.clock.now())? {
-        match deliver(app, bot, &item.what).await {
-            Outcome::Delivered => app.store.outbox_done(key)?,
-            Outcome::Dropped(why) => {
-                tracing::warn!(why, "outbox item dropped");
-                app.store.outbox_done(key)?;
+        match &item.what {
+            Outgoing::Telegram { chat_id, .. } => {
+                let lane = *lane_of_chat.entry(*chat_id).or_insert_with(|| {
+                    lanes.push(Vec::new());
+                    lanes.len() - 1
+                });
+                lanes[lane].push((key, item));
             }
-            Outcome::Later(why, wait) => {
-                let wait = wait.unwrap_or_else(|| (1i64 << item.attempts.min(10)).min(MAX_BACKOFF_SECONDS));
-                tracing::warn!(attempts = item.attempts, wait, why, "outbox item not delivered yet");
-                let later = OutboxItem {
-                    what: item.what.clone(),
-                    attempts: item.attempts + 1,
-                    not_before: Some(app.clock.now() + Duration::seconds(wait)),
-                };
-                app.store.outbox_retry_later(key, &later)?;
+            _ => lanes.push(vec![(key, item)]),
+        }
+    }
+    let results: Vec<anyhow::Result<()>> = futures::stream::iter(lanes)
+        .map(|lane| async move {
+            for (key, item) in lane {
+                let outcome = deliver(app, bot, &item.what).await;
+                let failed = matches!(outcome, Outcome::Later(..));
+                settle(app, key, &item, outcome)?;
+                if failed {
+                    break; // the rest of this chat waits, so its messages keep their order
+                }
             }
+            Ok(())
+        })
+        .buffer_unordered(CONCURRENT_CHATS)
+        .collect()
+        .await;
+    results.into_iter().collect()
+}
+
+fn settle(app: &App, key: u64, item: &OutboxItem, outcome: Outcome) -> anyhow::Result<()> {
+    match outcome {
+        Outcome::Delivered => app.store.outbox_done(key)?,
+        Outcome::Dropped(why) => {
+            tracing::warn!(why, "outbox item dropped");
+            app.store.outbox_done(key)?;
+        }
+        Outcome::Later(why, wait) => {
+            let wait = wait.unwrap_or_else(|| (1i64 << item.attempts.min(10)).min(MAX_BACKOFF_SECONDS));
+            tracing::warn!(attempts = item.attempts, wait, why, "outbox item not delivered yet");
+            let later = OutboxItem {
+                what: item.what.clone(),
+                attempts: item.attempts + 1,
+                not_before: Some(app.clock.now() + Duration::seconds(wait)),
+            };
+            app.store.outbox_retry_later(key, &later)?;
         }
     }
     Ok(())
 }
 
-async fn deliver(app: &App, bot: &Bot, what: &Outgoing) -> Outcome {
+async fn deliver(app: &App, bot: &Paced, what: &Outgoing) -> Outcome {
     match what {
         Outgoing::Telegram { chat_id, text, buttons, notice_for } => {
             let mut request = bot.send_message(ChatId(*chat_id), text.clone());

@@ -322,7 +322,7 @@ async fn leads(ctx: &Ctx, filter: &str) -> HandlerResult {
         }
     };
     let now = ctx.now();
-    let mut leads: Vec<_> = ctx.app.store.contacts()?.into_iter().filter(|c| c.state == state).collect();
+    let mut leads = ctx.app.store.contacts_in(state)?;
     leads.sort_by_key(|c| c.created_at);
     if leads.is_empty() {
         ctx.say(ctx.t_args("master-no-leads", &[("state", state.as_str().into())])).await?;
@@ -378,7 +378,10 @@ pub fn fleet(app: &App) -> String {
     if agents.is_empty() {
         return app.content.i18n.tr("en").t("master-fleet-empty");
     }
-    let line = agents.iter().map(|a| format!("{} {}", a.name, a.state.emoji())).collect::<Vec<_>>().join(" | ");
+    let now = app.clock.now();
+    let health: Vec<(String, crate::domain::brief::Health)> =
+        agents.iter().map(|a| (a.name.clone(), crate::domain::agent::health(a, now))).collect();
+    let line = crate::domain::brief::fleet_line(&health, crate::domain::brief::MAX_FLEET_NAMES);
     let count = |s: AgentState| agents.iter().filter(|a| a.state == s).count();
     let n = |s: AgentState| (count(s) as i64).into();
     let counts = app.master_tr().t_args(

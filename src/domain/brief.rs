@@ -83,6 +83,9 @@ pub struct BriefInput {
     pub shipped: Vec<String>,
     pub blocked: Vec<Blocked>,
     pub fleet: Vec<(String, Health)>,
+    /// NEEDS YOU items beyond those listed (the caller lists at most [`MAX_ACTION_ITEMS`] and counts
+    /// the rest, so a backlog is never read in full for a morning brief).
+    pub needs_more: usize,
 }
 
 /// One Telegram message: its text and its inline keyboard rows of (label, callback data).
@@ -131,6 +134,37 @@ const MIN_TEXT_UNITS: usize = 16;
 /// HAPPENING and SHIPPED are context, not decisions: past this many lines the rest is counted.
 pub const MAX_CONTEXT_LINES: usize = 15;
 
+/// NEEDS YOU and BLOCKED show at most this many items: "one message per day" is the seed's rule,
+/// and a backlog of hundreds belongs in `/leads`, not in a morning read.
+pub const MAX_ACTION_ITEMS: usize = 30;
+
+/// The `Fleet:` line names at most this many agents (the unhealthy ones first), then counts the rest.
+pub const MAX_FLEET_NAMES: usize = 40;
+
+/// `m2 🟢 | peter 🔴`, or for a large fleet the unhealthy ones first and a count of the rest.
+pub fn fleet_line(fleet: &[(String, Health)], max: usize) -> String {
+    let show = |list: &[&(String, Health)]| list.iter().map(|(n, h)| format!("{n} {}", h.emoji())).collect::<Vec<_>>().join(" | ");
+    if fleet.len() <= max {
+        return show(&fleet.iter().collect::<Vec<_>>());
+    }
+    let mut sorted: Vec<&(String, Health)> = fleet.iter().collect();
+    // Red, then yellow, then green: what needs attention is named.
+    sorted.sort_by_key(|(_, h)| match h {
+        Health::Red => 0,
+        Health::Yellow => 1,
+        Health::Green => 2,
+    });
+    let n = |h: Health| fleet.iter().filter(|(_, x)| *x == h).count();
+    format!(
+        "{} | +{} more (total {} 🟢 · {} 🟡 · {} 🔴)",
+        show(&sorted[..max]),
+        fleet.len() - max,
+        n(Health::Green),
+        n(Health::Yellow),
+        n(Health::Red)
+    )
+}
+
 /// Items are indented under their header, as in the seed.
 const INDENT: &str = "  ";
 
@@ -152,9 +186,14 @@ pub fn sections(input: &BriefInput, tr: &Tr) -> Vec<Section> {
     }];
 
     if !input.needs_you.is_empty() {
-        let items = input.needs_you.iter().enumerate().map(|(i, need)| numbered(i + 1, need)).collect();
+        let mut items: Vec<Item> =
+            input.needs_you.iter().take(MAX_ACTION_ITEMS).enumerate().map(|(i, need)| numbered(i + 1, need)).collect();
+        let unlisted = input.needs_you.len().saturating_sub(MAX_ACTION_ITEMS) + input.needs_more;
+        if unlisted > 0 {
+            items.push(plain(&tr.t_args("brief-more", &[("count", count(unlisted).into())])));
+        }
         out.push(Section {
-            header: tr.t_args("brief-needs-you", &[("count", count(input.needs_you.len()).into())]),
+            header: tr.t_args("brief-needs-you", &[("count", count(input.needs_you.len() + input.needs_more).into())]),
             cont_header: tr.t("brief-needs-you-cont"),
             items,
         });
@@ -171,9 +210,10 @@ pub fn sections(input: &BriefInput, tr: &Tr) -> Vec<Section> {
     }
 
     if !input.blocked.is_empty() {
-        let items = input
+        let mut items: Vec<Item> = input
             .blocked
             .iter()
+            .take(MAX_ACTION_ITEMS)
             .map(|b| {
                 let line = if b.fix.trim().is_empty() {
                     format!("• {}", b.what)
@@ -183,12 +223,14 @@ pub fn sections(input: &BriefInput, tr: &Tr) -> Vec<Section> {
                 plain(&line)
             })
             .collect();
+        if input.blocked.len() > MAX_ACTION_ITEMS {
+            items.push(plain(&tr.t_args("brief-more", &[("count", count(input.blocked.len() - MAX_ACTION_ITEMS).into())])));
+        }
         out.push(Section { header: tr.t("brief-blocked"), cont_header: tr.t("brief-blocked-cont"), items });
     }
 
     if !input.fleet.is_empty() {
-        let agents: Vec<String> = input.fleet.iter().map(|(name, h)| format!("{name} {}", h.emoji())).collect();
-        let line = tr.t_args("brief-fleet", &[("agents", (&agents.join(" | ")).into())]);
+        let line = tr.t_args("brief-fleet", &[("agents", (&fleet_line(&input.fleet, MAX_FLEET_NAMES)).into())]);
         out.push(Section {
             header: String::new(),
             cont_header: String::new(),
@@ -470,6 +512,7 @@ brief-fleet = Fleet: { $agents }
             shipped: vec![],
             blocked: vec![],
             fleet: vec![],
+            needs_more: 0,
         }
     }
 
@@ -503,6 +546,7 @@ brief-fleet = Fleet: { $agents }
                 ("miauczek".into(), Health::Red),
                 ("pittbull".into(), Health::Red),
             ],
+            needs_more: 0,
         }
     }
 
@@ -609,7 +653,8 @@ Fleet: m2 🟢 | peter 🔴 | miauczek 🔴 | pittbull 🔴"
         let input = BriefInput {
             needs_you: (1..=300)
                 .map(|i| NeedItem {
-                    text: format!("spawn agent{i} — person{i}@example.com (researcher, score {}) 🟢", i % 100),
+                    // Long enough that even the 30 shown need several messages.
+                    text: format!("spawn agent{i} — person{i}@example.com (researcher, score {}) 🟢 {}", i % 100, "notes ".repeat(40)),
                     buttons: vec![button("✅ Approve", &format!("ap:{i}")), button("❌ Skip", &format!("sk:{i}"))],
                 })
                 .collect(),
@@ -645,10 +690,22 @@ Fleet: m2 🟢 | peter 🔴 | miauczek 🔴 | pittbull 🔴"
                 assert!(message.text.starts_with("NEEDS YOU (cont.):\n  "), "message {m}");
             }
         }
-        assert_eq!(next, 301);
+        // The first MAX_ACTION_ITEMS are listed; the rest are counted.
+        assert_eq!(next, MAX_ACTION_ITEMS + 1);
+        assert!(messages.iter().any(|m| m.text.contains(&format!("…and {} more", 300 - MAX_ACTION_ITEMS))));
         assert!(messages[0].text.starts_with("☀️ Morning Brief — 2026-03-14\n\nNEEDS YOU (300):\n  1. spawn agent1 "));
         let last = messages.last().map(|m| m.text.as_str()).unwrap_or_default();
         assert!(last.ends_with("Fleet: m2 🟢 | peter 🔴 | miauczek 🔴 | pittbull 🔴"));
+    }
+
+    #[test]
+    fn a_large_fleet_names_the_unhealthy_and_counts_the_rest() {
+        let mut fleet: Vec<(String, Health)> = (0..100).map(|i| (format!("a{i}"), Health::Green)).collect();
+        fleet[57].1 = Health::Red;
+        fleet[3].1 = Health::Yellow;
+        let line = fleet_line(&fleet, 5);
+        assert!(line.starts_with("a57 🔴 | a3 🟡 | a0 🟢 | a1 🟢 | a2 🟢 | +95 more (total 98 🟢 · 1 🟡 · 1 🔴)"), "{line}");
+        assert_eq!(fleet_line(&fleet[..2], 5), "a0 🟢 | a1 🟢");
     }
 
     #[test]

@@ -127,21 +127,6 @@ pub async fn gather(app: &App, now: DateTime<Utc>, date: NaiveDate) -> anyhow::R
     // `domain::brief` numbers the items and their buttons.
     let mut needs_you = Vec::new();
     let (approve, reject) = (tr.t("button-approve"), tr.t("button-reject"));
-    let mut contacts = store.contacts()?;
-    contacts.sort_by_key(|c| c.created_at);
-    for c in contacts.iter().filter(|c| c.state == ContactState::PendingReview) {
-        needs_you.push(NeedItem {
-            text: tr.t_args(
-                "brief-need-request",
-                &[
-                    ("name", c.agent_name.as_deref().unwrap_or("?").into()),
-                    ("email", (&c.email).into()),
-                    ("score", c.score.unwrap_or_default().into()),
-                ],
-            ),
-            buttons: vec![(approve.clone(), format!("ap:{}", c.id)), (reject.clone(), format!("rj:{}", c.id))],
-        });
-    }
     let escalations = store.escalations()?;
     for e in escalations.iter().filter(|e| e.overdue(now, app.config.escalation_sla)) {
         let fix = e.proposed_fix.clone().unwrap_or_else(|| tr.t("escalation-no-fix"));
@@ -165,6 +150,23 @@ pub async fn gather(app: &App, now: DateTime<Utc>, date: NaiveDate) -> anyhow::R
         });
     }
 
+    // Requests last and at most what the brief lists: a backlog is counted, not read.
+    let room = brief::MAX_ACTION_ITEMS.saturating_sub(needs_you.len());
+    for c in store.iter_in(ContactState::PendingReview).take(room) {
+        let c = c?;
+        needs_you.push(NeedItem {
+            text: tr.t_args(
+                "brief-need-request",
+                &[
+                    ("name", c.agent_name.as_deref().unwrap_or("?").into()),
+                    ("email", (&c.email).into()),
+                    ("score", c.score.unwrap_or_default().into()),
+                ],
+            ),
+            buttons: vec![(approve.clone(), format!("ap:{}", c.id)), (reject.clone(), format!("rj:{}", c.id))],
+        });
+    }
+    let needs_more = store.count_in(ContactState::PendingReview).saturating_sub(room);
     let agents: Vec<_> = store.agents()?.into_iter().filter(|a| a.state != AgentState::Destroyed).collect();
     let mut happening: Vec<(String, String)> =
         agents.iter().filter_map(|a| a.doing.clone().map(|d| (a.name.clone(), d))).collect();
@@ -186,7 +188,7 @@ pub async fn gather(app: &App, now: DateTime<Utc>, date: NaiveDate) -> anyhow::R
         shipped.push(tr.t_args("brief-shipped-live", &[("name", (&a.name).into())]));
     }
     for (id, d) in store.decisions()?.into_iter().filter(|(_, d)| in_yesterday(d.at)) {
-        let name = contacts.iter().find(|c| c.id == id).and_then(|c| c.agent_name.clone()).unwrap_or_default();
+        let name = store.contact(id)?.and_then(|c| c.agent_name).unwrap_or_default();
         let key = if d.approved { "brief-shipped-approved" } else { "brief-shipped-rejected" };
         shipped.push(tr.t_args(key, &[("name", (&name).into()), ("by", d.by.to_string().as_str().into())]));
     }
@@ -232,5 +234,5 @@ pub async fn gather(app: &App, now: DateTime<Utc>, date: NaiveDate) -> anyhow::R
         });
     }
     let fleet = agents.iter().map(|a| (a.name.clone(), crate::domain::agent::health(a, now))).collect();
-    Ok(BriefInput { date, needs_you, happening, shipped, blocked, fleet })
+    Ok(BriefInput { date, needs_you, happening, shipped, blocked, fleet, needs_more })
 }

@@ -18,7 +18,11 @@ pub async fn run_due(app: &Arc<App>, now: DateTime<Utc>) -> anyhow::Result<()> {
     let nurture = &app.content.nurture;
     let at = nurture.time();
     let mut sent = false;
-    for c in app.store.contacts()?.into_iter().filter(|c| c.state == ContactState::ContactTrack && !c.nurture_stopped) {
+    for c in app.store.iter_in(ContactState::ContactTrack) {
+        let c = c?;
+        if c.nurture_stopped {
+            continue;
+        }
         let Some(tz) = c.timezone.as_deref().and_then(|t| t.parse::<Tz>().ok()) else { continue };
         let since = c.contact_track_at.unwrap_or(c.updated_at);
         for day in &nurture.days {

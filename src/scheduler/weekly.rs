@@ -112,7 +112,7 @@ pub async fn health_check(app: &Arc<App>) -> anyhow::Result<Change> {
 pub async fn digest(app: &Arc<App>) -> anyhow::Result<Change> {
     let tr = app.master_tr();
     let mut leads: Vec<_> =
-        app.store.contacts()?.into_iter().filter(|c| c.state == ContactState::ContactTrack).collect();
+        app.store.contacts_in(ContactState::ContactTrack)?;
     leads.sort_by_key(|c| std::cmp::Reverse(c.score));
     let mut change = Change::default();
     if leads.is_empty() {
@@ -138,8 +138,7 @@ pub async fn review(app: &Arc<App>, now: DateTime<Utc>) -> anyhow::Result<Change
     let agents = app.store.agents()?;
     let live = agents.iter().filter(|a| a.state == AgentState::Live).count();
     let new_live = agents.iter().filter(|a| a.live_at.is_some_and(|t| t >= week_ago)).count();
-    let contacts = app.store.contacts()?;
-    let count = |s: ContactState| contacts.iter().filter(|c| c.state == s).count() as i64;
+    let count = |s: ContactState| app.store.count_in(s) as i64;
     let decided: Vec<_> = app
         .store
         .escalations()?

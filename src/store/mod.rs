@@ -24,7 +24,7 @@ use sled::Transactional;
 use std::path::Path;
 
 /// Trees by name; the order is the index in a transaction.
-pub const TREES: [&str; 18] = [
+pub const TREES: [&str; 19] = [
     "contacts",
     "contacts_by_email",
     "contacts_by_user",
@@ -43,6 +43,7 @@ pub const TREES: [&str; 18] = [
     "escalations",
     "actions",
     "sched",
+    "contacts_by_state",
 ];
 const CONTACTS: usize = 0;
 const BY_EMAIL: usize = 1;
@@ -62,6 +63,7 @@ const AGENT_TOKENS: usize = 14;
 const ESCALATIONS: usize = 15;
 const ACTIONS: usize = 16;
 const SCHED: usize = 17;
+const BY_STATE: usize = 18;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -147,7 +149,9 @@ impl Store {
         // the working set (contacts and dialogues are a few hundred bytes each).
         let db = sled::Config::new().path(path).cache_capacity(16 * 1024 * 1024).open()?;
         let trees = TREES.iter().map(|n| db.open_tree(n)).collect::<std::result::Result<Vec<_>, _>>()?;
-        Ok(Store { db, trees, mirror: false })
+        let store = Store { db, trees, mirror: false };
+        store.index_states()?;
+        Ok(store)
     }
 
     /// From now on every committed contact transition also queues a CRM update, in the same
@@ -330,13 +334,42 @@ impl Store {
 
     /// Contacts whose agent is running or being built (what `M2O_CAPACITY` limits).
     pub fn capacity_used(&self) -> Result<usize> {
-        let mut n = 0;
+        Ok(ContactState::ALL.iter().filter(|s| s.uses_capacity()).map(|s| self.count_in(*s)).sum())
+    }
+
+    /// How many contacts are in a state (from the index: nothing is decoded).
+    pub fn count_in(&self, state: ContactState) -> usize {
+        self.trees[BY_STATE].scan_prefix(state_prefix(state)).count()
+    }
+
+    /// The contacts in one state, oldest first, read through the index so that a scheduler pass or
+    /// a brief never decodes the whole contact list.
+    pub fn contacts_in(&self, state: ContactState) -> Result<Vec<Contact>> {
+        self.iter_in(state).collect()
+    }
+
+    /// The same, one at a time (a pass over thousands of leads holds one in memory, not all).
+    pub fn iter_in(&self, state: ContactState) -> impl Iterator<Item = Result<Contact>> + '_ {
+        self.trees[BY_STATE].scan_prefix(state_prefix(state)).filter_map(move |item| {
+            let id = match item {
+                Ok((k, _)) => u64_from(&k[k.len() - 8..]),
+                Err(e) => return Some(Err(e.into())),
+            };
+            self.contact(id).transpose()
+        })
+    }
+
+    /// Builds the state index for a store written before it existed.
+    fn index_states(&self) -> Result<()> {
+        if !self.trees[BY_STATE].is_empty() || self.trees[CONTACTS].is_empty() {
+            return Ok(());
+        }
         for item in self.trees[CONTACTS].iter() {
             let (_, v) = item?;
             let c: Contact = decode("contacts", &v)?;
-            n += usize::from(c.state.uses_capacity());
+            self.trees[BY_STATE].insert(state_key(c.state, c.id), &[])?;
         }
-        Ok(n)
+        Ok(())
     }
 
     pub fn contacts(&self) -> Result<Vec<Contact>> {
@@ -397,6 +430,19 @@ impl Store {
         self.db.flush_async().await?;
         Ok(())
     }
+}
+
+fn state_prefix(state: ContactState) -> Vec<u8> {
+    let mut k = state.as_str().as_bytes().to_vec();
+    k.push(0);
+    k
+}
+
+/// `<state>\0<contact id, big-endian>`: contacts by state, in id (= age) order.
+fn state_key(state: ContactState, id: u64) -> Vec<u8> {
+    let mut k = state_prefix(state);
+    k.extend_from_slice(&id.to_be_bytes());
+    k
 }
 
 /// The key of a per-user, per-day counter, e.g. `codes:421000001:2026-11-24`.
@@ -472,6 +518,11 @@ fn check_guard(t: &[TransactionalTree], guard: &Guard) -> TxResult<()> {
 fn apply(t: &[TransactionalTree], change: &Change, keys: &[u64]) -> TxResult<()> {
     if let Some(contact) = &change.contact {
         let id = contact.id.to_be_bytes();
+        let before: Option<Contact> = tx_get(&t[CONTACTS], "contacts", &id)?;
+        if let Some(old) = before.filter(|old| old.state != contact.state) {
+            t[BY_STATE].remove(state_key(old.state, contact.id).as_slice())?;
+        }
+        t[BY_STATE].insert(state_key(contact.state, contact.id).as_slice(), &[])?;
         t[CONTACTS].insert(&id, encode(contact))?;
         t[BY_USER].insert(&contact.user_id.to_be_bytes(), &id)?;
     }
