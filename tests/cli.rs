@@ -73,6 +73,7 @@ async fn run_serves_a_client_with_the_log_mailer() {
         .env("TELOXIDE_TOKEN", &control.token)
         .env("M2O_MASTER_IDS", "42")
         .env("M2O_DATA_DIR", dir.path().join("data"))
+        .env("M2O_HTTP_ADDR", "127.0.0.1:0")
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
