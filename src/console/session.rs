@@ -451,6 +451,8 @@ impl Session {
             Some(TimeChange::To(at)) => self.clock.set(at),
             None => {}
         }
+        // Whatever is now due (a brief, a nurture message) runs at once rather than within 30 s.
+        self.app.scheduler_wake.notify_one();
         let offset = self.clock.offset();
         let sign = if offset < chrono::Duration::zero() { "-" } else { "+" };
         let abs = offset.abs();
