@@ -56,7 +56,11 @@ async fn main() -> anyhow::Result<()> {
     let delivered = emu.call_count("sendMessage");
     let floor = chats as f64 / 30.0;
     println!("broadcast: {chats} chats, {delivered} sendMessage calls, {} × 429", emu.count_429());
-    println!("wall time {:.2} s; floor {floor:.2} s; ratio {:.3} (target ≤ 1.05)", wall.as_secs_f64(), wall.as_secs_f64() / floor);
+    println!(
+        "wall time {:.2} s; floor {floor:.2} s; ratio {:.3} (target ≤ 1.05)",
+        wall.as_secs_f64(),
+        wall.as_secs_f64() / floor
+    );
     println!(
         "target zero 429: {}; target wall ≤ 1.05 × floor: {}",
         if emu.count_429() == 0 { "met" } else { "MISSED" },

@@ -35,7 +35,14 @@ fn seed(dir: &std::path::Path, contacts: usize, agents: usize) -> anyhow::Result
     let now = Utc::now();
     let states = [ContactState::ContactTrack, ContactState::Qualified, ContactState::Live, ContactState::PendingReview];
     for i in 0..contacts {
-        let mut c = Contact::new(i as u64 + 1, 1_000_000 + i as i64, 1_000_000 + i as i64, "en", &format!("lead{i}@example{}.com", i % 97), now);
+        let mut c = Contact::new(
+            i as u64 + 1,
+            1_000_000 + i as i64,
+            1_000_000 + i as i64,
+            "en",
+            &format!("lead{i}@example{}.com", i % 97),
+            now,
+        );
         c.state = states[i % states.len()];
         c.score = Some(50 + (i % 60) as u32);
         c.timezone = Some("Europe/Warsaw".into());
@@ -114,9 +121,23 @@ async fn main() -> anyhow::Result<()> {
     let brief = m2o_bot::scheduler::brief::compose(&app, now, now.date_naive()).await?;
     let brief_time = t.elapsed();
     let peak = rss_kib("VmHWM:");
-    println!("start-up to first poll: {:.1} ms (target ≤ 300 ms: {})", to_poll.as_secs_f64() * 1e3, verdict(to_poll <= Duration::from_millis(300)));
-    println!("RSS idle: {:.1} MB (target ≤ 50 MB: {}); peak {:.1} MB", idle_rss as f64 / 1024.0, verdict(idle_rss <= 50 * 1024), peak as f64 / 1024.0);
-    println!("/fleet composed in {:.1} ms ({} chars; target ≤ 50 ms: {})", fleet_time.as_secs_f64() * 1e3, fleet.len(), verdict(fleet_time <= Duration::from_millis(50)));
+    println!(
+        "start-up to first poll: {:.1} ms (target ≤ 300 ms: {})",
+        to_poll.as_secs_f64() * 1e3,
+        verdict(to_poll <= Duration::from_millis(300))
+    );
+    println!(
+        "RSS idle: {:.1} MB (target ≤ 50 MB: {}); peak {:.1} MB",
+        idle_rss as f64 / 1024.0,
+        verdict(idle_rss <= 50 * 1024),
+        peak as f64 / 1024.0
+    );
+    println!(
+        "/fleet composed in {:.1} ms ({} chars; target ≤ 50 ms: {})",
+        fleet_time.as_secs_f64() * 1e3,
+        fleet.len(),
+        verdict(fleet_time <= Duration::from_millis(50))
+    );
     println!(
         "brief composed in {:.1} ms ({} messages; target ≤ 50 ms: {})",
         brief_time.as_secs_f64() * 1e3,

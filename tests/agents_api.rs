@@ -49,7 +49,13 @@ async fn get(bench: &Bench, token: &str, p: &str) -> (u16, Value) {
 #[tokio::test]
 async fn heartbeat_feeds_the_fleet_and_every_error_class_changes_nothing() {
     let (bench, _m, token) = with_agent(&[("M2O_AGENT_RATE_PER_MIN", "9")]).await;
-    let (s, body) = post(&bench, Some(&token), "/v1/agents/peter/heartbeat", json!({"doing": "TopoDIM blog post 3", "card": "101"})).await;
+    let (s, body) = post(
+        &bench,
+        Some(&token),
+        "/v1/agents/peter/heartbeat",
+        json!({"doing": "TopoDIM blog post 3", "card": "101"}),
+    )
+    .await;
     assert_eq!((s, body), (200, json!({"ok": true})));
     let agent = bench.app().store.agent("peter").unwrap().unwrap();
     assert_eq!(agent.doing.as_deref(), Some("TopoDIM blog post 3"));
@@ -62,17 +68,25 @@ async fn heartbeat_feeds_the_fleet_and_every_error_class_changes_nothing() {
     let (s, _) = post(&bench, Some(&token), "/v1/agents/maya/heartbeat", json!({})).await;
     assert_eq!(s, 401);
     // 400: bad JSON, a missing field (named), an empty need, a mistyped field.
-    let r = reqwest::Client::new().post(url(&bench, "/v1/escalations")).bearer_auth(&token).body("{not json").send().await.unwrap();
+    let r = reqwest::Client::new()
+        .post(url(&bench, "/v1/escalations"))
+        .bearer_auth(&token)
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 400);
     let body: Value = r.json().await.unwrap();
     assert!(body["message"].as_str().unwrap().contains("bad JSON"), "{body}");
     let (s, body) = post(&bench, Some(&token), "/v1/escalations", json!({"doing": "x", "tried": []})).await;
     assert_eq!(s, 400);
     assert!(body["message"].as_str().unwrap().contains("need"), "{body}");
-    let (s, body) = post(&bench, Some(&token), "/v1/escalations", json!({"doing": "x", "tried": [], "need": "  "})).await;
+    let (s, body) =
+        post(&bench, Some(&token), "/v1/escalations", json!({"doing": "x", "tried": [], "need": "  "})).await;
     assert_eq!(s, 400);
     assert!(body["message"].as_str().unwrap().contains("`need` must not be empty"), "{body}");
-    let (s, _) = post(&bench, Some(&token), "/v1/escalations", json!({"doing": "x", "tried": "curl", "need": "y"})).await;
+    let (s, _) =
+        post(&bench, Some(&token), "/v1/escalations", json!({"doing": "x", "tried": "curl", "need": "y"})).await;
     assert_eq!(s, 400);
     // 413 over 64 KiB.
     let big = json!({"doing": "x".repeat(70_000), "tried": [], "need": "y"});
@@ -85,7 +99,13 @@ async fn heartbeat_feeds_the_fleet_and_every_error_class_changes_nothing() {
     // 429 past the per-agent rate (9/min here; 8 used so far, refused ones included).
     let (s, _) = post(&bench, Some(&token), "/v1/agents/peter/heartbeat", json!({})).await;
     assert_eq!(s, 200);
-    let r = reqwest::Client::new().post(url(&bench, "/v1/agents/peter/heartbeat")).bearer_auth(&token).json(&json!({})).send().await.unwrap();
+    let r = reqwest::Client::new()
+        .post(url(&bench, "/v1/agents/peter/heartbeat"))
+        .bearer_auth(&token)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 429);
     assert!(r.headers().get("retry-after").is_some());
 
@@ -93,7 +113,13 @@ async fn heartbeat_feeds_the_fleet_and_every_error_class_changes_nothing() {
     let h: Value = reqwest::get(url(&bench, "/healthz")).await.unwrap().json().await.unwrap();
     assert_eq!(h["ok"], true, "{h}");
     let metrics = reqwest::get(url(&bench, "/metrics")).await.unwrap().text().await.unwrap();
-    for line in ["m2o_updates_total", "m2o_outbox_depth", "m2o_jobs{state=\"done\"} 1", "m2o_api_requests_total{status=\"401\"} 3", "m2o_api_requests_total{status=\"429\"} 1"] {
+    for line in [
+        "m2o_updates_total",
+        "m2o_outbox_depth",
+        "m2o_jobs{state=\"done\"} 1",
+        "m2o_api_requests_total{status=\"401\"} 3",
+        "m2o_api_requests_total{status=\"429\"} 1",
+    ] {
         assert!(metrics.contains(line), "{line} missing:\n{metrics}");
     }
     bench.stop().await;
@@ -107,7 +133,9 @@ async fn a_destroyed_agent_is_told_409() {
         bench.message_containing(m.id, "cannot be undone").await
     };
     bench.emu.tap(&bench.control.token, &m, ask.message_id, &ask.button_data("Destroy").unwrap());
-    bench.eventually("destroyed", |b| b.app().store.agent("peter").unwrap().unwrap().state == AgentState::Destroyed).await;
+    bench
+        .eventually("destroyed", |b| b.app().store.agent("peter").unwrap().unwrap().state == AgentState::Destroyed)
+        .await;
     let (s, body) = post(&bench, Some(&token), "/v1/agents/peter/online", json!({})).await;
     assert_eq!((s, body["error"].as_str()), (409, Some("conflict")));
     bench.stop().await;
@@ -128,7 +156,13 @@ async fn an_escalation_reaches_the_orchestrator_and_each_decision_reaches_the_ag
     let orch = bench.emu.add_user(ORCHESTRATOR, "Orch", None, Some("en"));
     let callback = MockServer::start().await;
     Mock::given(method("POST")).and(path("/decisions")).respond_with(ResponseTemplate::new(200)).mount(&callback).await;
-    let (s, _) = post(&bench, Some(&token), "/v1/agents/peter/online", json!({"callback_url": format!("{}/decisions", callback.uri())})).await;
+    let (s, _) = post(
+        &bench,
+        Some(&token),
+        "/v1/agents/peter/online",
+        json!({"callback_url": format!("{}/decisions", callback.uri())}),
+    )
+    .await;
     assert_eq!(s, 200);
 
     // 1. Approve the proposed fix.
@@ -143,24 +177,45 @@ async fn an_escalation_reaches_the_orchestrator_and_each_decision_reaches_the_ag
     assert_eq!(s, 201);
     let id = body["id"].as_u64().unwrap();
     let notice = bench.message_containing(ORCHESTRATOR, "peter is stuck").await;
-    for part in ["deploying machinemachine-api v2.1", "• checked Coolify logs — 422 on fqdn field", "Needs: someone with Coolify API access", "Proposed fix: set fqdn"] {
+    for part in [
+        "deploying machinemachine-api v2.1",
+        "• checked Coolify logs — 422 on fqdn field",
+        "Needs: someone with Coolify API access",
+        "Proposed fix: set fqdn",
+    ] {
         assert!(notice.text.contains(part), "{part} missing in {}", notice.text);
     }
     assert_eq!(notice.all_button_labels(), vec!["✅ Approve proposed fix", "❌ Skip", "🔄 Modify"]);
-    assert!(bench.emu.transcript(&bench.control.token, MASTER).iter().all(|e| !e.text.contains("is stuck")), "not urgent: the orchestrator only");
+    assert!(
+        bench.emu.transcript(&bench.control.token, MASTER).iter().all(|e| !e.text.contains("is stuck")),
+        "not urgent: the orchestrator only"
+    );
     let (_, status) = get(&bench, &token, &format!("/v1/escalations/{id}")).await;
     assert_eq!(status["state"], "open");
     let q = bench.emu.tap(&bench.control.token, &orch, notice.message_id, &notice.button_data("Approve").unwrap());
     assert_eq!(answer_of(&bench, ORCHESTRATOR, &q).await.as_deref(), Some("Sent to peter."));
     let (_, status) = get(&bench, &token, &format!("/v1/escalations/{id}")).await;
-    assert_eq!((status["state"].as_str(), status["decision"].as_str(), status["decided_by"].as_str()), (Some("decided"), Some("approve"), Some("master 900003")));
-    bench.eventually("notice settled", |b| b.current_text(ORCHESTRATOR, notice.message_id).contains("proposed fix approved")).await;
+    assert_eq!(
+        (status["state"].as_str(), status["decision"].as_str(), status["decided_by"].as_str()),
+        (Some("decided"), Some("approve"), Some("master 900003"))
+    );
+    bench
+        .eventually("notice settled", |b| {
+            b.current_text(ORCHESTRATOR, notice.message_id).contains("proposed fix approved")
+        })
+        .await;
     // A second tap is told, and changes nothing.
     let q = bench.emu.tap(&bench.control.token, &orch, notice.message_id, &notice.button_data("Skip").unwrap());
     assert!(answer_of(&bench, ORCHESTRATOR, &q).await.unwrap().starts_with("already decided"));
 
     // 2. Skip; urgent, so the master hears it at once too; no proposed fix, so no approve button.
-    let (_, body) = post(&bench, Some(&token), "/v1/escalations", json!({"doing": "billing run", "tried": [], "need": "a card that works", "urgent": true})).await;
+    let (_, body) = post(
+        &bench,
+        Some(&token),
+        "/v1/escalations",
+        json!({"doing": "billing run", "tried": [], "need": "a card that works", "urgent": true}),
+    )
+    .await;
     let id2 = body["id"].as_u64().unwrap();
     let urgent = bench.message_containing(MASTER, "URGENT").await;
     assert!(urgent.text.contains("Proposed fix: (none proposed"), "{}", urgent.text);
@@ -171,7 +226,13 @@ async fn an_escalation_reaches_the_orchestrator_and_each_decision_reaches_the_ag
     assert_eq!(status["decision"], "skip");
 
     // 3. Modify: the next message from the one who tapped is the decision.
-    let (_, body) = post(&bench, Some(&token), "/v1/escalations", json!({"doing": "d", "tried": ["a"], "need": "n", "proposed_fix": "f"})).await;
+    let (_, body) = post(
+        &bench,
+        Some(&token),
+        "/v1/escalations",
+        json!({"doing": "d", "tried": ["a"], "need": "n", "proposed_fix": "f"}),
+    )
+    .await;
     let id3 = body["id"].as_u64().unwrap();
     let n3 = bench.message_containing(ORCHESTRATOR, &format!("(#{id3})")).await;
     bench.emu.tap(&bench.control.token, &orch, n3.message_id, &n3.button_data("Modify").unwrap());
@@ -179,12 +240,18 @@ async fn an_escalation_reaches_the_orchestrator_and_each_decision_reaches_the_ag
     bench.emu.send_text(&bench.control.token, &orch, "use the staging cluster instead");
     bench.message_containing(ORCHESTRATOR, "Sent to peter.").await;
     let (_, status) = get(&bench, &token, &format!("/v1/escalations/{id3}")).await;
-    assert_eq!((status["decision"].as_str(), status["note"].as_str()), (Some("modify"), Some("use the staging cluster instead")));
+    assert_eq!(
+        (status["decision"].as_str(), status["note"].as_str()),
+        (Some("modify"), Some("use the staging cluster instead"))
+    );
 
     // The callback received all three decisions.
     bench.eventually("callbacks delivered", |b| b.app().store.outbox_len() == 0).await;
     let calls = callback.received_requests().await.unwrap();
-    let decisions: Vec<String> = calls.iter().map(|r| serde_json::from_slice::<Value>(&r.body).unwrap()["decision"].as_str().unwrap_or("").to_string()).collect();
+    let decisions: Vec<String> = calls
+        .iter()
+        .map(|r| serde_json::from_slice::<Value>(&r.body).unwrap()["decision"].as_str().unwrap_or("").to_string())
+        .collect();
     assert_eq!(decisions, vec!["approve", "skip", "modify"]);
     // Another agent cannot read these.
     let (s, _) = get(&bench, "m2o_someone_else", &format!("/v1/escalations/{id}")).await;
@@ -196,15 +263,19 @@ async fn an_escalation_reaches_the_orchestrator_and_each_decision_reaches_the_ag
 async fn the_autonomy_radius_green_yellow_red_and_unknown() {
     let (bench, m, token) = with_agent(&[]).await;
     let orch = bench.emu.add_user(ORCHESTRATOR, "Orch", None, Some("en"));
-    let (s, green) = post(&bench, Some(&token), "/v1/actions", json!({"action": "read_files", "summary": "read the brief"})).await;
+    let (s, green) =
+        post(&bench, Some(&token), "/v1/actions", json!({"action": "read_files", "summary": "read the brief"})).await;
     assert_eq!((s, green["decision"].as_str()), (201, Some("auto")));
-    let (_, yellow) = post(&bench, Some(&token), "/v1/actions", json!({"action": "deploy_production", "summary": "api v2.1"})).await;
+    let (_, yellow) =
+        post(&bench, Some(&token), "/v1/actions", json!({"action": "deploy_production", "summary": "api v2.1"})).await;
     assert_eq!(yellow["decision"], "pending");
     let y = bench.message_containing(ORCHESTRATOR, "asks to deploy_production").await;
     assert!(y.text.starts_with("🟡"), "{}", y.text);
-    let (_, red) = post(&bench, Some(&token), "/v1/actions", json!({"action": "spend_credits", "summary": "$40 of GPU"})).await;
+    let (_, red) =
+        post(&bench, Some(&token), "/v1/actions", json!({"action": "spend_credits", "summary": "$40 of GPU"})).await;
     assert_eq!(red["decision"], "pending");
-    let (_, unknown) = post(&bench, Some(&token), "/v1/actions", json!({"action": "launch_rocket", "summary": "to the moon"})).await;
+    let (_, unknown) =
+        post(&bench, Some(&token), "/v1/actions", json!({"action": "launch_rocket", "summary": "to the moon"})).await;
     assert_eq!((unknown["decision"].as_str(), unknown["radius"].as_str()), (Some("pending"), Some("red")));
     let r = bench.message_containing(MASTER, "asks to spend_credits").await;
     assert!(r.text.starts_with("🔴"), "{}", r.text);
@@ -223,6 +294,9 @@ async fn the_autonomy_radius_green_yellow_red_and_unknown() {
     let (_, status) = get(&bench, &token, &format!("/v1/actions/{}", red["id"])).await;
     assert_eq!((status["state"].as_str(), status["decided_by"].as_str()), (Some("rejected"), Some("master 900001")));
     let audit = bench.app().store.audit_log().unwrap();
-    assert!(audit.iter().any(|e| e.event == "action" && e.why.contains("read_files") && e.why.contains("Green")), "the 🟢 one is audited");
+    assert!(
+        audit.iter().any(|e| e.event == "action" && e.why.contains("read_files") && e.why.contains("Green")),
+        "the 🟢 one is audited"
+    );
     bench.stop().await;
 }

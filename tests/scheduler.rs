@@ -39,7 +39,11 @@ async fn the_brief_is_sent_once_a_day_late_until_noon_and_never_twice() {
     bench.clock.set(at("2026-11-25T07:01:00Z"));
     scheduler::tick(bench.app()).await;
     let brief = bench.message_containing(MASTER, "Morning Brief — 2026-11-25").await;
-    assert!(brief.text.contains("NEEDS YOU (1):") && brief.text.contains("anna-agent spawn — anna@acme.io (score 120)"), "{}", brief.text);
+    assert!(
+        brief.text.contains("NEEDS YOU (1):") && brief.text.contains("anna-agent spawn — anna@acme.io (score 120)"),
+        "{}",
+        brief.text
+    );
     bench.clock.set(at("2026-11-25T07:02:00Z"));
     scheduler::tick(bench.app()).await;
     bench.restart().await;
@@ -70,7 +74,10 @@ async fn nothing_to_decide_and_nothing_blocked_means_no_brief() {
     scheduler::tick(bench.app()).await;
     settle(&bench).await;
     assert_eq!(count(&bench, MASTER, "Morning Brief"), 0);
-    assert_eq!(bench.app().store.marker("brief:2026-11-25").unwrap().as_deref(), Some("skipped: nothing needs the master"));
+    assert_eq!(
+        bench.app().store.marker("brief:2026-11-25").unwrap().as_deref(),
+        Some("skipped: nothing needs the master")
+    );
     bench.emu.send_text(&bench.control.token, &bench.master(MASTER), "/brief");
     bench.message_containing(MASTER, "today's brief would be skipped").await;
     bench.stop().await;
@@ -126,7 +133,13 @@ async fn nurture_at_nine_local_on_days_one_three_and_seven_across_dst_then_stop(
     let tz = bench.tap(&bob, &q3, "Pomiń").await;
     bench.tap(&bob, &tz, "Europe/Warsaw").await;
     assert_eq!(bench.contact(&bob).unwrap().state, ContactState::ContactTrack);
-    let nurtured = |b: &Bench| b.emu.transcript(&b.control.token, bob.id).iter().filter(|e| e.from_bot && e.text.contains("/stop kończy")).count();
+    let nurtured = |b: &Bench| {
+        b.emu
+            .transcript(&b.control.token, bob.id)
+            .iter()
+            .filter(|e| e.from_bot && e.text.contains("/stop kończy"))
+            .count()
+    };
 
     // Day 1: 28 March, 09:00 CET = 08:00 UTC.
     bench.clock.set(at("2026-03-28T07:59:00Z"));
@@ -173,7 +186,8 @@ async fn a_lead_in_new_york_across_the_november_change() {
     let q3 = bench.tap(&ann, &q2, "Just me").await;
     let tz = bench.tap(&ann, &q3, "Skip").await;
     bench.tap(&ann, &tz, "New York").await;
-    let nurtured = |b: &Bench| b.emu.transcript(&b.control.token, ann.id).iter().filter(|e| e.text.contains("/stop ends")).count();
+    let nurtured =
+        |b: &Bench| b.emu.transcript(&b.control.token, ann.id).iter().filter(|e| e.text.contains("/stop ends")).count();
     // Day 3: 2 November, 09:00 EST = 14:00 UTC (it would be 13:00 UTC before the change).
     bench.clock.set(at("2026-11-02T13:30:00Z"));
     scheduler::tick(bench.app()).await;
@@ -220,7 +234,11 @@ async fn monday_digest_and_the_health_check_with_a_revoked_token() {
     bench.clock.set(at("2026-11-30T07:00:00Z"));
     scheduler::tick(bench.app()).await;
     let brief = bench.message_containing(MASTER, "Morning Brief — 2026-11-30").await;
-    assert!(brief.text.contains("BLOCKED:\n  • anna-agent: token revoked → ask anna@acme.io for a new token"), "{}", brief.text);
+    assert!(
+        brief.text.contains("BLOCKED:\n  • anna-agent: token revoked → ask anna@acme.io for a new token"),
+        "{}",
+        brief.text
+    );
     assert!(brief.text.contains("anna-agent 🔴"), "{}", brief.text);
     // 08:00: the digest, each lead with [Qualify].
     bench.clock.set(at("2026-11-30T08:00:00Z"));
@@ -237,7 +255,9 @@ async fn monday_digest_and_the_health_check_with_a_revoked_token() {
     let fresh = bench.emu.reissue(&client_bot.token);
     bench.emu.send_text(&bench.control.token, &anna, &fresh);
     bench.message_containing(anna.id, "New token received").await;
-    bench.eventually("live again", |b| b.app().store.agent("anna-agent").unwrap().unwrap().state == AgentState::Live).await;
+    bench
+        .eventually("live again", |b| b.app().store.agent("anna-agent").unwrap().unwrap().state == AgentState::Live)
+        .await;
     assert_eq!(bench.contact(&anna).unwrap().state, ContactState::Active);
     bench.stop().await;
 }

@@ -34,7 +34,13 @@ pub async fn on_command(bot: Bot, app: Arc<App>, msg: Message, cmd: ClientComman
             if let Some(mut c) = app.store.contact_by_user(ctx.user_id)? {
                 c.nurture_stopped = true;
                 let mut change = crate::store::Change::default();
-                change.audit.push(crate::store::AuditEntry::event(ctx.now(), ctx.actor(), Some(c.id), "nurture_stopped", "/stop"));
+                change.audit.push(crate::store::AuditEntry::event(
+                    ctx.now(),
+                    ctx.actor(),
+                    Some(c.id),
+                    "nurture_stopped",
+                    "/stop",
+                ));
                 change.contact = Some(c);
                 app.store.commit(&change)?;
             }

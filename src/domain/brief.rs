@@ -143,7 +143,9 @@ pub const MAX_FLEET_NAMES: usize = 40;
 
 /// `m2 🟢 | peter 🔴`, or for a large fleet the unhealthy ones first and a count of the rest.
 pub fn fleet_line(fleet: &[(String, Health)], max: usize) -> String {
-    let show = |list: &[&(String, Health)]| list.iter().map(|(n, h)| format!("{n} {}", h.emoji())).collect::<Vec<_>>().join(" | ");
+    let show = |list: &[&(String, Health)]| {
+        list.iter().map(|(n, h)| format!("{n} {}", h.emoji())).collect::<Vec<_>>().join(" | ")
+    };
     if fleet.len() <= max {
         return show(&fleet.iter().collect::<Vec<_>>());
     }
@@ -224,7 +226,9 @@ pub fn sections(input: &BriefInput, tr: &Tr) -> Vec<Section> {
             })
             .collect();
         if input.blocked.len() > MAX_ACTION_ITEMS {
-            items.push(plain(&tr.t_args("brief-more", &[("count", count(input.blocked.len() - MAX_ACTION_ITEMS).into())])));
+            items.push(plain(
+                &tr.t_args("brief-more", &[("count", count(input.blocked.len() - MAX_ACTION_ITEMS).into())]),
+            ));
         }
         out.push(Section { header: tr.t("brief-blocked"), cont_header: tr.t("brief-blocked-cont"), items });
     }
@@ -654,7 +658,11 @@ Fleet: m2 🟢 | peter 🔴 | miauczek 🔴 | pittbull 🔴"
             needs_you: (1..=300)
                 .map(|i| NeedItem {
                     // Long enough that even the 30 shown need several messages.
-                    text: format!("spawn agent{i} — person{i}@example.com (researcher, score {}) 🟢 {}", i % 100, "notes ".repeat(40)),
+                    text: format!(
+                        "spawn agent{i} — person{i}@example.com (researcher, score {}) 🟢 {}",
+                        i % 100,
+                        "notes ".repeat(40)
+                    ),
                     buttons: vec![button("✅ Approve", &format!("ap:{i}")), button("❌ Skip", &format!("sk:{i}"))],
                 })
                 .collect(),
@@ -704,7 +712,10 @@ Fleet: m2 🟢 | peter 🔴 | miauczek 🔴 | pittbull 🔴"
         fleet[57].1 = Health::Red;
         fleet[3].1 = Health::Yellow;
         let line = fleet_line(&fleet, 5);
-        assert!(line.starts_with("a57 🔴 | a3 🟡 | a0 🟢 | a1 🟢 | a2 🟢 | +95 more (total 98 🟢 · 1 🟡 · 1 🔴)"), "{line}");
+        assert!(
+            line.starts_with("a57 🔴 | a3 🟡 | a0 🟢 | a1 🟢 | a2 🟢 | +95 more (total 98 🟢 · 1 🟡 · 1 🔴)"),
+            "{line}"
+        );
         assert_eq!(fleet_line(&fleet[..2], 5), "a0 🟢 | a1 🟢");
     }
 

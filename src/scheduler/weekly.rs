@@ -111,8 +111,7 @@ pub async fn health_check(app: &Arc<App>) -> anyhow::Result<Change> {
 /// The contact-track digest: each lead with its score and a one-tap [Qualify].
 pub async fn digest(app: &Arc<App>) -> anyhow::Result<Change> {
     let tr = app.master_tr();
-    let mut leads: Vec<_> =
-        app.store.contacts_in(ContactState::ContactTrack)?;
+    let mut leads: Vec<_> = app.store.contacts_in(ContactState::ContactTrack)?;
     leads.sort_by_key(|c| std::cmp::Reverse(c.score));
     let mut change = Change::default();
     if leads.is_empty() {

@@ -50,7 +50,12 @@ impl OutboxItem {
 
     /// The same message with buttons to each chat (the masters, the orchestrators), remembered as a
     /// notice about `notice_for` so it can be edited when that is decided.
-    pub fn to_each(chats: &[i64], text: &str, buttons: &[Vec<(String, String)>], notice_for: Option<u64>) -> Vec<OutboxItem> {
+    pub fn to_each(
+        chats: &[i64],
+        text: &str,
+        buttons: &[Vec<(String, String)>],
+        notice_for: Option<u64>,
+    ) -> Vec<OutboxItem> {
         chats
             .iter()
             .map(|chat| {
