@@ -68,7 +68,7 @@ fn seed(dir: &std::path::Path, contacts: usize, agents: usize) -> anyhow::Result
         a.doing = Some(format!("card {i}"));
         store.commit(&Change { agent: Some(a), ..Change::default() })?;
     }
-    futures::executor::block_on(store.flush())?;
+    store.flush_blocking()?;
     Ok(())
 }
 

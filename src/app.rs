@@ -139,11 +139,13 @@ pub struct Running {
 impl Running {
     pub async fn stop(self) {
         // The dispatcher refuses a shutdown until it is running, and a just-spawned one may not be yet.
-        loop {
+        // The future `shutdown` returns is dropped, not awaited: teloxide 0.17 only hears the
+        // dispatcher finish if that future was polled in time, so awaiting it can hang for ever;
+        // the dispatcher's own task is what tells us it is done.
+        while !self.dispatcher.is_finished() {
             match self.shutdown.shutdown() {
-                Ok(done) => break done.await,
-                Err(_) if !self.dispatcher.is_finished() => tokio::time::sleep(Duration::from_millis(10)).await,
-                Err(_) => break,
+                Ok(_requested) => break,
+                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
             }
         }
         let _ = self.dispatcher.await;

@@ -83,7 +83,7 @@ fn offline(command: &Command) -> anyhow::Result<Option<String>> {
         Command::Import { file, data } => {
             let store = open(data)?;
             let n = registry::import(&store, std::io::BufReader::new(std::fs::File::open(file)?))?;
-            futures::executor::block_on(store.flush())?;
+            store.flush_blocking()?;
             format!("imported {n} entries into {}\n", data.data_dir.display())
         }
         _ => return Ok(None),

@@ -135,6 +135,8 @@ pub struct Store {
     trees: Vec<sled::Tree>,
     /// Mirror every contact transition to the CRM through the outbox (`M2O_CRM`).
     mirror: bool,
+    /// Serialises flushes (see [`Store::flush`]).
+    flushing: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -149,7 +151,7 @@ impl Store {
         // the working set (contacts and dialogues are a few hundred bytes each).
         let db = sled::Config::new().path(path).cache_capacity(16 * 1024 * 1024).open()?;
         let trees = TREES.iter().map(|n| db.open_tree(n)).collect::<std::result::Result<Vec<_>, _>>()?;
-        let store = Store { db, trees, mirror: false };
+        let store = Store { db, trees, mirror: false, flushing: Default::default() };
         store.index_states()?;
         Ok(store)
     }
@@ -422,12 +424,24 @@ impl Store {
     /// Commits and waits until the change is on disk.
     pub async fn commit_durable(&self, change: &Change) -> Result<()> {
         self.commit(change)?;
-        self.db.flush_async().await?;
+        self.flush().await
+    }
+
+    /// The same, for the offline commands (no async runtime).
+    pub fn flush_blocking(&self) -> Result<()> {
+        self.db.flush()?;
         Ok(())
     }
 
+    /// Waits until everything committed so far is on disk. One flush at a time, on a blocking
+    /// thread: sled 0.34's `flush_async` deadlocks when called concurrently (spacejam/sled#1308;
+    /// the e2e benchmark froze the bot with 1,000 clients).
     pub async fn flush(&self) -> Result<()> {
-        self.db.flush_async().await?;
+        let _one_at_a_time = self.flushing.lock().await;
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || db.flush())
+            .await
+            .map_err(|e| StoreError::Sled(sled::Error::Io(std::io::Error::other(e.to_string()))))??;
         Ok(())
     }
 }
