@@ -211,7 +211,7 @@ pub async fn tap_confirm(ctx: &Ctx, contact_id: u64, name: &str, message: &Messa
     app.outbox_ready.notify_one();
     ctx.settle(message.id, &summary(ctx, &c, name), &ctx.t("button-confirm")).await;
     if let Some(job) = job {
-        approval::jobs_start(app.clone(), job);
+        crate::fleet::jobs::start(app.clone(), job);
     }
     let key = match gate {
         Gate::Waitlisted => "request-waitlisted",

@@ -91,11 +91,6 @@ pub fn approve_into(
     Ok(job_id)
 }
 
-/// Starts a job committed by someone else's change (the confirm step's auto-approval).
-pub fn jobs_start(app: Arc<App>, job_id: u64) {
-    jobs::start(app, job_id);
-}
-
 pub fn new_job(id: u64, agent: &str, now: DateTime<Utc>) -> Job {
     Job {
         id,

@@ -42,7 +42,7 @@ pub async fn run_due(app: &Arc<App>, now: DateTime<Utc>) -> anyhow::Result<()> {
         ..Change::default()
     };
     if let Some(messages) = &messages {
-        change.outbox = outbox(app, messages, date);
+        change.outbox = outbox_to(&app.config.master_ids, messages, date);
     }
     match app.store.commit(&change) {
         // Another tick (or process) got there first: exactly once.
@@ -62,10 +62,6 @@ pub async fn send_now(app: &Arc<App>, chat: i64) -> anyhow::Result<bool> {
     app.store.commit(&change)?;
     app.outbox_ready.notify_one();
     Ok(true)
-}
-
-fn outbox(app: &App, messages: &[BriefMessage], date: NaiveDate) -> Vec<OutboxItem> {
-    outbox_to(&app.config.master_ids, messages, date)
 }
 
 fn outbox_to(chats: &[i64], messages: &[BriefMessage], date: NaiveDate) -> Vec<OutboxItem> {

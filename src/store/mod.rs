@@ -374,10 +374,6 @@ impl Store {
         Ok(())
     }
 
-    pub fn contacts(&self) -> Result<Vec<Contact>> {
-        self.trees[CONTACTS].iter().map(|item| decode("contacts", &item?.1)).collect()
-    }
-
     /// The whole audit log, oldest first.
     pub fn audit_log(&self) -> Result<Vec<AuditEntry>> {
         self.trees[AUDIT].iter().map(|item| decode("audit", &item?.1)).collect()
