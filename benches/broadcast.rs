@@ -10,11 +10,11 @@
 use m2o_bot::app::{self, App};
 use m2o_bot::clock::SystemClock;
 use m2o_bot::config::Config;
-use m2o_bot::emulator::Emulator;
 use m2o_bot::store::{Change, OutboxItem};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tg_emulator::Emulator;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {

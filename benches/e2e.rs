@@ -24,13 +24,13 @@
 use m2o_bot::app::{self, App};
 use m2o_bot::clock::SystemClock;
 use m2o_bot::config::Config;
-use m2o_bot::emulator::{botfather_user, BotHandle, Emulator, SentMessage, TestUser};
 use rand::Rng;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tg_emulator::{botfather_user, BotHandle, Emulator, SentMessage, TestUser};
 
 const SECRET_KEY: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
 const BREVO_KEY: &str = "xkeysib-bench";
@@ -195,9 +195,7 @@ async fn client(
     let m = step!(w.tap(&user, &tz, "Europe/Warsaw")?);
     expect(&m, "you're in")?;
     w.reply(chat).await?; // the BotFather instructions
-    let text = include_str!("../tests/fixtures/botfather-newbot.txt")
-        .replace("acme_helper_bot", &bot.username)
-        .replace("1234567890:AAExampleTokenNotRealxxxxxxxxxxxxxx", &bot.token);
+    let text = tg_emulator::botfather_newbot_text(&bot.username, &bot.token);
     let m = step!(w.emu.forward_text(&w.control.token, &user, &botfather_user(), &text));
     expect(&m, "is connected")?;
     w.reply(chat).await?; // "What should your agent be called?"

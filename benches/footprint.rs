@@ -15,11 +15,11 @@ use m2o_bot::clock::SystemClock;
 use m2o_bot::config::Config;
 use m2o_bot::domain::agent::{Agent, AgentState, NewAgent};
 use m2o_bot::domain::{Contact, ContactState};
-use m2o_bot::emulator::Emulator;
 use m2o_bot::store::{Change, Store};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tg_emulator::Emulator;
 
 fn rss_kib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")

@@ -6,11 +6,11 @@ pub mod app;
 pub mod bot;
 pub mod clock;
 pub mod config;
+#[cfg(feature = "console")]
 pub mod console;
 pub mod content;
 pub mod crypto;
 pub mod domain;
-pub mod emulator;
 pub mod fleet;
 pub mod i18n;
 pub mod metrics;

@@ -42,6 +42,7 @@ enum Command {
         #[command(flatten)]
         data: DataDir,
     },
+    #[cfg(feature = "console")]
     /// Try the bot without Telegram: the real bot against a loopback Bot API emulator, every role
     /// played from the terminal (or a script with `expect:` checks). `:help` inside lists the commands.
     Console(m2o_bot::console::Args),
@@ -92,6 +93,7 @@ fn offline(command: &Command) -> anyhow::Result<Option<String>> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    #[cfg(feature = "console")]
     if let Command::Console(args) = cli.command {
         // The console shows the log its own way and needs no environment.
         return m2o_bot::console::run(args);
@@ -130,6 +132,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Registry { .. } | Command::Export { .. } | Command::Import { .. } => unreachable!("handled offline"),
+        #[cfg(feature = "console")]
         Command::Console(_) => unreachable!("handled first"),
         Command::Run => match run(config) {
             Ok(()) => ExitCode::SUCCESS,

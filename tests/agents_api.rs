@@ -6,8 +6,8 @@ mod common;
 
 use common::*;
 use m2o_bot::domain::agent::AgentState;
-use m2o_bot::emulator::{BotEvent, TestUser};
 use serde_json::{json, Value};
+use tg_emulator::{BotEvent, TestUser};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

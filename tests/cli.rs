@@ -1,10 +1,10 @@
 //! The `m2o-bot` binary as an operator runs it: `check-config` and `run`, configured only through
 //! the environment, against the Bot API emulator.
 
-use m2o_bot::emulator::Emulator;
 use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::Duration;
+use tg_emulator::Emulator;
 
 const BIN: &str = env!("CARGO_BIN_EXE_m2o-bot");
 

@@ -1,3 +1,4 @@
+#![cfg(feature = "console")]
 //! `m2o-bot console --script`: every script in `tests/scripts/` (each documents a flow) runs
 //! through the real binary and must pass; a deliberately wrong script must fail with exit code 1
 //! and say where, what it expected and what the bot said instead.

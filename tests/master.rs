@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use m2o_bot::domain::agent::{AgentState, JobState};
 use m2o_bot::domain::ContactState;
-use m2o_bot::emulator::BotEvent;
+use tg_emulator::BotEvent;
 
 /// Waits for the answer to one callback query in `chat`, skipping other events.
 async fn answer_of(bench: &Bench, chat: i64, query: &str) -> Option<String> {
@@ -67,17 +67,12 @@ async fn auto_approved_client_goes_live_and_is_greeted_by_their_own_bot() {
 }
 
 /// A master's command and the reply that contains `needle` (other messages, e.g. notices, skipped).
-async fn ask(
-    bench: &Bench,
-    m: &m2o_bot::emulator::TestUser,
-    text: &str,
-    needle: &str,
-) -> m2o_bot::emulator::SentMessage {
+async fn ask(bench: &Bench, m: &tg_emulator::TestUser, text: &str, needle: &str) -> tg_emulator::SentMessage {
     bench.emu.send_text(&bench.control.token, m, text);
     bench.message_containing(m.id, needle).await
 }
 
-async fn pending_request(bench: &Bench, user: &m2o_bot::emulator::TestUser, email: &str, bot: &str, name: &str) -> u64 {
+async fn pending_request(bench: &Bench, user: &tg_emulator::TestUser, email: &str, bot: &str, name: &str) -> u64 {
     let summary = bench.at_confirm(user, email, bot, name).await;
     let r = bench.tap(user, &summary, "Confirm").await;
     assert!(r.text.contains("Request sent"), "{}", r.text);

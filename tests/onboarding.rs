@@ -5,8 +5,8 @@ mod common;
 
 use common::*;
 use m2o_bot::domain::ContactState;
-use m2o_bot::emulator::BotEvent;
 use std::time::Duration;
+use tg_emulator::BotEvent;
 
 #[tokio::test]
 async fn happy_path_from_start_to_the_masters_notification() {
@@ -321,7 +321,7 @@ async fn telegram_unreachable_keeps_the_step() {
     let anna = bench.user(421_000_012, "en");
     bench.qualified(&anna, "anna@acme.io").await;
     let good = bench.emu.create_bot("anna_helper_bot", "Anna");
-    bench.emu.inject_fault("getMe", m2o_bot::emulator::Fault::Disconnect);
+    bench.emu.inject_fault("getMe", tg_emulator::Fault::Disconnect);
     let r = bench.say(&anna, &good.token).await;
     assert!(r.text.contains("try again in a minute"), "{}", r.text);
     assert_eq!(bench.contact(&anna).unwrap().state, ContactState::Qualified);

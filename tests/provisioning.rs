@@ -75,7 +75,7 @@ async fn count(server: &MockServer, verb: &str, p: &str) -> usize {
 
 /// Waits until peter is deployed (and not before), then plays the agent booting: it reports online
 /// with its own token, and the masters hear "⚡ peter is online".
-async fn report_online(bench: &Bench, m: &m2o_bot::emulator::TestUser) {
+async fn report_online(bench: &Bench, m: &tg_emulator::TestUser) {
     bench
         .eventually("deployed", |b| {
             b.app().store.jobs().unwrap().iter().any(|j| j.agent == "peter" && j.state == JobState::Deployed)
@@ -90,7 +90,7 @@ async fn report_online(bench: &Bench, m: &m2o_bot::emulator::TestUser) {
     bench.message_containing(m.id, "⚡ peter is online").await;
 }
 
-async fn spawn_peter(bench: &Bench) -> m2o_bot::emulator::TestUser {
+async fn spawn_peter(bench: &Bench) -> tg_emulator::TestUser {
     let m = bench.master(MASTER);
     let bot = bench.emu.create_bot("peter_agent_bot", "Peter");
     bench.emu.send_text(&bench.control.token, &m, &format!("/spawn peter {}", bot.token));

@@ -3,9 +3,9 @@
 //! button keeps its number), each person's queue of replies and tap answers for `expect…`, and the
 //! mail the `log` mailer would have sent (for `:code`).
 
-use crate::emulator::{Button, SentMessage};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
+use tg_emulator::{Button, SentMessage};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 

@@ -2,8 +2,8 @@
 //! of clients, each a Telegram user with a stable, Telegram-like id and a `language_code`, so a
 //! `--data-dir` reused across runs finds the same people again.
 
-use crate::emulator::{Emulator, TestUser};
 use std::collections::BTreeMap;
+use tg_emulator::{Emulator, TestUser};
 
 /// The master's Telegram user id.
 pub const MASTER_ID: i64 = 7_000_000_001;

@@ -11,7 +11,6 @@ use super::{agent, render, HELP};
 use crate::app::{self, App, Running};
 use crate::clock::{Clock, OffsetClock};
 use crate::config::Config;
-use crate::emulator::{botfather_user, BotEvent, BotHandle, Emulator, TestUser};
 use anyhow::Context as _;
 use regex::Regex;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -19,14 +18,12 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tg_emulator::{botfather_user, BotEvent, BotHandle, Emulator, TestUser};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 /// The control bot's username in the emulator.
 pub const CONTROL_BOT: &str = "m2o_console_bot";
-
-/// BotFather's reply to /newbot (the fixture the tests use), for `:botfather`.
-const BOTFATHER_TEXT: &str = include_str!("../../tests/fixtures/botfather-newbot.txt");
 
 pub struct Options {
     pub data_dir: Option<PathBuf>,
@@ -412,9 +409,7 @@ impl Session {
 
     fn botfather(&self, username: &str) -> Result<(), String> {
         let bot = self.bot_or_create(username)?;
-        let text = BOTFATHER_TEXT
-            .replace("acme_helper_bot", &bot.username)
-            .replace("1234567890:AAExampleTokenNotRealxxxxxxxxxxxxxx", &bot.token);
+        let text = tg_emulator::botfather_newbot_text(&bot.username, &bot.token);
         let who = self.who_now();
         self.say_line(
             Style::Dim,

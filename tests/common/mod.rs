@@ -7,10 +7,10 @@ use m2o_bot::app::{self, App, Running};
 use m2o_bot::clock::ManualClock;
 use m2o_bot::config::Config;
 use m2o_bot::domain::Contact;
-use m2o_bot::emulator::{BotHandle, Emulator, SentMessage, TestUser};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+use tg_emulator::{BotHandle, Emulator, SentMessage, TestUser};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -189,7 +189,7 @@ impl Bench {
     /// Forwards BotFather's message for `bot` as `user` would, returning the bot's reply.
     pub async fn forward_botfather(&self, user: &TestUser, bot: &BotHandle) -> (i32, SentMessage) {
         let text = botfather_text(&bot.username, &bot.token);
-        let id = self.emu.forward_text(&self.control.token, user, &m2o_bot::emulator::botfather_user(), &text);
+        let id = self.emu.forward_text(&self.control.token, user, &tg_emulator::botfather_user(), &text);
         (id, self.reply(user).await)
     }
 
@@ -207,11 +207,9 @@ impl Bench {
     }
 }
 
-/// BotFather's /newbot reply, as in tests/fixtures/botfather-newbot.txt, for another bot.
+/// BotFather's /newbot reply (the emulator's copy of tests/fixtures/botfather-newbot.txt) for a bot.
 pub fn botfather_text(username: &str, token: &str) -> String {
-    include_str!("../fixtures/botfather-newbot.txt")
-        .replace("acme_helper_bot", username)
-        .replace("1234567890:AAExampleTokenNotRealxxxxxxxxxxxxxx", token)
+    tg_emulator::botfather_newbot_text(username, token)
 }
 
 pub async fn brevo_accepts(server: &MockServer) {

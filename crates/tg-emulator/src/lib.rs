@@ -9,7 +9,7 @@
 //! as a [`Emulator::transcript`] of the chat as a person sees it, and as the
 //! raw [`Emulator::calls`].
 //!
-//! Answers follow `shared/reference/apis.md` §1: the `{"ok":..}` envelope,
+//! Answers follow the Bot API's documented behaviour: the `{"ok":..}` envelope,
 //! HTTP status = `error_code`, 401 for an unknown or revoked token, 403 for a
 //! user who never pressed Start, 409 for a second poller, optional 429 flood
 //! control ([`rate`] documents the limits), and injectable [`Fault`]s.
@@ -45,7 +45,8 @@ use rand::{distributions::Alphanumeric, Rng};
 use tokio::task::JoinHandle;
 
 pub use types::{
-    botfather_user, ApiCall, BotEvent, BotHandle, Button, ChatEntry, Fault, SentMessage, TestUser, BOTFATHER_ID,
+    botfather_newbot_text, botfather_user, ApiCall, BotEvent, BotHandle, Button, ChatEntry, Fault, SentMessage,
+    TestUser, BOTFATHER_ID,
 };
 
 use state::{BotState, Shared, State};
@@ -79,12 +80,12 @@ impl Drop for Inner {
 
 impl Emulator {
     /// Serves on `127.0.0.1` on a free port.
-    pub async fn start() -> anyhow::Result<Emulator> {
+    pub async fn start() -> std::io::Result<Emulator> {
         Self::start_on(SocketAddr::from(([127, 0, 0, 1], 0))).await
     }
 
     /// Serves on `addr` (a fixed port for console mode; keep it loopback).
-    pub async fn start_on(addr: SocketAddr) -> anyhow::Result<Emulator> {
+    pub async fn start_on(addr: SocketAddr) -> std::io::Result<Emulator> {
         let shared = Arc::new(Shared::default());
         let (addr, task) = http::serve(shared.clone(), addr).await?;
         let inner = Inner { shared, addr, server: Mutex::new(Some(task)) };
@@ -92,9 +93,9 @@ impl Emulator {
     }
 
     /// The base URL for teloxide's `Bot::set_api_url`, e.g. `http://127.0.0.1:PORT/`.
-    pub fn api_url(&self) -> reqwest::Url {
+    pub fn api_url(&self) -> url::Url {
         let url = format!("http://{}/", self.inner.addr);
-        reqwest::Url::parse(&url).unwrap_or_else(|e| panic!("emulator address {url} is not a URL: {e}"))
+        url::Url::parse(&url).unwrap_or_else(|e| panic!("emulator address {url} is not a URL: {e}"))
     }
 
     /// The address the server listens on.

@@ -5,7 +5,6 @@
 
 use std::time::{Duration, Instant};
 
-use m2o_bot::emulator::{botfather_user, BotEvent, BotHandle, Emulator, Fault, TestUser, BOTFATHER_ID};
 use serde_json::{json, Value};
 use teloxide::{
     prelude::*,
@@ -15,6 +14,7 @@ use teloxide::{
     },
     ApiError, RequestError,
 };
+use tg_emulator::{botfather_user, BotEvent, BotHandle, Emulator, Fault, TestUser, BOTFATHER_ID};
 
 const WAIT: Duration = Duration::from_secs(5);
 

@@ -31,7 +31,7 @@ use super::{
 const MAX_BODY: usize = 64 * 1024 * 1024;
 
 /// Binds `addr` and serves the Bot API until the task is aborted.
-pub(crate) async fn serve(shared: Arc<Shared>, addr: SocketAddr) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
+pub(crate) async fn serve(shared: Arc<Shared>, addr: SocketAddr) -> std::io::Result<(SocketAddr, JoinHandle<()>)> {
     let listener = TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     let app = Router::new().fallback(handle).with_state(shared).layer(DefaultBodyLimit::max(MAX_BODY));
@@ -186,7 +186,7 @@ async fn read_params(req: Request) -> ApiResult<Params> {
 
 fn add_form(params: &mut Params, encoded: &str) {
     // reqwest's Url decodes `application/x-www-form-urlencoded` pairs for us.
-    if let Ok(mut url) = reqwest::Url::parse("http://form.invalid/") {
+    if let Ok(mut url) = url::Url::parse("http://form.invalid/") {
         url.set_query(Some(encoded));
         for (key, value) in url.query_pairs() {
             params.insert_text(key.into_owned(), value.into_owned());

@@ -1,5 +1,6 @@
 //! Optional flood control (off by default), modelled on Telegram's published
-//! soft limits (`shared/reference/apis.md` §1 "Rate limits"):
+//! soft limits (the Bot API FAQ's "avoid sending more than one message per
+//! second" to a chat and "about 30 messages per second" overall):
 //!
 //! - per bot, 30 new messages per second overall: a token bucket holding 30
 //!   and refilled at 30/s;

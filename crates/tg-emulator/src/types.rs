@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-/// The user id of @BotFather. Community-known (see `shared/reference/apis.md`
-/// §1 "Forwarded messages"); bots recognise a forwarded token message by it.
+/// The user id of @BotFather. Community-known, not in the Bot API docs; a bot
+/// recognises a forwarded BotFather message by its `forward_origin` user id.
 pub const BOTFATHER_ID: i64 = 93372553;
 
 /// @BotFather as a Bot API `User` object, for [`super::Emulator::forward_text`].
@@ -17,6 +17,21 @@ pub fn botfather_user() -> Value {
         "first_name": "BotFather",
         "username": "BotFather"
     })
+}
+
+/// BotFather's reply to `/newbot` for `username` with `token`, word for word as Telegram sends it
+/// (the wording changes now and then: bots should find the token by its shape, not the sentences).
+/// A test forwards it to the bot under test with [`super::Emulator::forward_text`] and
+/// [`botfather_user`] as the origin.
+pub fn botfather_newbot_text(username: &str, token: &str) -> String {
+    format!(
+        "Done! Congratulations on your new bot. You will find it at t.me/{username}. You can now add a description, \
+         about section and profile picture for your bot, see /help for a list of commands. By the way, when you've \
+         finished creating your cool bot, ping our Bot Support if you want a better username for it. Just make sure \
+         the bot is fully operational before you do this.\n\nUse this token to access the HTTP API:\n{token}\nKeep \
+         your token secure and store it safely, it can be used by anyone to control your bot.\n\nFor a description \
+         of the Bot API, see this page: https://core.telegram.org/bots/api"
+    )
 }
 
 /// A bot registered with [`super::Emulator::create_bot`].
