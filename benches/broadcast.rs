@@ -7,9 +7,10 @@
 //!
 //! `cargo bench --bench broadcast` (env `M2O_BENCH_CHATS`, default 900).
 
-use m2o_bot::app::{self, App};
+use m2o_bot::app::App;
 use m2o_bot::clock::SystemClock;
 use m2o_bot::config::Config;
+use m2o_bot::server;
 use m2o_bot::store::{Change, OutboxItem};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -39,7 +40,7 @@ async fn main() -> anyhow::Result<()> {
     .collect();
     let config = Config::from_lookup(|n| vars.get(n).cloned()).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let app = App::build(config, Arc::new(SystemClock))?;
-    let running = app::start(app.clone(), Duration::from_secs(1)).await?;
+    let running = server::start(app.clone(), Duration::from_secs(1)).await?;
     emu.set_rate_limits(true);
 
     let items = (0..chats as i64)

@@ -1,5 +1,5 @@
 //! End-to-end benchmark (BENCHMARKS.md §1): K simulated clients (default 1,000) onboard at once
-//! through the Bot API emulator over loopback, against the real bot (`App::build` + `app::start`,
+//! through the Bot API emulator over loopback, against the real bot (`App::build` + `server::start`,
 //! the real dptree tree, sled, the dry-run provisioner), from `/start` to the auto-approval.
 //!
 //! Each client sends the 10 updates of the happy path (/start, email, code, 4 taps, BotFather's
@@ -21,9 +21,10 @@
 //!
 //! `cargo bench --bench e2e` (env `M2O_BENCH_CLIENTS`, `M2O_BENCH_RATE`, `M2O_BENCH_ONLY=flat|paced`).
 
-use m2o_bot::app::{self, App};
+use m2o_bot::app::App;
 use m2o_bot::clock::SystemClock;
 use m2o_bot::config::Config;
+use m2o_bot::server;
 use rand::Rng;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -260,7 +261,7 @@ async fn run(store: StoreKind, pace: Pace, clients: usize, id_base: i64) -> Repo
     let (brevo_url, codes) = brevo().await;
     let world = Arc::new(World { emu, control, codes });
     let app = App::build(config(&world, &brevo_url, dir.path()), Arc::new(SystemClock)).unwrap();
-    let running = app::start(app.clone(), Duration::from_secs(10)).await.unwrap();
+    let running = server::start(app.clone(), Duration::from_secs(10)).await.unwrap();
     // People and their bots exist before the clock starts; each pressed Start in their own bot, so
     // the greeting goes straight out (no 403 round).
     let people: Vec<(TestUser, BotHandle)> = (0..clients)

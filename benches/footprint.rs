@@ -3,18 +3,19 @@
 //! composed in ≤ 50 ms.
 //!
 //! The store is seeded through `Store::commit` by a child process (so none of the seeding's memory
-//! is counted); this process then opens it as the bot does (`App::build` + `app::start`) against the
+//! is counted); this process then opens it as the bot does (`App::build` + `server::start`) against the
 //! emulator, with one update already waiting, and times until that first `getUpdates` is answered.
 //! Idle RSS is read after the first scheduler pass (brief, nurture scan) and a moment of quiet.
 //!
 //! `cargo bench --bench footprint` (env `M2O_BENCH_CONTACTS`, `M2O_BENCH_AGENTS`).
 
 use chrono::Utc;
-use m2o_bot::app::{self, App};
+use m2o_bot::app::App;
 use m2o_bot::clock::SystemClock;
 use m2o_bot::config::Config;
 use m2o_bot::domain::agent::{Agent, AgentState, NewAgent};
 use m2o_bot::domain::{Contact, ContactState};
+use m2o_bot::server;
 use m2o_bot::store::{Change, Store};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -104,7 +105,7 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let config = Config::from_lookup(|n| vars.get(n).cloned()).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let app = App::build(config, Arc::new(SystemClock))?;
-    let running = app::start(app.clone(), Duration::from_secs(30)).await?;
+    let running = server::start(app.clone(), Duration::from_secs(30)).await?;
     while emu.call_count("getUpdates") == 0 {
         tokio::time::sleep(Duration::from_millis(1)).await;
         anyhow::ensure!(started.elapsed() < Duration::from_secs(60), "no poll within a minute");
@@ -114,11 +115,11 @@ async fn main() -> anyhow::Result<()> {
     tokio::time::sleep(Duration::from_secs(3)).await;
     let idle_rss = rss_kib("VmRSS:");
     let t = Instant::now();
-    let fleet = m2o_bot::bot::master::fleet(&app);
+    let fleet = m2o_bot::bot::views::fleet(&app);
     let fleet_time = t.elapsed();
     let t = Instant::now();
     let now = Utc::now();
-    let brief = m2o_bot::scheduler::brief::compose(&app, now, now.date_naive()).await?;
+    let brief = m2o_bot::fleet::brief::messages(&app, now, now.date_naive()).await?;
     let brief_time = t.elapsed();
     let peak = rss_kib("VmHWM:");
     println!(

@@ -2,13 +2,15 @@
 //! (every string a person reads). Built into the binary, or read from `M2O_CONTENT_DIR` so an operator
 //! can change them without recompiling. Loading validates everything, so a broken edit fails at start.
 
+use crate::domain::escalation::Radius;
+use crate::domain::qualification::{Qualification, QuestionKind};
 use crate::i18n::I18n;
 use chrono_tz::Tz;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-pub const LANGUAGES: [&str; 2] = ["en", "pl"];
+pub use crate::i18n::LANGUAGES;
 
 const EMBEDDED_ONBOARDING: &str = include_str!("../dialogues/onboarding.toml");
 const EMBEDDED_AUTONOMY: &str = include_str!("../dialogues/autonomy.toml");
@@ -24,24 +26,18 @@ pub enum ContentError {
     Toml(#[from] toml::de::Error),
     #[error("locales/{lang}/main.ftl: {message}")]
     Locale { lang: String, message: String },
+    #[error(transparent)]
+    Loading(#[from] crate::i18n::LocaleError),
     #[error("dialogues/onboarding.toml: {0}")]
     Invalid(String),
     #[error("dialogues/{0}: {1}")]
     Other(&'static str, toml::de::Error),
 }
 
-/// §7.2: who decides each action type. Unknown types are red.
+/// Who decides each action type, the autonomy radius (spec §7.2). Unknown types are red.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Autonomy {
     pub actions: BTreeMap<String, Radius>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Radius {
-    Green,
-    Yellow,
-    Red,
 }
 
 impl Autonomy {
@@ -50,7 +46,7 @@ impl Autonomy {
     }
 }
 
-/// §7.7: the nurture sequence for contact-track leads.
+/// The nurture sequence for contact-track leads (the qualify-first flow, spec §7.7).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Nurture {
     pub at: String,
@@ -78,41 +74,6 @@ pub struct Onboarding {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct Qualification {
-    pub base: u32,
-    pub threshold: u32,
-    pub company_email_points: u32,
-    pub free_mail_domains: Vec<String>,
-    pub questions: Vec<Question>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Question {
-    pub id: String,
-    #[serde(flatten)]
-    pub kind: QuestionKind,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-pub enum QuestionKind {
-    Choice {
-        options: Vec<ChoiceOption>,
-    },
-    Text {
-        points: u32,
-        #[serde(default)]
-        skippable: bool,
-    },
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct ChoiceOption {
-    pub id: String,
-    pub points: u32,
-}
-
-#[derive(Debug, Clone, Deserialize)]
 pub struct Timezones {
     pub buttons: Vec<String>,
     #[serde(default)]
@@ -128,15 +89,6 @@ pub struct Names {
 pub struct Botfather {
     #[serde(default)]
     pub animation: String,
-}
-
-impl Question {
-    pub fn text_key(&self) -> String {
-        format!("q-{}", self.id)
-    }
-    pub fn option_key(&self, option: &str) -> String {
-        format!("q-{}-{}", self.id, option)
-    }
 }
 
 impl Timezones {

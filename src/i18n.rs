@@ -1,13 +1,23 @@
 //! Every user-facing string, by key, in the client's language (Fluent, `locales/<lang>/main.ftl`).
 //! English is the fallback for a language we do not have.
 
-use crate::content::ContentError;
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use std::collections::HashMap;
 use unic_langid::LanguageIdentifier;
 
 pub const FALLBACK: &str = "en";
+
+/// The languages we ship (`locales/<lang>/main.ftl`).
+pub const LANGUAGES: [&str; 2] = ["en", "pl"];
+
+/// A locale that does not load: which, and why.
+#[derive(Debug, thiserror::Error)]
+#[error("locales/{lang}/main.ftl: {message}")]
+pub struct LocaleError {
+    pub lang: String,
+    pub message: String,
+}
 
 pub struct I18n {
     bundles: HashMap<String, FluentBundle<FluentResource>>,
@@ -47,10 +57,10 @@ impl From<u32> for Arg<'_> {
 }
 
 impl I18n {
-    pub fn new(locales: impl IntoIterator<Item = (String, String)>) -> Result<I18n, ContentError> {
+    pub fn new(locales: impl IntoIterator<Item = (String, String)>) -> Result<I18n, LocaleError> {
         let mut bundles = HashMap::new();
         for (lang, source) in locales {
-            let err = |message: String| ContentError::Locale { lang: lang.clone(), message };
+            let err = |message: String| LocaleError { lang: lang.clone(), message };
             let resource = FluentResource::try_new(source).map_err(|(_, errors)| err(format!("{errors:?}")))?;
             let id: LanguageIdentifier = lang.parse().map_err(|e| err(format!("{e}")))?;
             let mut bundle = FluentBundle::new_concurrent(vec![id]);
@@ -60,10 +70,7 @@ impl I18n {
             bundles.insert(lang, bundle);
         }
         if !bundles.contains_key(FALLBACK) {
-            return Err(ContentError::Locale {
-                lang: FALLBACK.into(),
-                message: "the fallback locale is missing".into(),
-            });
+            return Err(LocaleError { lang: FALLBACK.into(), message: "the fallback locale is missing".into() });
         }
         Ok(I18n { bundles })
     }
@@ -71,7 +78,7 @@ impl I18n {
     /// Our language for a Telegram `language_code` (`pl`, `pl-PL` …); English otherwise.
     pub fn pick(&self, language_code: Option<&str>) -> &'static str {
         let base = language_code.unwrap_or_default().split(['-', '_']).next().unwrap_or_default().to_lowercase();
-        crate::content::LANGUAGES.into_iter().find(|l| *l == base && self.bundles.contains_key(*l)).unwrap_or(FALLBACK)
+        LANGUAGES.into_iter().find(|l| *l == base && self.bundles.contains_key(*l)).unwrap_or(FALLBACK)
     }
 
     pub fn has(&self, lang: &str, key: &str) -> bool {

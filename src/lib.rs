@@ -16,5 +16,6 @@ pub mod i18n;
 pub mod metrics;
 pub mod registry;
 pub mod scheduler;
+pub mod server;
 pub mod services;
 pub mod store;

@@ -1,9 +1,10 @@
 //! The `m2o-bot` command line: `run` the bot, or `check-config`; `console` tries it without Telegram.
 
 use clap::{Parser, Subcommand};
-use m2o_bot::app::{self, App};
+use m2o_bot::app::App;
 use m2o_bot::clock::SystemClock;
 use m2o_bot::config::Config;
+use m2o_bot::server;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -151,7 +152,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
     if app.config.mailer == m2o_bot::config::Mailer::Log {
         tracing::warn!("M2O_MAILER=log: no email is sent; one-time codes are written to this log");
     }
-    let running = app::start(app.clone(), Duration::from_secs(30)).await?;
+    let running = server::start(app.clone(), Duration::from_secs(30)).await?;
     tokio::signal::ctrl_c().await?;
     tracing::info!("stopping");
     running.stop().await;

@@ -224,7 +224,7 @@ async fn reject_tells_the_client_and_frees_the_name() {
     let told = bench.message_containing(anna.id, "couldn't approve").await;
     assert!(told.text.contains("Reason: not a fit yet"), "{}", told.text);
     assert_eq!(bench.contact(&anna).unwrap().state, ContactState::Rejected);
-    assert!(bench.app().store.name_free("anna-agent", 0).unwrap());
+    assert!(bench.app().store.name_free("anna-agent", None).unwrap());
     bench.emu.send_text(&bench.control.token, &m, &format!("/approve {id}"));
     bench.message_containing(m.id, "already rejected by master 900001").await;
     bench.stop().await;

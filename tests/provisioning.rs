@@ -202,7 +202,7 @@ async fn a_fatal_error_fails_the_job_with_the_exact_error_and_retry_finishes_it(
     let failed = bench.message_containing(m.id, "❌ Provisioning peter failed at step 3").await;
     assert!(failed.text.contains("Validation failed") && failed.text.contains("ports_exposes"), "{}", failed.text);
     assert_eq!(bench.app().store.agent("peter").unwrap().unwrap().state, AgentState::Failed);
-    let fleet_line = m2o_bot::bot::master::fleet(bench.app());
+    let fleet_line = m2o_bot::bot::views::fleet(bench.app());
     assert!(fleet_line.starts_with("Fleet: peter 🔴"), "{fleet_line}");
 
     let tap = bench.emu.tap(&bench.control.token, &m, failed.message_id, &failed.button_data("Retry").unwrap());

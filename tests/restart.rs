@@ -73,7 +73,7 @@ async fn start_after_a_restart_picks_up_where_the_contact_is() {
     // The dialogue state is lost (e.g. written by an incompatible version): /start still resumes.
     bench
         .restart_with(|store| {
-            store.dialogue_tree().insert(anna.id.to_be_bytes(), b"{\"v\":0,\"state\":\"old\"}".to_vec()).unwrap();
+            store.load_raw("dialogues", &anna.id.to_be_bytes(), b"{\"v\":0,\"state\":\"old\"}").unwrap();
         })
         .await;
     let r = bench.say(&anna, "/start").await;

@@ -98,7 +98,7 @@ async fn the_brief_shows_every_section_and_a_decision_edits_it_in_place() {
     let mut peter = bench.app().store.agent("peter").unwrap().unwrap();
     peter.doing = Some("TopoDIM blog post 3".into());
     peter.heartbeat_at = Some(at("2026-11-25T06:50:00Z"));
-    bench.app().store.save_agent(&peter).unwrap();
+    bench.app().store.commit(&m2o_bot::store::Change { agent: Some(peter), ..Default::default() }).unwrap();
     settle(&bench).await;
 
     bench.clock.set(at("2026-11-25T07:00:00Z"));

@@ -1,8 +1,8 @@
-//! `POST /v1/actions` and `GET /v1/actions/{id}` (§7.2, the autonomy radius): 🟢 approved at once,
+//! `POST /v1/actions` and `GET /v1/actions/{id}` (the autonomy radius, spec §7.2): 🟢 approved at once,
 //! 🟡 to the orchestrator, 🔴 to the masters; an unknown action type is 🔴.
 
 use super::body::{parse, required};
-use super::{authenticate, ApiError};
+use super::{authenticate, ApiError, RateLimits};
 use crate::app::App;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -21,10 +21,11 @@ struct NewAction {
 
 pub async fn create(
     State(app): State<Arc<App>>,
+    State(limits): State<Arc<RateLimits>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let agent = authenticate(&app, &headers)?;
+    let agent = authenticate(&app, &limits, &headers)?;
     let body: NewAction = parse(body)?;
     let action = required("action", &body.action)?;
     let summary = required("summary", &body.summary)?;
@@ -35,10 +36,11 @@ pub async fn create(
 
 pub async fn get(
     State(app): State<Arc<App>>,
+    State(limits): State<Arc<RateLimits>>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let agent = authenticate(&app, &headers)?;
+    let agent = authenticate(&app, &limits, &headers)?;
     let not_found = || ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no action {id} of yours"));
     let id: u64 = id.parse().map_err(|_| not_found())?;
     let a = app.store.action(id)?.filter(|a| a.agent == agent.name).ok_or_else(not_found)?;

@@ -1,4 +1,4 @@
-//! `POST /spawn/approve/{contact_id}` (§4c): the same approval operation as the master's button and
+//! `POST /spawn/approve/{contact_id}` (the one approval path, spec §4c): the same approval operation as the master's button and
 //! `/approve`, for a CRM action or any other surface holding `M2O_API_TOKEN`.
 
 use super::ApiError;

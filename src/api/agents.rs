@@ -1,7 +1,8 @@
-//! `POST /v1/agents/{name}/online` (§3.4 step 8: the agent booted) and `…/heartbeat`.
+//! `POST /v1/agents/{name}/online` (the agent booted: the bootstrap's last step, spec §3.4 step 8)
+//! and `…/heartbeat`.
 
 use super::body::parse;
-use super::{authenticate, ApiError};
+use super::{authenticate, ApiError, RateLimits};
 use crate::app::App;
 use crate::domain::agent::{Agent, AgentState};
 use axum::body::Bytes;
@@ -29,8 +30,8 @@ struct Heartbeat {
 }
 
 /// The token must be this agent's, and the agent must still exist in the fleet.
-fn this_agent(app: &App, headers: &HeaderMap, name: &str) -> Result<Agent, ApiError> {
-    let agent = authenticate(app, headers)?;
+fn this_agent(app: &App, limits: &RateLimits, headers: &HeaderMap, name: &str) -> Result<Agent, ApiError> {
+    let agent = authenticate(app, limits, headers)?;
     if agent.name != name {
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", format!("this token is not {name}'s")));
     }
@@ -46,11 +47,12 @@ fn this_agent(app: &App, headers: &HeaderMap, name: &str) -> Result<Agent, ApiEr
 
 pub async fn online(
     State(app): State<Arc<App>>,
+    State(limits): State<Arc<RateLimits>>,
     headers: HeaderMap,
     Path(name): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let mut agent = this_agent(&app, &headers, &name)?;
+    let agent = this_agent(&app, &limits, &headers, &name)?;
     let body: Online = parse(body)?;
     if let Some(url) = &body.callback_url {
         match reqwest::Url::parse(url) {
@@ -58,31 +60,20 @@ pub async fn online(
             _ => return Err(ApiError::bad("`callback_url` must be an http(s) URL")),
         }
     }
-    let now = app.clock.now();
-    agent.callback_url = body.callback_url.or(agent.callback_url);
-    agent.heartbeat_at = Some(now);
-    if agent.state == AgentState::Provisioning {
-        crate::fleet::live::reported_online(&app, agent).await.map_err(ApiError::internal)?;
-    } else {
-        agent.last_event = "online again (restarted)".into();
-        agent.updated_at = now;
-        app.store.save_agent(&agent)?;
-    }
+    crate::fleet::live::online(&app, agent, body.callback_url).await.map_err(ApiError::internal)?;
     Ok(Json(json!({ "name": name, "state": "live" })))
 }
 
 pub async fn heartbeat(
     State(app): State<Arc<App>>,
+    State(limits): State<Arc<RateLimits>>,
     headers: HeaderMap,
     Path(name): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let mut agent = this_agent(&app, &headers, &name)?;
+    let agent = this_agent(&app, &limits, &headers, &name)?;
     let body: Heartbeat = parse(body)?;
     let clean = |s: Option<String>| s.map(|v| v.trim().chars().take(200).collect::<String>()).filter(|v| !v.is_empty());
-    agent.heartbeat_at = Some(app.clock.now());
-    agent.doing = clean(body.doing);
-    agent.card = clean(body.card);
-    app.store.save_agent(&agent)?;
+    crate::fleet::live::heartbeat(&app, agent, clean(body.doing), clean(body.card))?;
     Ok(Json(json!({ "ok": true })))
 }

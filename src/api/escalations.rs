@@ -1,7 +1,7 @@
-//! `POST /v1/escalations` and `GET /v1/escalations/{id}` (§7.5, the stuck protocol).
+//! `POST /v1/escalations` and `GET /v1/escalations/{id}` (the stuck protocol, spec §7.5).
 
 use super::body::{parse, required};
-use super::{authenticate, ApiError};
+use super::{authenticate, ApiError, RateLimits};
 use crate::app::App;
 use crate::domain::agent::AgentState;
 use crate::domain::escalation::Escalation;
@@ -27,10 +27,11 @@ struct NewEscalation {
 
 pub async fn create(
     State(app): State<Arc<App>>,
+    State(limits): State<Arc<RateLimits>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let agent = authenticate(&app, &headers)?;
+    let agent = authenticate(&app, &limits, &headers)?;
     if agent.state == AgentState::Destroyed {
         return Err(ApiError::new(StatusCode::CONFLICT, "conflict", format!("agent {} is destroyed", agent.name)));
     }
@@ -57,10 +58,11 @@ pub async fn create(
 
 pub async fn get(
     State(app): State<Arc<App>>,
+    State(limits): State<Arc<RateLimits>>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let agent = authenticate(&app, &headers)?;
+    let agent = authenticate(&app, &limits, &headers)?;
     let not_found = || ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no escalation {id} of yours"));
     let id: u64 = id.parse().map_err(|_| not_found())?;
     let e = app.store.escalation(id)?.filter(|e| e.agent == agent.name).ok_or_else(not_found)?;

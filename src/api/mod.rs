@@ -1,7 +1,9 @@
-//! The HTTP API (axum, on `M2O_HTTP_ADDR`): the agents' API (§7.2, §7.5) with one bearer token per
-//! agent, `POST /spawn/approve/{contact_id}` for admin surfaces (bearer `M2O_API_TOKEN`; absent
-//! without one), `/healthz` and `/metrics`. JSON in and out; every error is `{error, message}` with
-//! the right status, and an error changes no state.
+//! The HTTP surface (axum, on `M2O_HTTP_ADDR`): the agents' API — escalations (the stuck protocol,
+//! spec §7.5), action requests (the autonomy radius, spec §7.2), online and heartbeats — with one
+//! bearer token per agent, `POST /spawn/approve/{contact_id}` for admin surfaces (the one approval
+//! path, spec §4c; bearer `M2O_API_TOKEN`, absent without one), `/healthz` and `/metrics`. JSON in
+//! and out; every error is `{error, message}` with the right status, and an error changes no state.
+//! Handlers parse, call `fleet`, and render JSON.
 
 mod actions;
 mod admin;
@@ -13,7 +15,7 @@ mod limit;
 
 use crate::app::App;
 use crate::domain::agent::Agent;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRef, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -25,7 +27,28 @@ use std::sync::Arc;
 /// Bodies over this are refused with 413 (the agents send short JSON).
 pub const MAX_BODY: usize = 64 * 1024;
 
+/// What the handlers share: the app, and the API's own per-agent rate limits.
+#[derive(Clone)]
+pub struct ApiState {
+    app: Arc<App>,
+    limits: Arc<RateLimits>,
+}
+
+impl FromRef<ApiState> for Arc<App> {
+    fn from_ref(state: &ApiState) -> Arc<App> {
+        state.app.clone()
+    }
+}
+
+impl FromRef<ApiState> for Arc<RateLimits> {
+    fn from_ref(state: &ApiState) -> Arc<RateLimits> {
+        state.limits.clone()
+    }
+}
+
 pub fn router(app: Arc<App>) -> Router {
+    let limits = Arc::new(RateLimits::new(app.config.agent_rate_per_minute));
+    let state = ApiState { app: app.clone(), limits };
     let mut router = Router::new()
         .route("/v1/agents/{name}/online", post(agents::online))
         .route("/v1/agents/{name}/heartbeat", post(agents::heartbeat))
@@ -41,8 +64,8 @@ pub fn router(app: Arc<App>) -> Router {
     router
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .layer(middleware::from_fn_with_state(app.clone(), count))
-        .with_state(app)
+        .layer(middleware::from_fn_with_state(app, count))
+        .with_state(state)
 }
 
 async fn count(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
@@ -94,8 +117,8 @@ impl From<crate::store::StoreError> for ApiError {
 }
 
 /// The agent a request speaks for: its bearer token's hash must be a live agent's current one.
-/// Also applies the per-agent rate limit.
-pub fn authenticate(app: &App, headers: &HeaderMap) -> Result<Agent, ApiError> {
+/// Also applies the per-agent rate limit, by the app's clock.
+pub fn authenticate(app: &App, limits: &RateLimits, headers: &HeaderMap) -> Result<Agent, ApiError> {
     let unauthorized =
         || ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "send Authorization: Bearer <M2O_AGENT_TOKEN>");
     let token = headers
@@ -104,7 +127,7 @@ pub fn authenticate(app: &App, headers: &HeaderMap) -> Result<Agent, ApiError> {
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or_else(unauthorized)?;
     let agent = app.store.agent_by_token_hash(&crate::crypto::token_hash(token.trim()))?.ok_or_else(unauthorized)?;
-    if let Err(wait) = app.api_limits.check(&agent.name, std::time::Instant::now()) {
+    if let Err(wait) = limits.check(&agent.name, app.clock.now()) {
         let mut e = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",

@@ -7,7 +7,7 @@ use crate::store::{dialogue, Actor, Change};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId, User};
+use teloxide::types::{InlineKeyboardMarkup, MessageId, User};
 
 pub struct Ctx {
     pub app: Arc<App>,
@@ -104,7 +104,5 @@ impl Ctx {
 
 /// Inline keyboard from rows of (label, callback data).
 pub fn keyboard(rows: Vec<Vec<(String, String)>>) -> InlineKeyboardMarkup {
-    InlineKeyboardMarkup::new(rows.into_iter().map(|row| {
-        row.into_iter().map(|(label, data)| InlineKeyboardButton::callback(label, data)).collect::<Vec<_>>()
-    }))
+    crate::services::telegram::keyboard(&rows)
 }

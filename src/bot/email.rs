@@ -1,12 +1,12 @@
-//! Steps 1 and 2: the client's email and the one-time code sent to it (§4b "Email OTP before the
-//! BotFather step"). Limits: a code lives 10 minutes, 5 wrong tries lock it, a new one after 60 s,
+//! Steps 1 and 2: the client's email and the one-time code sent to it (client self-onboarding, spec
+//! §4b: "Email OTP before the BotFather step"). Limits: a code lives 10 minutes, 5 wrong tries lock it, a new one after 60 s,
 //! at most 3 per Telegram user per day. Only an HMAC of the code is stored; it is never logged.
 
 use super::ctx::keyboard;
-use super::taps::Tap;
-use super::{qualify, start, Ctx, HandlerResult, State};
+use super::{qualify, status, Ctx, HandlerResult, State};
 use crate::app::App;
 use crate::crypto;
+use crate::domain::callback::Tap;
 use crate::domain::otp::{CodeCheck, OtpRecord, CODE_TTL_MINUTES, MAX_CODES_PER_DAY, MAX_WRONG_TRIES};
 use crate::domain::{email, Contact, ContactState};
 use crate::services::mailer::Mail;
@@ -27,8 +27,8 @@ pub async fn receive_email(bot: Bot, app: Arc<App>, msg: Message) -> HandlerResu
     let existing = app.store.contact_by_user(ctx.user_id)?;
     if let Some(c) = existing.as_ref().filter(|c| c.state != ContactState::EmailPending) {
         // The email is settled for this contact; nothing to ask here.
-        app.store.commit(&ctx.change_ending())?;
-        ctx.say(start::status_text(&ctx, Some(c))).await?;
+        app.commit(&ctx.change_ending())?;
+        ctx.say(status::status_text(&ctx, Some(c))).await?;
         return Ok(());
     }
     if email_taken(&app, &address, ctx.user_id)? {
@@ -87,7 +87,7 @@ async fn send_code(ctx: &Ctx, contact: Contact, created: bool) -> HandlerResult 
     change.otp = Some((contact.id, Some(OtpRecord::new(app.secrets.code_hash(contact.id, &code), now))));
     change.count.push(day);
     change.contact = Some(contact.clone());
-    app.store.commit(&change)?;
+    app.commit(&change)?;
     prompt_code(ctx, &contact.email, "code-sent").await
 }
 
@@ -132,13 +132,13 @@ pub async fn receive_code(bot: Bot, app: Arc<App>, msg: Message, contact_id: u64
     match record.judge(matches, now) {
         CodeCheck::Correct => verified(&ctx, contact).await,
         CodeCheck::Wrong(left) => {
-            app.store.commit(&counted("wrong code"))?;
+            app.commit(&counted("wrong code"))?;
             ctx.ask(ctx.t_args("code-wrong", &[("left", left.into())]), code_keyboard(&ctx)).await?;
             Ok(())
         }
         CodeCheck::Locked => {
             if record.wrong_tries < MAX_WRONG_TRIES {
-                app.store.commit(&counted("wrong code; code locked"))?;
+                app.commit(&counted("wrong code; code locked"))?;
             }
             ctx.ask(ctx.t("code-locked"), code_keyboard(&ctx)).await?;
             Ok(())
@@ -167,10 +167,10 @@ async fn verified(ctx: &Ctx, contact: Contact) -> HandlerResult {
     change.otp = Some((id, None));
     change.index_email = Some((c.email.clone(), id));
     change.contact = Some(c);
-    match app.store.commit(&change) {
+    match app.commit(&change) {
         Ok(()) => {}
         Err(StoreError::Conflict(Guard::EmailFree { .. })) => {
-            app.store.commit(&ctx.change_to(&State::Email))?;
+            app.commit(&ctx.change_to(&State::Email))?;
             ctx.say(ctx.t("email-taken")).await?;
             return Ok(());
         }
@@ -189,7 +189,7 @@ pub async fn tap_new_code(ctx: &Ctx, contact_id: u64) -> anyhow::Result<bool> {
 }
 
 pub async fn tap_change_email(ctx: &Ctx) -> anyhow::Result<bool> {
-    ctx.app.store.commit(&ctx.change_to(&State::Email))?;
+    ctx.app.commit(&ctx.change_to(&State::Email))?;
     ctx.say(ctx.t("email-ask-again")).await?;
     Ok(true)
 }

@@ -1,68 +1,35 @@
-//! The dptree tree: private messages and button taps, routed by the chat's dialogue [`State`].
-//! One module per part of the conversation; each step's handler answers bad input with a short
-//! re-prompt and writes nothing, and writes a good step's effects in one `Store::commit`.
+//! The chat surface: the dptree tree that routes private messages and button taps by the chat's
+//! conversation [`State`], and the handlers that parse what a person sent, call `fleet` for
+//! anything the fleet decides, and answer. One module per part of the onboarding conversation
+//! (`email`, `qualify`, `token`, `naming`, `start`), `master` for the master's commands and
+//! buttons, `views` for what the master reads, `taps` for routing button taps. Each step's
+//! handler answers bad input with a short re-prompt and writes nothing, and writes a good step's
+//! effects in one `Change`.
 
 pub mod ctx;
-pub mod delivery;
 mod email;
 pub mod master;
 mod naming;
 mod qualify;
 mod start;
-pub mod taps;
+mod status;
+mod taps;
 mod token;
+pub mod views;
 
 use crate::app::App;
+pub use crate::domain::conversation::State;
 use crate::store::SledStorage;
 pub use ctx::Ctx;
-use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use teloxide::dispatching::dialogue::{ErasedStorage, Storage};
 use teloxide::dispatching::{HandlerExt, UpdateFilterExt, UpdateHandler};
 use teloxide::prelude::*;
+use teloxide::types::BotCommandScope;
 use teloxide::utils::command::BotCommands;
 
 pub type HandlerResult = anyhow::Result<()>;
 pub type DialogueStorage = ErasedStorage<State>;
-
-/// Where a chat is in the onboarding conversation. Stored per chat (see `store::dialogue`); change
-/// it compatibly or bump `store::dialogue::VERSION`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "step", rename_all = "snake_case")]
-pub enum State {
-    /// No conversation under way.
-    #[default]
-    Idle,
-    Email,
-    Code {
-        contact_id: u64,
-    },
-    Question {
-        contact_id: u64,
-        index: usize,
-    },
-    Timezone {
-        contact_id: u64,
-    },
-    Token {
-        contact_id: u64,
-    },
-    Name {
-        contact_id: u64,
-    },
-    Confirm {
-        contact_id: u64,
-        name: String,
-    },
-    /// A master tapped [🔄 Modify] on an escalation: their next message is the instruction.
-    EscalationNote {
-        escalation: u64,
-    },
-    /// The weekly health check found the agent's bot token revoked: the owner sends a new one.
-    NewToken {
-        agent: String,
-    },
-}
 
 /// What every client can send.
 #[derive(BotCommands, Clone, Debug, PartialEq, Eq)]
@@ -78,6 +45,14 @@ pub enum ClientCommand {
     Help,
     /// No more follow-up messages from us.
     Stop,
+}
+
+/// Shows the client commands in every private chat and the master commands in the masters'.
+pub async fn announce_commands(app: &App, bot: &Bot) {
+    if let Err(e) = bot.set_my_commands(ClientCommand::bot_commands()).scope(BotCommandScope::AllPrivateChats).await {
+        tracing::warn!(error = %crate::services::telegram::error_kind(&e), "could not set the command list");
+    }
+    master::announce_commands(bot, app).await;
 }
 
 pub fn storage(app: &App) -> Arc<DialogueStorage> {

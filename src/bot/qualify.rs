@@ -1,13 +1,13 @@
-//! Qualification (§7.7): the questions of `dialogues/onboarding.toml`, then the client's timezone
+//! Qualification (the qualify-first flow, spec §7.7): the questions of `dialogues/onboarding.toml`, then the client's timezone
 //! (asked before the score decides, so a contact-track lead can be nurtured at 09:00 their time),
 //! then the score sends them on to the bot step (qualified) or to the contact track.
 
 use super::ctx::keyboard;
-use super::taps::Tap;
 use super::{token, Ctx, HandlerResult, State};
 use crate::app::App;
-use crate::content::{Question, QuestionKind};
+use crate::domain::callback::Tap;
 use crate::domain::qualification::{self, Track};
+use crate::domain::qualification::{Question, QuestionKind};
 use crate::domain::{email, Contact, ContactState};
 use crate::store::{AuditEntry, Guard};
 use chrono_tz::Tz;
@@ -32,7 +32,7 @@ pub async fn begin(ctx: &Ctx, contact: &Contact) -> HandlerResult {
     }
     c.answers.clear();
     change.contact = Some(c);
-    ctx.app.store.commit(&change)?;
+    ctx.app.commit(&change)?;
     prompt_question(ctx, 0).await
 }
 
@@ -142,7 +142,7 @@ async fn record_answer(ctx: &Ctx, contact_id: u64, index: usize, answer: Option<
     let mut change = ctx.change_to(&state);
     change.guards.push(Guard::ContactIn(contact_id, ContactState::Qualifying));
     change.contact = Some(c);
-    ctx.app.store.commit(&change)?;
+    ctx.app.commit(&change)?;
     if has_next {
         prompt_question(ctx, next).await
     } else {
@@ -215,7 +215,7 @@ async fn finish(ctx: &Ctx, contact_id: u64, tz: Tz) -> HandlerResult {
     change.audit.push(AuditEntry::transition(now, ctx.actor(), contact_id, from, to, &why));
     change.guards.push(Guard::ContactIn(contact_id, ContactState::Qualifying));
     change.contact = Some(c);
-    ctx.app.store.commit(&change)?;
+    ctx.app.commit(&change)?;
     match track {
         Track::Qualified => {
             ctx.say(ctx.t("qualified")).await?;

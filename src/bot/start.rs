@@ -2,6 +2,7 @@
 //! `/start` always picks up where the contact is, so a client who left (or was cut off by a
 //! restart) is never stranded and never starts over by accident.
 
+use super::status::status_text;
 use super::{email, naming, qualify, token, ClientCommand, Ctx, HandlerResult, State};
 use crate::app::App;
 use crate::domain::{Contact, ContactState};
@@ -16,7 +17,7 @@ pub async fn on_command(bot: Bot, app: Arc<App>, msg: Message, cmd: ClientComman
             if state == State::Idle {
                 ctx.say(ctx.t("cancel-nothing")).await?;
             } else {
-                app.store.commit(&ctx.change_ending())?;
+                app.commit(&ctx.change_ending())?;
                 ctx.say(ctx.t("cancel-done")).await?;
             }
             Ok(())
@@ -42,7 +43,7 @@ pub async fn on_command(bot: Bot, app: Arc<App>, msg: Message, cmd: ClientComman
                     "/stop",
                 ));
                 change.contact = Some(c);
-                app.store.commit(&change)?;
+                app.commit(&change)?;
             }
             ctx.say(ctx.t("stop-done")).await?;
             Ok(())
@@ -59,7 +60,7 @@ pub async fn idle(bot: Bot, app: Arc<App>, msg: Message) -> HandlerResult {
 
 async fn start(ctx: &Ctx) -> HandlerResult {
     let Some(contact) = ctx.app.store.contact_by_user(ctx.user_id)? else {
-        ctx.app.store.commit(&ctx.change_to(&State::Email))?;
+        ctx.app.commit(&ctx.change_to(&State::Email))?;
         ctx.say(ctx.t("welcome")).await?;
         return Ok(());
     };
@@ -78,49 +79,27 @@ async fn resume(ctx: &Ctx, contact: &Contact) -> HandlerResult {
                 .otp(id)?
                 .is_some_and(|r| now <= r.expires_at && r.wrong_tries < crate::domain::otp::MAX_WRONG_TRIES);
             if live_code {
-                ctx.app.store.commit(&ctx.change_to(&State::Code { contact_id: id }))?;
+                ctx.app.commit(&ctx.change_to(&State::Code { contact_id: id }))?;
                 email::prompt_code(ctx, &contact.email, "code-resume").await
             } else {
-                ctx.app.store.commit(&ctx.change_to(&State::Email))?;
+                ctx.app.commit(&ctx.change_to(&State::Email))?;
                 ctx.say(ctx.t("welcome-back-email")).await?;
                 Ok(())
             }
         }
         ContactState::EmailVerified | ContactState::Qualifying => qualify::begin(ctx, contact).await,
         ContactState::Qualified => {
-            ctx.app.store.commit(&ctx.change_to(&State::Token { contact_id: id }))?;
+            ctx.app.commit(&ctx.change_to(&State::Token { contact_id: id }))?;
             token::prompt_token(ctx).await
         }
         ContactState::TokenValidated => {
-            ctx.app.store.commit(&ctx.change_to(&State::Name { contact_id: id }))?;
+            ctx.app.commit(&ctx.change_to(&State::Name { contact_id: id }))?;
             naming::prompt_name(ctx, contact).await
         }
         _ => {
-            ctx.app.store.commit(&ctx.change_ending())?;
+            ctx.app.commit(&ctx.change_ending())?;
             ctx.say(status_text(ctx, Some(contact))).await?;
             Ok(())
         }
     }
-}
-
-pub fn status_text(ctx: &Ctx, contact: Option<&Contact>) -> String {
-    let Some(c) = contact else {
-        return ctx.t("status-none");
-    };
-    let key = match c.state {
-        ContactState::EmailPending => "status-email-pending",
-        ContactState::EmailVerified | ContactState::Qualifying => "status-qualifying",
-        ContactState::Qualified => "status-qualified",
-        ContactState::ContactTrack => "status-contact-track",
-        ContactState::TokenValidated => "status-token-validated",
-        ContactState::NameChosen | ContactState::PendingReview => "status-pending-review",
-        ContactState::Waitlisted => "status-waitlisted",
-        ContactState::Provisioning => "status-provisioning",
-        ContactState::Live | ContactState::Active => "status-live",
-        ContactState::Degraded => "status-degraded",
-        ContactState::Churned => "status-churned",
-        ContactState::Rejected => "status-rejected",
-    };
-    let name = c.agent_name.clone().unwrap_or_default();
-    ctx.t_args(key, &[("email", (&c.email).into()), ("name", (&name).into())])
 }

@@ -1,4 +1,4 @@
-//! Step 3, the client's bot (§4b steps 2-3): they make a bot with @BotFather and forward its
+//! Step 3, the client's bot (client self-onboarding, spec §4b steps 2-3): they make a bot with @BotFather and forward its
 //! message here (trusted only when `forward_origin` is BotFather's user id) or paste the token. The
 //! token is checked with `getMe`, sealed at rest, never logged, and the message that held it is
 //! deleted from the chat as soon as it is read. At most 3 checked tokens per user per day.
@@ -6,9 +6,10 @@
 use super::{naming, Ctx, HandlerResult, State};
 use crate::app::App;
 use crate::domain::token::{find_token, looks_like_token, BotToken, BOTFATHER_ID};
-use crate::domain::{ClientBot, Contact, ContactState};
+use crate::domain::{ClientBot, ContactState};
+use crate::fleet::{self, tokens::TokenError};
 use crate::services::telegram::{check_token, TokenCheck};
-use crate::store::{limit_key, AuditEntry, Change, Guard, StoreError};
+use crate::store::{limit_key, AuditEntry, Change, Claimant, Guard, StoreError};
 use std::sync::Arc;
 use teloxide::prelude::*;
 use teloxide::types::{InputFile, MessageOrigin};
@@ -75,7 +76,7 @@ async fn check(ctx: &Ctx, contact_id: u64, token: &BotToken) -> HandlerResult {
     let (bot_id, username) = match check_token(&app.http, &app.config.api_url, token).await {
         TokenCheck::Valid { bot_id, username } => (bot_id, username),
         TokenCheck::Invalid => {
-            app.store.commit(&attempt("getMe answered 401"))?;
+            app.commit(&attempt("getMe answered 401"))?;
             ctx.say(ctx.t("token-invalid")).await?;
             return Ok(());
         }
@@ -86,8 +87,8 @@ async fn check(ctx: &Ctx, contact_id: u64, token: &BotToken) -> HandlerResult {
             return Ok(());
         }
     };
-    if app.store.bot_holder(bot_id)?.is_some_and(|holder| holder != contact_id) {
-        app.store.commit(&attempt("bot already registered to another client"))?;
+    if app.store.bot_holder(bot_id)?.is_some_and(|holder| holder != Claimant::Contact(contact_id)) {
+        app.commit(&attempt("bot already registered to another client"))?;
         ctx.say(ctx.t("token-taken")).await?;
         return Ok(());
     }
@@ -105,12 +106,14 @@ async fn check(ctx: &Ctx, contact_id: u64, token: &BotToken) -> HandlerResult {
         c.state,
         &format!("getMe ok for @{username}"),
     ));
-    change.guards =
-        vec![Guard::ContactIn(contact_id, ContactState::Qualified), Guard::BotFree { bot_id, for_contact: contact_id }];
-    change.claim_bot = Some((bot_id, contact_id));
+    change.guards = vec![
+        Guard::ContactIn(contact_id, ContactState::Qualified),
+        Guard::BotFree { bot_id, for_contact: Some(contact_id) },
+    ];
+    change.claim_bot = Some((bot_id, Claimant::Contact(contact_id)));
     change.count.push(day);
     change.contact = Some(c.clone());
-    match app.store.commit(&change) {
+    match app.commit(&change) {
         Ok(()) => {}
         Err(StoreError::Conflict(Guard::BotFree { .. })) => {
             ctx.say(ctx.t("token-taken")).await?;
@@ -122,16 +125,8 @@ async fn check(ctx: &Ctx, contact_id: u64, token: &BotToken) -> HandlerResult {
     naming::prompt_name(ctx, &c).await
 }
 
-/// A name suggestion from the bot's username: `acme_helper_bot` → `acme-helper`.
-pub fn name_from_username(contact: &Contact) -> Option<String> {
-    let username = contact.bot.as_ref()?.username.to_lowercase();
-    let stem = username.trim_end_matches("bot").trim_end_matches(['_', '-']);
-    let slug: String = stem.chars().map(|c| if c == '_' { '-' } else { c }).take(20).collect();
-    Some(slug.trim_matches('-').to_string()).filter(|s| s.len() >= 3)
-}
-
-/// The weekly health check found the agent's token revoked and asked its owner for a new one: it
-/// must be a token of the same bot. The agent's environment is then set again and redeployed.
+/// The weekly health check found the agent's bot token revoked and asked its owner for a new one
+/// (`fleet::health`); the fleet checks it is the same bot's and redeploys.
 pub async fn receive_new_token(bot: Bot, app: Arc<App>, msg: Message, agent_name: String) -> HandlerResult {
     let ctx = Ctx::from_message(&app, &bot, &msg);
     let Some(text) = msg.text().or(msg.caption()) else {
@@ -143,42 +138,17 @@ pub async fn receive_new_token(bot: Bot, app: Arc<App>, msg: Message, agent_name
         return Ok(());
     };
     ctx.delete(msg.id).await;
-    let Some(mut agent) = app.store.agent(&agent_name)? else {
-        app.store.commit(&ctx.change_ending())?;
-        return Ok(());
+    let reply = match fleet::tokens::replace_bot_token(&app, &agent_name, &token, ctx.actor()).await {
+        Ok(_) => ctx.t("new-token-ok"),
+        Err(TokenError::NoSuchAgent(_)) => {
+            app.commit(&ctx.change_ending())?;
+            return Ok(());
+        }
+        Err(TokenError::OtherBot(bot)) => ctx.t_args("new-token-other-bot", &[("bot", (&bot).into())]),
+        Err(TokenError::Invalid) => ctx.t("token-invalid"),
+        Err(TokenError::Unreachable(_)) => ctx.t("token-unreachable"),
+        Err(e @ TokenError::Store(_)) => return Err(e.into()),
     };
-    match check_token(&app.http, &app.config.api_url, &token).await {
-        TokenCheck::Valid { bot_id, .. } if bot_id == agent.bot_id => {}
-        TokenCheck::Valid { .. } => {
-            ctx.say(ctx.t_args("new-token-other-bot", &[("bot", (&agent.bot_username).into())])).await?;
-            return Ok(());
-        }
-        TokenCheck::Invalid => {
-            ctx.say(ctx.t("token-invalid")).await?;
-            return Ok(());
-        }
-        TokenCheck::Unreachable(_) => {
-            ctx.say(ctx.t("token-unreachable")).await?;
-            return Ok(());
-        }
-    }
-    let now = ctx.now();
-    let job_id = app.store.new_id()?;
-    let mut job = crate::fleet::approval::new_job(job_id, &agent.name, now);
-    job.step = crate::domain::agent::Step::SetEnv;
-    job.app_id = agent.app_id.clone();
-    // The API token keeps its generation: only the bot token changes.
-    agent.token_generation = Some(agent.generation());
-    agent.token_sealed = app.secrets.seal(token.expose());
-    agent.state = crate::domain::agent::AgentState::Provisioning;
-    agent.job_id = job_id;
-    agent.last_event = "new bot token from the owner; redeploying".into();
-    let mut change = ctx.change_ending();
-    change.audit.push(AuditEntry::event(now, ctx.actor(), agent.contact_id, "token_replaced", &agent.name));
-    change.agent = Some(agent);
-    change.job = Some(job);
-    app.store.commit_durable(&change).await?;
-    crate::fleet::jobs::start(app.clone(), job_id);
-    ctx.say(ctx.t("new-token-ok")).await?;
+    ctx.say(reply).await?;
     Ok(())
 }

@@ -1,5 +1,5 @@
 //! `m2o-bot console`: try the bot without Telegram. One process runs the Bot API emulator, the
-//! real bot against it (`App::build` + `app::start`, configured through `Config::from_lookup`), the
+//! real bot against it (`App::build` + `server::start`, configured through `Config::from_lookup`), the
 //! `log` mailer (mail is shown in the console), the `dry-run` provisioner and a temporary data dir
 //! (or `--data-dir`). The person at the terminal plays every role: clients, the master, BotFather,
 //! an agent calling the HTTP API, and the clock. `--script FILE` reads the same lines from a file

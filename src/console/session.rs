@@ -1,4 +1,4 @@
-//! One console session: the emulator, the real bot on it (`App::build` + `app::start`, the `log`
+//! One console session: the emulator, the real bot on it (`App::build` + `server::start`, the `log`
 //! mailer, the `dry-run` provisioner, an [`OffsetClock`]), the people, and what each line does.
 //! The REPL and the script runner both feed lines to [`Session::execute`]; they differ only in what
 //! they do with an error (show it, or stop the script).
@@ -8,9 +8,10 @@ use super::inbox::{quoted, Inbox, MsgKey};
 use super::output::{Output, Style};
 use super::persona::{People, Role, MASTER_ID};
 use super::{agent, render, HELP};
-use crate::app::{self, App, Running};
+use crate::app::App;
 use crate::clock::{Clock, OffsetClock};
 use crate::config::Config;
+use crate::server::{self, Running};
 use anyhow::Context as _;
 use regex::Regex;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -164,8 +165,8 @@ impl Session {
         });
         shared.watch_all();
         // A short long-poll: stopping waits for the poll in flight.
-        let running = app::start(app.clone(), Duration::from_millis(500)).await?;
-        let http_addr = running.http_addr;
+        let running = server::start(app.clone(), Duration::from_millis(500)).await?;
+        let http_addr = Some(running.http_addr);
         Ok(Session {
             shared,
             app,

@@ -1,5 +1,5 @@
-//! Agents (the fleet registry) and their provisioning jobs (§3.10): the data, and the pure rules of
-//! a job's steps and retries. The runner that performs the steps is `fleet::jobs`.
+//! Agents (the fleet registry) and their provisioning jobs (the spawn flow, spec §3.10): the data,
+//! and the pure rules of a job's steps and retries. The runner that performs the steps is `fleet::jobs`.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -28,7 +28,7 @@ impl AgentState {
         }
     }
 
-    /// The seed's status emoji (§7.3 `Fleet:` line).
+    /// The seed's status emoji (the morning brief's `Fleet:` line, spec §7.3).
     pub fn emoji(self) -> &'static str {
         match self {
             Self::Live => "🟢",
@@ -82,10 +82,27 @@ pub struct Agent {
     pub callback_url: Option<String>,
 }
 
-/// The fleet line's colour (§7.3): 🟢 heartbeat within 30 minutes, 🟡 stale or still being built,
+/// How an agent is doing, as the morning brief's `Fleet:` line (spec §7.3) shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Health {
+    Green,
+    Yellow,
+    Red,
+}
+
+impl Health {
+    pub fn emoji(self) -> &'static str {
+        match self {
+            Health::Green => "🟢",
+            Health::Yellow => "🟡",
+            Health::Red => "🔴",
+        }
+    }
+}
+
+/// The `Fleet:` line's colour: 🟢 heartbeat within 30 minutes, 🟡 stale or still being built,
 /// 🔴 down, failed or degraded.
-pub fn health(agent: &Agent, now: DateTime<Utc>) -> crate::domain::brief::Health {
-    use crate::domain::brief::Health;
+pub fn health(agent: &Agent, now: DateTime<Utc>) -> Health {
     match agent.state {
         AgentState::Live => match agent.heartbeat_at.or(agent.live_at) {
             Some(t) if now - t <= chrono::Duration::minutes(30) => Health::Green,
@@ -146,7 +163,7 @@ impl Agent {
     }
 }
 
-/// The steps of §3.10, in order.
+/// The steps of the spawn flow (spec §3.10), in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Step {
@@ -228,6 +245,24 @@ pub struct Job {
     #[serde(default)]
     pub progress: Vec<(i64, i32)>,
     pub created_at: DateTime<Utc>,
+}
+
+impl Job {
+    /// A provisioning job at its first step.
+    pub fn new(id: u64, agent: &str, now: DateTime<Utc>) -> Job {
+        Job {
+            id,
+            agent: agent.to_string(),
+            step: Step::CheckName,
+            state: JobState::Running,
+            attempts: 0,
+            app_id: None,
+            deployment_id: None,
+            log: Vec::new(),
+            progress: Vec::new(),
+            created_at: now,
+        }
+    }
 }
 
 pub const MAX_ATTEMPTS: u32 = 5;

@@ -2,9 +2,18 @@
 //! agents ask the humans, and the decisions that go back to them.
 
 use super::Actor;
-use crate::content::Radius;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
+
+/// Who decides an action an agent asks to take (the autonomy radius, spec §7.2): 🟢 the agent
+/// itself (approved at once and audited), 🟡 the orchestrator, 🔴 a master.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Radius {
+    Green,
+    Yellow,
+    Red,
+}
 
 /// How an escalation was decided: [✅ Approve proposed fix] [❌ Skip] [🔄 Modify].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

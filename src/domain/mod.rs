@@ -1,8 +1,10 @@
-//! Pure domain types and rules: no I/O, no async. Everything here is unit-tested on its own.
+//! Pure domain types and rules: no I/O, no async, no other module of this crate. Everything here
+//! is unit-tested on its own.
 
 pub mod agent;
-pub mod brief;
+pub mod callback;
 pub mod contact;
+pub mod conversation;
 pub mod email;
 pub mod escalation;
 pub mod name;

@@ -1,4 +1,5 @@
-//! Agent names: the slug that names the agent's app, desktop and registry entry (§3.10).
+//! Agent names: the slug that names the agent's app, desktop and registry entry (the spawn flow,
+//! spec §3.10).
 
 /// Names that may never be an agent's, whatever `dialogues/` adds to them: the fleet's own parts.
 pub const BUILT_IN_RESERVED: [&str; 6] = ["m2", "master", "admin", "base", "root", "fleet"];
@@ -39,6 +40,15 @@ pub fn suggest(name: &str, reserved: &[String], is_free: impl Fn(&str) -> bool) 
     })
 }
 
+/// A name suggestion from a bot's username: `acme_helper_bot` → `acme-helper`. Not checked: the
+/// caller checks it like any name.
+pub fn from_bot_username(username: &str) -> Option<String> {
+    let username = username.to_lowercase();
+    let stem = username.trim_end_matches("bot").trim_end_matches(['_', '-']);
+    let slug: String = stem.chars().map(|c| if c == '_' { '-' } else { c }).take(20).collect();
+    Some(slug.trim_matches('-').to_string()).filter(|s| s.len() >= 3)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,5 +87,13 @@ mod tests {
                 prop_assert_eq!(check(&s, &[]), Ok(()));
             }
         }
+    }
+
+    #[test]
+    fn a_name_from_the_bots_username() {
+        assert_eq!(from_bot_username("acme_helper_bot").as_deref(), Some("acme-helper"));
+        assert_eq!(from_bot_username("AcmeBot").as_deref(), Some("acme"));
+        assert_eq!(from_bot_username("ab_bot"), None, "too short to be a name");
+        assert_eq!(from_bot_username("a_very_long_username_indeed_bot").as_deref(), Some("a-very-long-username"));
     }
 }

@@ -1,8 +1,55 @@
-//! The qualification score of §7.7, from the answers and the email domain. The questions, options and
-//! points are data (`dialogues/onboarding.toml`, see `content::Qualification`); this is the arithmetic.
+//! The qualification score of the qualify-first onboarding (spec §7.7), from the answers and the
+//! email domain. The questions, options and points are data — [`Qualification`], read from
+//! `dialogues/onboarding.toml` by `content` — and this is their shape and the arithmetic.
 
-use crate::content::{Qualification, QuestionKind};
+use serde::Deserialize;
 use std::collections::BTreeMap;
+
+/// The `[qualification]` table of `dialogues/onboarding.toml`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Qualification {
+    pub base: u32,
+    pub threshold: u32,
+    pub company_email_points: u32,
+    pub free_mail_domains: Vec<String>,
+    pub questions: Vec<Question>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Question {
+    pub id: String,
+    #[serde(flatten)]
+    pub kind: QuestionKind,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum QuestionKind {
+    Choice {
+        options: Vec<ChoiceOption>,
+    },
+    Text {
+        points: u32,
+        #[serde(default)]
+        skippable: bool,
+    },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ChoiceOption {
+    pub id: String,
+    pub points: u32,
+}
+
+impl Question {
+    /// The locale keys of the question's text and of each option's label.
+    pub fn text_key(&self) -> String {
+        format!("q-{}", self.id)
+    }
+    pub fn option_key(&self, option: &str) -> String {
+        format!("q-{}-{}", self.id, option)
+    }
+}
 
 /// Where the score sends the contact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +84,17 @@ pub fn track(q: &Qualification, score: u32) -> Track {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::content::Content;
+
+    /// The shipped table, read as `content` reads it.
+    fn shipped() -> Qualification {
+        #[derive(Deserialize)]
+        struct File {
+            qualification: Qualification,
+        }
+        let file: File =
+            toml::from_str(include_str!("../../dialogues/onboarding.toml")).expect("the shipped file parses");
+        file.qualification
+    }
 
     fn answers(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
@@ -45,8 +102,7 @@ mod tests {
 
     #[test]
     fn the_seed_table() {
-        let content = Content::embedded().unwrap();
-        let q = &content.onboarding.qualification;
+        let q = &shipped();
         // base 50 only: free mail, general use, solo, no referral
         let a = answers(&[("use_case", "general"), ("team_size", "solo")]);
         assert_eq!(score(q, "gmail.com", &a), 50);
@@ -66,8 +122,7 @@ mod tests {
 
     #[test]
     fn an_answer_that_is_not_an_option_scores_nothing() {
-        let content = Content::embedded().unwrap();
-        let q = &content.onboarding.qualification;
+        let q = &shipped();
         let a = answers(&[("use_case", "forged"), ("team_size", "solo")]);
         assert_eq!(score(q, "gmail.com", &a), 50);
     }

@@ -1,12 +1,11 @@
-//! The autonomy radius (§7.2) applied: an agent's action request is approved at once (🟢, audited),
+//! The autonomy radius (spec §7.2) applied: an agent's action request is approved at once (🟢, audited),
 //! or sent to the orchestrator (🟡) or the masters (🔴) with [Approve] [Reject]; pending ones are
 //! also listed in the brief. The decision reaches the agent by polling or callback.
 
-use super::escalations;
+use super::{brief, buttons, escalations, notices};
 use crate::app::App;
-use crate::content::Radius;
 use crate::domain::agent::Agent;
-use crate::domain::escalation::{ActionRequest, ActionState};
+use crate::domain::escalation::{ActionRequest, ActionState, Radius};
 use crate::domain::Actor;
 use crate::store::{AuditEntry, Change, Guard, OutboxItem, Outgoing, StoreError};
 use serde_json::{json, Value};
@@ -47,8 +46,7 @@ pub async fn request(app: &Arc<App>, agent: &Agent, action: &str, summary: &str)
         let (text, buttons) = notice(app, &request);
         change.outbox = OutboxItem::to_each(&to, &text, &buttons, Some(request.id));
     }
-    app.store.commit(&change)?;
-    app.outbox_ready.notify_one();
+    app.commit(&change)?;
     Ok(request)
 }
 
@@ -65,12 +63,7 @@ pub fn notice(app: &App, a: &ActionRequest) -> (String, Vec<Vec<(String, String)
             ("summary", (&a.summary).into()),
         ],
     );
-    (text, vec![buttons(app, a)])
-}
-
-pub fn buttons(app: &App, a: &ActionRequest) -> Vec<(String, String)> {
-    let tr = app.master_tr();
-    vec![(tr.t("button-approve"), format!("ac:{}:a", a.id)), (tr.t("button-reject"), format!("ac:{}:r", a.id))]
+    (text, vec![buttons::action(&tr, a)])
 }
 
 pub fn may_decide(app: &App, a: &ActionRequest, user: i64) -> bool {
@@ -115,19 +108,16 @@ pub async fn decide(
         body["kind"] = json!("action");
         change.outbox.push(OutboxItem::new(Outgoing::Webhook { url, body }));
     }
-    match app.store.commit(&change) {
+    match app.commit(&change) {
         Ok(()) => {}
         Err(StoreError::Conflict(_)) => return Err(ActionError::Decided(id)),
         Err(e) => return Err(e.into()),
     }
-    app.outbox_ready.notify_one();
     let tr = app.master_tr();
     let key = if approve { "master-decided-approved" } else { "action-decided-rejected" };
-    let outcome = tr.t_args(
-        key,
-        &[("by", by.to_string().as_str().into()), ("time", now.format("%H:%M UTC").to_string().as_str().into())],
-    );
-    super::approval::settle_notices(app, id, &outcome).await;
-    crate::scheduler::brief::refresh_today(app).await;
+    let outcome =
+        tr.t_args(key, &[("by", by.to_string().as_str().into()), ("time", notices::time(now).as_str().into())]);
+    notices::settle(app, id, &outcome).await;
+    brief::refresh_today(app).await;
     Ok(a)
 }

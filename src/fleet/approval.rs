@@ -1,12 +1,14 @@
-//! The one approval path of §4c. `approve` and `reject` are called by the master's inline buttons,
-//! by `/approve` and `/reject`, by `POST /spawn/approve/{contact_id}`, and (as `Actor::System`) by
-//! the auto-approval rule at the confirm step. The decision is written with a guard that no
-//! decision exists yet, inside the same transaction that moves the contact and creates the agent
-//! and its job, so whichever surface calls first wins and a second call starts nothing.
+//! The one approval path (the spawn approval ADR, spec §4c). A client's confirmed request passes
+//! the gate ([`confirm`]): waitlisted when the fleet is full, waiting for a master when
+//! `M2O_REVIEW_ALL` says so, otherwise approved by the auto-approval rule. [`approve`] and
+//! [`reject`] are called by the master's inline buttons, by `/approve` and `/reject`, and by
+//! `POST /spawn/approve/{contact_id}`. The decision is written with a guard that no decision exists
+//! yet, inside the same transaction that moves the contact and creates the agent and its job, so
+//! whichever surface calls first wins and a second call starts nothing.
 
-use super::jobs;
+use super::{brief, buttons, jobs, notices};
 use crate::app::App;
-use crate::domain::agent::{Agent, Job, JobState, NewAgent, Step};
+use crate::domain::agent::{Agent, Job, NewAgent};
 use crate::domain::{Actor, Contact, ContactState, Decision, TransitionError};
 use crate::store::{AuditEntry, Change, Guard, OutboxItem, StoreError};
 use chrono::{DateTime, Utc};
@@ -28,6 +30,119 @@ pub enum DecideError {
     Transition(#[from] TransitionError),
 }
 
+/// Where a confirmed request went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    /// `M2O_CAPACITY` is reached: waiting for room (and a master's decision).
+    Waitlisted,
+    /// Waiting for a master's review (`M2O_REVIEW_ALL`).
+    Review,
+    /// Approved by the rule; this provisioning job is running.
+    Approved { job_id: u64 },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfirmError {
+    #[error("there is no request #{0}")]
+    NotFound(u64),
+    #[error("request #{0} has no bot yet")]
+    NoBot(u64),
+    /// Someone else claimed the name since it was offered.
+    #[error("the agent name {0} was taken meanwhile")]
+    NameTaken(String),
+    /// Someone else's request or agent holds the email now.
+    #[error("the email is taken by another request")]
+    EmailTaken,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+}
+
+/// The client confirmed their summary with agent name `name`: claim the name and the email, move
+/// the contact to `name_chosen` and through the gate, tell the masters (or start provisioning), and
+/// end the client's conversation — in one durable write.
+pub async fn confirm(app: &Arc<App>, contact_id: u64, name: &str, by: Actor) -> Result<Gate, ConfirmError> {
+    let mut c = app.store.contact(contact_id)?.ok_or(ConfirmError::NotFound(contact_id))?;
+    let now = app.clock.now();
+    let mut change = Change { dialogue: Some((c.chat_id, None)), ..Change::default() };
+    let from = c.move_to(ContactState::NameChosen, now)?;
+    change.audit.push(AuditEntry::transition(
+        now,
+        by,
+        contact_id,
+        from,
+        c.state,
+        &format!("confirmed agent name {name}"),
+    ));
+    c.agent_name = Some(name.to_string());
+    let full = match app.config.capacity {
+        Some(cap) => app.store.capacity_used()? >= cap,
+        None => false,
+    };
+    change.guards = vec![
+        Guard::ContactIn(contact_id, ContactState::TokenValidated),
+        Guard::NameFree { name: name.to_string(), for_contact: Some(contact_id) },
+        Guard::EmailFree { email: c.email.clone(), for_contact: contact_id },
+    ];
+    change.claim_name = Some((name.to_string(), contact_id));
+    change.index_email = Some((c.email.clone(), contact_id));
+    // Capacity first; then a master's review only when M2O_REVIEW_ALL asks for it, since a
+    // qualified contact with a verified email and a working token meets the auto rule.
+    let gate = if full || app.config.review_all {
+        let (to, why, gate) = if full {
+            (ContactState::Waitlisted, "capacity reached", Gate::Waitlisted)
+        } else {
+            (ContactState::PendingReview, "waiting for a master's review (M2O_REVIEW_ALL)", Gate::Review)
+        };
+        let from = c.move_to(to, now)?;
+        change.audit.push(AuditEntry::transition(now, Actor::System, contact_id, from, to, why));
+        let (text, buttons) = request_notice(app, &c);
+        change.outbox = OutboxItem::to_each(&app.config.master_ids, &text, &buttons, Some(contact_id));
+        change.contact = Some(c);
+        gate
+    } else {
+        let why = "auto-approved: qualified, email verified, token valid";
+        let job_id = approve_into(app, &mut change, c, Actor::System, now, why).map_err(|e| match e {
+            DecideError::Store(e) => ConfirmError::Store(e),
+            DecideError::Transition(e) => ConfirmError::Transition(e),
+            _ => ConfirmError::NoBot(contact_id),
+        })?;
+        Gate::Approved { job_id }
+    };
+    match app.commit_durable(&change).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict(Guard::NameFree { name, .. })) => return Err(ConfirmError::NameTaken(name)),
+        Err(StoreError::Conflict(Guard::EmailFree { .. })) => return Err(ConfirmError::EmailTaken),
+        Err(e) => return Err(e.into()),
+    }
+    if let Gate::Approved { job_id } = gate {
+        jobs::start(app.clone(), job_id);
+    }
+    Ok(gate)
+}
+
+/// What each master is told about a request waiting for them, with [Approve] [Reject].
+fn request_notice(app: &App, c: &Contact) -> (String, Vec<Vec<(String, String)>>) {
+    let tr = app.master_tr();
+    let buttons = vec![buttons::request(&tr, c.id)];
+    let bot = c.bot.as_ref().map(|b| b.username.as_str()).unwrap_or_default();
+    let name = c.agent_name.clone().unwrap_or_default();
+    let key = if c.state == ContactState::Waitlisted { "master-request-waitlisted" } else { "master-request-pending" };
+    let text = tr.t_args(
+        key,
+        &[
+            ("id", (c.id as i64).into()),
+            ("name", (&name).into()),
+            ("email", (&c.email).into()),
+            ("bot", bot.into()),
+            ("timezone", c.timezone.as_deref().unwrap_or("UTC").into()),
+            ("score", c.score.unwrap_or_default().into()),
+        ],
+    );
+    (text, buttons)
+}
+
 /// Approves a waiting request (pending review or waitlisted) and starts its provisioning job.
 /// Returns the job id.
 pub async fn approve(app: &Arc<App>, contact_id: u64, by: Actor) -> Result<u64, DecideError> {
@@ -44,18 +159,18 @@ pub async fn approve(app: &Arc<App>, contact_id: u64, by: Actor) -> Result<u64, 
     let job_id = approve_into(app, &mut change, contact, by.clone(), now, "approved")?;
     commit_decision(app, contact_id, &change).await?;
     jobs::start(app.clone(), job_id);
-    let time = now.format("%H:%M UTC").to_string();
-    let outcome = app
-        .master_tr()
-        .t_args("master-decided-approved", &[("by", by.to_string().as_str().into()), ("time", (&time).into())]);
-    settle_notices(app, contact_id, &outcome).await;
-    crate::scheduler::brief::refresh_today(app).await;
+    let outcome = app.master_tr().t_args(
+        "master-decided-approved",
+        &[("by", by.to_string().as_str().into()), ("time", notices::time(now).as_str().into())],
+    );
+    notices::settle(app, contact_id, &outcome).await;
+    brief::refresh_today(app).await;
     Ok(job_id)
 }
 
 /// Adds to `change` everything an approval writes: the decision (guarded), the contact's move to
-/// `provisioning`, the agent's registry entry and its job. Used by `approve` and the confirm step.
-pub fn approve_into(
+/// `provisioning`, the agent's registry entry and its job. Used by `approve` and the gate.
+fn approve_into(
     app: &App,
     change: &mut Change,
     mut contact: Contact,
@@ -67,7 +182,7 @@ pub fn approve_into(
     let name = contact.agent_name.clone().unwrap_or_default();
     let bot = contact.bot.clone().ok_or(DecideError::NotPending(id, contact.state))?;
     change.guards.push(Guard::Undecided(id));
-    change.guards.push(Guard::NameFree { name: name.clone(), for_contact: id });
+    change.guards.push(Guard::NameFree { name: name.clone(), for_contact: Some(id) });
     change.decision = Some((id, Decision { approved: true, by: by.clone(), at: now, reason: None }));
     let from = contact.move_to(ContactState::Provisioning, now)?;
     change.audit.push(AuditEntry::transition(now, by, id, from, ContactState::Provisioning, why));
@@ -86,24 +201,9 @@ pub fn approve_into(
         last_event: "approved".into(),
     };
     change.agent = Some(Agent::provisioning(new, now));
-    change.job = Some(new_job(job_id, &name, now));
+    change.job = Some(Job::new(job_id, &name, now));
     change.contact = Some(contact);
     Ok(job_id)
-}
-
-pub fn new_job(id: u64, agent: &str, now: DateTime<Utc>) -> Job {
-    Job {
-        id,
-        agent: agent.to_string(),
-        step: Step::CheckName,
-        state: JobState::Running,
-        attempts: 0,
-        app_id: None,
-        deployment_id: None,
-        log: Vec::new(),
-        progress: Vec::new(),
-        created_at: now,
-    }
 }
 
 /// Rejects a waiting request: the contact is told, and the name and bot are free again.
@@ -140,24 +240,22 @@ pub async fn reject(app: &Arc<App>, contact_id: u64, by: Actor, reason: Option<S
     change.outbox.push(OutboxItem::telegram(contact.chat_id, text));
     change.contact = Some(contact);
     commit_decision(app, contact_id, &change).await?;
-    app.outbox_ready.notify_one();
-    let time = now.format("%H:%M UTC").to_string();
     let outcome = app.master_tr().t_args(
         "master-decided-rejected",
         &[
             ("by", by.to_string().as_str().into()),
-            ("time", (&time).into()),
+            ("time", notices::time(now).as_str().into()),
             ("reason", reason.as_deref().unwrap_or("-").into()),
         ],
     );
-    settle_notices(app, contact_id, &outcome).await;
-    crate::scheduler::brief::refresh_today(app).await;
+    notices::settle(app, contact_id, &outcome).await;
+    brief::refresh_today(app).await;
     Ok(())
 }
 
 /// Commits a decision durably; a lost race reports the decision that won.
 async fn commit_decision(app: &App, contact_id: u64, change: &Change) -> Result<(), DecideError> {
-    match app.store.commit_durable(change).await {
+    match app.commit_durable(change).await {
         Ok(()) => Ok(()),
         Err(StoreError::Conflict(Guard::NameFree { name, .. })) => Err(DecideError::NameTaken(name)),
         Err(StoreError::Conflict(_)) => match app.store.decision(contact_id)? {
@@ -168,18 +266,5 @@ async fn commit_decision(app: &App, contact_id: u64, change: &Change) -> Result<
             }
         },
         Err(e) => Err(e.into()),
-    }
-}
-
-/// Edits every master notice about the request to show the outcome, without its buttons.
-pub async fn settle_notices(app: &App, contact_id: u64, outcome: &str) {
-    use teloxide::prelude::*;
-    let bot = app.bot();
-    for (chat, message, text) in app.store.notices(contact_id).unwrap_or_default() {
-        let edited = format!("{text}\n\n{outcome}");
-        let request = bot.edit_message_text(ChatId(chat), teloxide::types::MessageId(message), edited);
-        if let Err(e) = request.await {
-            tracing::debug!(error = %crate::services::telegram::error_kind(&e), "could not settle a notice");
-        }
     }
 }

@@ -1,8 +1,8 @@
 //! Mirroring a contact to the CRM (Twenty), as the outbox delivers a `Crm` item: always the
 //! contact's *current* state, so retries and reordering can only ever make the CRM more right.
 
+use super::Attempt;
 use crate::app::App;
-use crate::bot::delivery::Attempt;
 use crate::services::twenty::{CrmError, CrmPerson};
 
 pub async fn mirror(app: &App, contact_id: u64) -> Attempt {

@@ -1,8 +1,9 @@
-//! The stuck protocol (§7.5): an escalation goes to the orchestrator at once (and to the masters
+//! The stuck protocol (spec §7.5): an escalation goes to the orchestrator at once (and to the masters
 //! too when urgent) with [✅ Approve proposed fix] [❌ Skip] [🔄 Modify]; the first ruling wins, the
 //! notices are edited to show it, and the decision reaches the agent by polling or by a POST to its
 //! `callback_url` through the outbox. Open past `M2O_ESCALATION_SLA` it goes into the brief.
 
+use super::{brief, buttons, notices};
 use crate::app::App;
 use crate::domain::escalation::{Escalation, Ruling, Verdict};
 use crate::domain::Actor;
@@ -54,8 +55,7 @@ pub async fn open(app: &Arc<App>, e: &Escalation) -> anyhow::Result<()> {
         &format!("#{} from {}", e.id, e.agent),
     ));
     change.outbox = OutboxItem::to_each(&to, &text, &buttons, Some(e.id));
-    app.store.commit(&change)?;
-    app.outbox_ready.notify_one();
+    app.commit(&change)?;
     Ok(())
 }
 
@@ -80,19 +80,7 @@ pub fn notice(app: &App, e: &Escalation) -> (String, Vec<Vec<(String, String)>>)
             ("fix", (&fix).into()),
         ],
     );
-    (text, vec![buttons(app, e)])
-}
-
-/// One row: approve (only with a proposed fix), skip, modify.
-pub fn buttons(app: &App, e: &Escalation) -> Vec<(String, String)> {
-    let tr = app.master_tr();
-    let mut row = Vec::new();
-    if e.proposed_fix.is_some() {
-        row.push((tr.t("button-approve-fix"), format!("es:{}:a", e.id)));
-    }
-    row.push((tr.t("button-skip-escalation"), format!("es:{}:s", e.id)));
-    row.push((tr.t("button-modify"), format!("es:{}:m", e.id)));
-    row
+    (text, vec![buttons::escalation(&tr, e)])
 }
 
 pub fn status_json(e: &Escalation) -> Value {
@@ -134,7 +122,7 @@ pub async fn rule(
         body["kind"] = json!("escalation");
         change.outbox.push(OutboxItem::new(Outgoing::Webhook { url, body }));
     }
-    match app.store.commit(&change) {
+    match app.commit(&change) {
         Ok(()) => {}
         Err(StoreError::Conflict(_)) => {
             let ruling = app.store.escalation(id)?.and_then(|e| e.ruling).ok_or(RuleError::NotFound(id))?;
@@ -142,7 +130,6 @@ pub async fn rule(
         }
         Err(e) => return Err(e.into()),
     }
-    app.outbox_ready.notify_one();
     let tr = app.master_tr();
     let what = match verdict {
         Verdict::Approve => tr.t("escalation-ruled-approve"),
@@ -154,10 +141,10 @@ pub async fn rule(
         &[
             ("what", (&what).into()),
             ("by", by.to_string().as_str().into()),
-            ("time", now.format("%H:%M UTC").to_string().as_str().into()),
+            ("time", notices::time(now).as_str().into()),
         ],
     );
-    super::approval::settle_notices(app, id, &outcome).await;
-    crate::scheduler::brief::refresh_today(app).await;
+    notices::settle(app, id, &outcome).await;
+    brief::refresh_today(app).await;
     Ok(e)
 }

@@ -1,10 +1,10 @@
-//! The provisioning job runner (§3.10). Each step is recorded in sled before it runs and after it
+//! The provisioning job runner (the spawn flow, spec §3.10). Each step is recorded in sled before it runs and after it
 //! finishes; a retryable failure (network, 5xx, 429) is retried with backoff, honouring
 //! `Retry-After`, up to `MAX_ATTEMPTS`; then the job is `failed` and the masters get the exact error
 //! with a [Retry] button. A job interrupted by a restart resumes at its step — the create step asks
 //! the provisioner for an existing app first, so it never makes a second one.
 
-use super::{live, progress};
+use super::{buttons, live, progress};
 use crate::app::App;
 use crate::domain::agent::{backoff, Agent, AgentState, Job, JobState, Step, StepRecord, MAX_ATTEMPTS};
 use crate::services::provisioner::{AppSpec, DeployStatus, EnvVar, ProvisionError};
@@ -12,7 +12,6 @@ use crate::store::{AuditEntry, Change, OutboxItem};
 use chrono::Duration as ChronoDuration;
 use std::sync::Arc;
 use std::time::Duration;
-use teloxide::prelude::*;
 
 /// How long a deployment may take before the job gives up on it.
 const DEPLOY_DEADLINE_MINUTES: i64 = 20;
@@ -61,12 +60,14 @@ pub fn retry(app: &Arc<App>, job_id: u64) -> anyhow::Result<bool> {
     }
     job.state = JobState::Running;
     job.attempts = 0;
+    let mut change = Change::default();
     if let Some(mut agent) = app.store.agent(&job.agent)? {
         agent.state = AgentState::Provisioning;
         agent.last_event = format!("retrying step {}", job.step.number());
-        app.store.save_agent(&agent)?;
+        change.agent = Some(agent);
     }
-    app.store.save_job(&job)?;
+    change.job = Some(job);
+    app.commit(&change)?;
     start(app.clone(), job_id);
     Ok(true)
 }
@@ -81,13 +82,13 @@ async fn run(app: &Arc<App>, id: u64) -> anyhow::Result<()> {
             return fail(app, job, None, "the agent's registry entry is missing".into()).await;
         };
         if job.progress.is_empty() {
-            open_progress(app, &mut job, &agent).await;
+            progress::open(app, &mut job, &agent).await;
         }
         if !job.log.last().is_some_and(|r| r.step == job.step && r.finished_at.is_none()) {
             job.log.push(StepRecord { step: job.step, started_at: app.clock.now(), finished_at: None, outcome: None });
-            app.store.save_job(&job)?;
+            save(app, &job, None)?;
         }
-        refresh_progress(app, &job).await;
+        progress::refresh(app, &job).await;
         match perform(app, &mut job, &mut agent).await {
             Ok(Done::Next(note)) => {
                 if let Some(r) = job.log.last_mut() {
@@ -97,29 +98,27 @@ async fn run(app: &Arc<App>, id: u64) -> anyhow::Result<()> {
                 job.attempts = 0;
                 agent.last_event = format!("step {} of {} done", job.step.number(), Step::ALL.len());
                 agent.updated_at = app.clock.now();
-                app.store.save_agent(&agent)?;
                 match job.step.next() {
                     Some(next) => {
                         job.step = next;
-                        app.store.save_job(&job)?;
+                        save(app, &job, Some(&agent))?;
                     }
                     None if app.provisioner.kind() == "dry-run" => {
                         // Nothing was deployed, so nothing will report online: live at once.
-                        app.store.save_job(&job)?;
+                        save(app, &job, Some(&agent))?;
                         return live::go_live(app, job, agent).await;
                     }
                     None => {
                         job.state = JobState::Deployed;
                         agent.last_event = "deployed; waiting for the agent to report online".into();
-                        app.store.save_agent(&agent)?;
-                        app.store.save_job(&job)?;
-                        refresh_progress(app, &job).await;
+                        save(app, &job, Some(&agent))?;
+                        progress::refresh(app, &job).await;
                         return Ok(());
                     }
                 }
             }
             Ok(Done::Wait(wait)) => {
-                app.store.save_job(&job)?;
+                save(app, &job, None)?;
                 tokio::time::sleep(wait).await;
             }
             Err(ProvisionError::Retryable { message, retry_after }) if job.attempts + 1 < MAX_ATTEMPTS => {
@@ -129,8 +128,8 @@ async fn run(app: &Arc<App>, id: u64) -> anyhow::Result<()> {
                 if let Some(r) = job.log.last_mut() {
                     r.outcome = Some(format!("{message} (attempt {}/{MAX_ATTEMPTS})", job.attempts));
                 }
-                app.store.save_job(&job)?;
-                refresh_progress(app, &job).await;
+                save(app, &job, None)?;
+                progress::refresh(app, &job).await;
                 tokio::time::sleep(wait).await;
             }
             Err(e) => {
@@ -147,6 +146,11 @@ async fn run(app: &Arc<App>, id: u64) -> anyhow::Result<()> {
             }
         }
     }
+}
+
+/// Records the job's progress (and the agent's, when it changed) in one write.
+fn save(app: &App, job: &Job, agent: Option<&Agent>) -> crate::store::Result<()> {
+    app.commit(&Change { job: Some(job.clone()), agent: agent.cloned(), ..Change::default() })
 }
 
 async fn perform(app: &App, job: &mut Job, agent: &mut Agent) -> Result<Done, ProvisionError> {
@@ -275,62 +279,10 @@ async fn fail(app: &Arc<App>, mut job: Job, agent: Option<Agent>, error: String)
             ("error", (&error).into()),
         ],
     );
-    let buttons = vec![vec![(tr.t("button-retry"), format!("rt:{}", job.id))]];
+    let buttons = vec![buttons::retry(&tr, job.id)];
     change.outbox = OutboxItem::to_each(&app.config.master_ids, &text, &buttons, None);
     change.job = Some(job.clone());
-    app.store.commit_durable(&change).await?;
-    app.outbox_ready.notify_one();
-    refresh_progress(app, &job).await;
+    app.commit_durable(&change).await?;
+    progress::refresh(app, &job).await;
     Ok(())
-}
-
-async fn open_progress(app: &App, job: &mut Job, agent: &Agent) {
-    let bot = app.bot();
-    let mut chats: Vec<i64> = app.config.master_ids.clone();
-    if agent.contact_id.is_some() && !chats.contains(&agent.owner_user_id) {
-        chats.push(agent.owner_user_id);
-    }
-    for chat in chats {
-        match bot.send_message(ChatId(chat), view_for(app, job, chat)).await {
-            Ok(m) => job.progress.push((chat, m.id.0)),
-            Err(e) => {
-                tracing::warn!(chat, error = %crate::services::telegram::error_kind(&e), "could not open a progress message")
-            }
-        }
-    }
-    if let Err(e) = app.store.save_job(job) {
-        tracing::warn!(error = %e, "could not save the progress message ids");
-    }
-}
-
-/// Edits every progress message to the job's current state ("not modified" is fine).
-pub async fn refresh_progress(app: &App, job: &Job) {
-    let bot = app.bot();
-    for (chat, message) in &job.progress {
-        let text = view_for(app, job, *chat);
-        if let Err(e) = bot.edit_message_text(ChatId(*chat), teloxide::types::MessageId(*message), text).await {
-            tracing::debug!(error = %crate::services::telegram::error_kind(&e), "progress message not edited");
-        }
-    }
-}
-
-fn view_for(app: &App, job: &Job, chat: i64) -> String {
-    if app.config.is_master(chat) {
-        return progress::master_view(job, app.provisioner.kind(), &app.master_tr());
-    }
-    let lang = app.store.contact_by_user(chat).ok().flatten().map(|c| c.lang).unwrap_or_else(|| "en".into());
-    let tr = app.content.i18n.tr(&lang);
-    match &job.state {
-        JobState::Running => tr.t_args(
-            "progress-client",
-            &[
-                ("name", (&job.agent).into()),
-                ("step", (job.step.number() as i64).into()),
-                ("total", (Step::ALL.len() as i64).into()),
-            ],
-        ),
-        JobState::Done => tr.t_args("progress-client-done", &[("name", (&job.agent).into())]),
-        JobState::Deployed => tr.t_args("progress-client-deployed", &[("name", (&job.agent).into())]),
-        JobState::Failed { .. } => tr.t_args("progress-client-failed", &[("name", (&job.agent).into())]),
-    }
 }

@@ -1,31 +1,53 @@
-//! Going live: the agent and its client move to `live`, the masters hear "⚡ {name} is online", the
-//! client gets a welcome email and a message **from their new bot**. A bot cannot message someone
-//! who never pressed Start in it (Telegram answers 403), so then the onboarding chat asks the
-//! client to open `t.me/<bot>`, press Start and tap [Done], and the greeting is sent again.
+//! Agents going live and staying in touch. An agent reports `online` when it boots (the
+//! bootstrap's last step, spec §3.4 step 8) and sends heartbeats. The first `online` after a
+//! deployment takes it live: the agent and its client move to `live`, the masters hear "⚡ {name} is
+//! online", the client gets a welcome email and a message **from their new bot**. A bot cannot
+//! message someone who never pressed Start in it (Telegram answers 403), so then the onboarding
+//! chat asks the client to open `t.me/<bot>`, press Start and tap [Done], and the greeting is sent
+//! again.
 
-use super::jobs;
+use super::{buttons, progress, Attempt};
 use crate::app::App;
 use crate::domain::agent::{Agent, AgentState, Job, JobState};
 use crate::domain::{Actor, ContactState};
-use crate::services::telegram::{bot_for, error_kind};
-use crate::store::{AuditEntry, Change, OutboxItem, Outgoing};
+use crate::services::notifier::{Notifier, SendError};
+use crate::store::{AuditEntry, Change, OutboxItem, Outgoing, StoreError};
 use std::sync::Arc;
-use teloxide::prelude::*;
-use teloxide::{ApiError, RequestError};
 
-/// The agent said it is online (`POST /v1/agents/{name}/online`) while still `provisioning`: its
-/// job is over whatever step it was waiting in, and it goes live.
-pub async fn reported_online(app: &Arc<App>, agent: Agent) -> anyhow::Result<()> {
-    if let Some(task) = app.running_jobs.lock().unwrap_or_else(|e| e.into_inner()).remove(&agent.job_id) {
-        task.abort();
+/// The agent booted (`POST /v1/agents/{name}/online`), optionally telling us where to POST
+/// decisions. A deployed agent goes live; a live one that restarted is noted.
+pub async fn online(app: &Arc<App>, mut agent: Agent, callback_url: Option<String>) -> anyhow::Result<()> {
+    let now = app.clock.now();
+    agent.callback_url = callback_url.or(agent.callback_url);
+    agent.heartbeat_at = Some(now);
+    if agent.state == AgentState::Provisioning {
+        // Its job is over, whatever step it was waiting in.
+        if let Some(task) = app.running_jobs.lock().unwrap_or_else(|e| e.into_inner()).remove(&agent.job_id) {
+            task.abort();
+        }
+        let job = match app.store.job(agent.job_id)? {
+            Some(j) => j,
+            None => Job::new(agent.job_id, &agent.name, now),
+        };
+        return go_live(app, job, agent).await;
     }
-    let job = match app.store.job(agent.job_id)? {
-        Some(j) => j,
-        None => super::approval::new_job(agent.job_id, &agent.name, app.clock.now()),
-    };
-    go_live(app, job, agent).await
+    agent.last_event = "online again (restarted)".into();
+    agent.updated_at = now;
+    app.commit(&Change { agent: Some(agent), ..Change::default() })?;
+    Ok(())
 }
 
+/// What the agent says it is doing (the brief's HAPPENING) and when it last spoke (the fleet
+/// line's colour).
+pub fn heartbeat(app: &App, mut agent: Agent, doing: Option<String>, card: Option<String>) -> Result<(), StoreError> {
+    agent.heartbeat_at = Some(app.clock.now());
+    agent.doing = doing;
+    agent.card = card;
+    app.commit(&Change { agent: Some(agent), ..Change::default() })
+}
+
+/// The job is done: the agent (and its client) go live, with everything that follows queued in
+/// the same durable write.
 pub async fn go_live(app: &Arc<App>, mut job: Job, mut agent: Agent) -> anyhow::Result<()> {
     let now = app.clock.now();
     job.state = JobState::Done;
@@ -60,29 +82,27 @@ pub async fn go_live(app: &Arc<App>, mut job: Job, mut agent: Agent) -> anyhow::
             change.contact = Some(contact);
         }
     }
-    for m in &app.config.master_ids {
-        let text = app.master_tr().t_args("master-agent-online", &[("name", (&agent.name).into())]);
-        change.outbox.push(OutboxItem::telegram(*m, text));
-    }
+    let text = app.master_tr().t_args("master-agent-online", &[("name", (&agent.name).into())]);
+    change.outbox.extend(OutboxItem::to_each(&app.config.master_ids, &text, &[], None));
     change.outbox.push(OutboxItem::new(Outgoing::Greeting { agent: agent.name.clone() }));
     change.job = Some(job.clone());
     change.agent = Some(agent);
-    app.store.commit_durable(&change).await?;
-    app.outbox_ready.notify_one();
-    jobs::refresh_progress(app, &job).await;
+    app.commit_durable(&change).await?;
+    progress::refresh(app, &job).await;
     Ok(())
 }
 
 /// What greeting the owner from their bot came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Greeting {
     Sent,
-    /// They never pressed Start in their bot; asked to.
+    /// They never pressed Start in their bot (or blocked it).
     NeedsStart,
     Failed(String),
 }
 
 /// Sends "⚡ Your agent {name} is live" from the agent's own bot to its owner.
-pub async fn greet(app: &App, name: &str) -> Greeting {
+pub async fn greet(app: &App, notifier: &dyn Notifier, name: &str) -> Greeting {
     let agent = match app.store.agent(name) {
         Ok(Some(a)) => a,
         Ok(None) => return Greeting::Failed(format!("no agent {name}")),
@@ -95,42 +115,51 @@ pub async fn greet(app: &App, name: &str) -> Greeting {
     };
     let tr = app.content.i18n.tr(&owner_lang(app, &agent));
     let text = tr.t_args("live-greeting", &[("name", name.into())]);
-    match bot_for(&app.http, &app.config.api_url, &token).send_message(ChatId(agent.owner_user_id), text).await {
+    match notifier.send_from(&token, agent.owner_user_id, &text).await {
         Ok(_) => Greeting::Sent,
-        Err(e) if never_started(&e) => Greeting::NeedsStart,
-        Err(e) => Greeting::Failed(error_kind(&e)),
+        Err(SendError::NotStarted | SendError::Unreachable(_)) => Greeting::NeedsStart,
+        Err(e) => Greeting::Failed(e.to_string()),
     }
 }
 
-fn never_started(e: &RequestError) -> bool {
-    match e {
-        RequestError::Api(ApiError::BotBlocked | ApiError::CantInitiateConversation) => true,
-        // teloxide does not know every 403 wording; Telegram's are all "Forbidden: …".
-        RequestError::Api(ApiError::Unknown(text)) => text.starts_with("Forbidden"),
-        _ => false,
+#[derive(Debug, thiserror::Error)]
+pub enum DoneError {
+    #[error("there is no agent {0}")]
+    NoSuchAgent(String),
+    /// Only the agent's owner may say they pressed Start in its bot.
+    #[error("{0} is not this agent's owner")]
+    NotOwner(i64),
+}
+
+/// The owner tapped [Done] after pressing Start in their bot: greet them from it now.
+pub async fn owner_started(app: &App, name: &str, user: i64) -> Result<Greeting, DoneError> {
+    let agent = app.store.agent(name).ok().flatten().ok_or_else(|| DoneError::NoSuchAgent(name.to_string()))?;
+    if agent.owner_user_id != user {
+        return Err(DoneError::NotOwner(user));
     }
+    Ok(greet(app, app.notifier.as_ref(), name).await)
 }
 
 fn owner_lang(app: &App, agent: &Agent) -> String {
     agent.contact_id.and_then(|id| app.store.contact(id).ok().flatten()).map(|c| c.lang).unwrap_or_else(|| "en".into())
 }
 
-/// The outbox's attempt at a greeting: on a 403 the owner is asked, in the onboarding chat, to
-/// press Start and tap [Done].
-pub async fn deliver_greeting(app: &App, name: &str) -> crate::bot::delivery::Attempt {
-    use crate::bot::delivery::Attempt as O;
-    match greet(app, name).await {
-        Greeting::Sent => O::Done,
+/// The outbox's attempt at a greeting: when the owner has not pressed Start in their bot they are
+/// asked to, in the onboarding chat, with [Done].
+pub async fn deliver_greeting(app: &App, notifier: &dyn Notifier, name: &str) -> Attempt {
+    match greet(app, notifier, name).await {
+        Greeting::Sent => Attempt::Done,
         Greeting::NeedsStart => {
-            let Ok(Some(agent)) = app.store.agent(name) else { return O::Drop(format!("no agent {name}")) };
+            let Ok(Some(agent)) = app.store.agent(name) else { return Attempt::Drop(format!("no agent {name}")) };
             let tr = app.content.i18n.tr(&owner_lang(app, &agent));
             let text = tr.t_args("live-press-start", &[("bot", (&agent.bot_username).into()), ("name", name.into())]);
-            let buttons = crate::bot::ctx::keyboard(vec![vec![(tr.t("button-done"), format!("dn:{name}"))]]);
-            match app.bot().send_message(ChatId(agent.owner_user_id), text).reply_markup(buttons).await {
-                Ok(_) => O::Done,
-                Err(e) => O::Retry(error_kind(&e)),
+            let buttons = [buttons::done(&tr, name)];
+            match notifier.send(agent.owner_user_id, &text, &buttons).await {
+                Ok(_) => Attempt::Done,
+                Err(SendError::Unreachable(why)) => Attempt::Drop(why),
+                Err(e) => Attempt::Retry(e.to_string()),
             }
         }
-        Greeting::Failed(why) => O::Retry(why),
+        Greeting::Failed(why) => Attempt::Retry(why),
     }
 }

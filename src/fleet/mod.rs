@@ -1,11 +1,56 @@
-//! Running the fleet: the one approval path (§4c), provisioning jobs (§3.10), going live, and the
-//! CRM mirror. Used by every surface — the master's buttons and commands, the confirm step's
-//! auto-approval, and the HTTP API — so a decision means the same thing wherever it is taken.
+//! Every fleet decision, in one place, for every surface: the chat (`bot`), the HTTP API (`api`),
+//! the scheduler, the console — and whatever comes next (a Mini App panel) — call these and only
+//! render what they return, so a decision means the same thing wherever it is taken.
+//!
+//! Each operation reads the store, decides, and writes its state change together with everything
+//! that must follow from it (outbox items, audit entries, conversation moves) in one
+//! `store::Change`; errors are typed, so a surface can say precisely what went wrong. Messages
+//! that must not be lost go through the outbox ([`outbox`] delivers them); progress views and
+//! edits go straight out through `App::notifier`.
+//!
+//! - clients' requests: [`approval`] (the gate, approve, reject — the one approval path of the
+//!   spawn approval ADR, spec §4c), [`leads`] (qualify a contact-track lead);
+//! - agents: [`spawn`] (a master's own), [`jobs`] and [`progress`] (provisioning, spec §3.10),
+//!   [`live`] (going live, online, heartbeats, the greeting), [`tokens`] (API token rotation, a
+//!   new bot token), [`destroy`], [`health`] (the weekly check);
+//! - agents asking humans: [`escalations`] (the stuck protocol, spec §7.5), [`actions`] (the
+//!   autonomy radius, spec §7.2);
+//! - telling people: [`buttons`] (every decision's row of buttons), [`notices`] (edited in place
+//!   when decided), [`brief`] (the morning brief, spec
+//!   §7.3), [`outbox`] (delivery with retries), [`crm`] (the CRM mirror).
 
 pub mod actions;
 pub mod approval;
+pub mod brief;
+pub mod buttons;
 pub mod crm;
+pub mod destroy;
 pub mod escalations;
+pub mod health;
 pub mod jobs;
+pub mod leads;
 pub mod live;
+pub mod notices;
+pub mod outbox;
 pub mod progress;
+pub mod spawn;
+pub mod tokens;
+
+use crate::app::App;
+use crate::domain::Actor;
+use crate::store::{AuditEntry, Change};
+
+/// Records a refused attempt — a command from someone who may not give it, a forged button — in
+/// the audit log. Nothing else changes.
+pub fn record_refusal(app: &App, by: Actor, event: &str, why: &str) -> crate::store::Result<()> {
+    app.commit(&Change { audit: vec![AuditEntry::event(app.clock.now(), by, None, event, why)], ..Change::default() })
+}
+
+/// How one delivery attempt by a fleet module (the CRM mirror, a greeting) ended, for the outbox.
+pub enum Attempt {
+    Done,
+    /// Maybe later (an outage): the outbox backs off and tries again.
+    Retry(String),
+    /// Never (the contact is gone, the CRM refused it): dropped with a warning.
+    Drop(String),
+}

@@ -1,8 +1,11 @@
 //! The live progress view of a provisioning job: one message per master (and one in the client's
-//! chat) edited in place as the steps complete. Pure text composition.
+//! chat) edited in place as the steps complete. Sent straight through `App::notifier`: a view lost
+//! in a crash is redrawn by the next step.
 
-use crate::domain::agent::{Job, JobState, Step};
+use crate::app::App;
+use crate::domain::agent::{Agent, Job, JobState, Step};
 use crate::i18n::Tr;
+use crate::store::Change;
 
 /// The masters' detailed view.
 pub fn master_view(job: &Job, provisioner: &str, tr: &Tr) -> String {
@@ -37,6 +40,54 @@ pub fn master_view(job: &Job, provisioner: &str, tr: &Tr) -> String {
         out.push_str(&tr.t_args("progress-error", &[("error", error.into())]));
     }
     out
+}
+
+/// Opens the job's progress messages: one per master, and one in the client's chat.
+pub async fn open(app: &App, job: &mut Job, agent: &Agent) {
+    let mut chats: Vec<i64> = app.config.master_ids.clone();
+    if agent.contact_id.is_some() && !chats.contains(&agent.owner_user_id) {
+        chats.push(agent.owner_user_id);
+    }
+    for chat in chats {
+        match app.notifier.send(chat, &view_for(app, job, chat), &[]).await {
+            Ok(id) => job.progress.push((chat, id)),
+            Err(e) => tracing::warn!(chat, error = %e, "could not open a progress message"),
+        }
+    }
+    if let Err(e) = app.commit(&Change { job: Some(job.clone()), ..Change::default() }) {
+        tracing::warn!(error = %e, "could not save the progress message ids");
+    }
+}
+
+/// Edits every progress message to the job's current state ("not modified" is fine).
+pub async fn refresh(app: &App, job: &Job) {
+    for (chat, message) in &job.progress {
+        let text = view_for(app, job, *chat);
+        if let Err(e) = app.notifier.edit(*chat, *message, &text, &[]).await {
+            tracing::debug!(error = %e, "progress message not edited");
+        }
+    }
+}
+
+fn view_for(app: &App, job: &Job, chat: i64) -> String {
+    if app.config.is_master(chat) {
+        return master_view(job, app.provisioner.kind(), &app.master_tr());
+    }
+    let lang = app.store.contact_by_user(chat).ok().flatten().map(|c| c.lang).unwrap_or_else(|| "en".into());
+    let tr = app.content.i18n.tr(&lang);
+    match &job.state {
+        JobState::Running => tr.t_args(
+            "progress-client",
+            &[
+                ("name", (&job.agent).into()),
+                ("step", (job.step.number() as i64).into()),
+                ("total", (Step::ALL.len() as i64).into()),
+            ],
+        ),
+        JobState::Done => tr.t_args("progress-client-done", &[("name", (&job.agent).into())]),
+        JobState::Deployed => tr.t_args("progress-client-deployed", &[("name", (&job.agent).into())]),
+        JobState::Failed { .. } => tr.t_args("progress-client-failed", &[("name", (&job.agent).into())]),
+    }
 }
 
 #[cfg(test)]

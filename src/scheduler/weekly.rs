@@ -1,15 +1,14 @@
-//! The weekly jobs: the fleet health check (§4b, Monday 06:30 UTC, before the brief), the
-//! contact-track digest (§7.7, Monday 08:00 UTC) and the week in review (§7.6, Friday 16:00 UTC).
+//! The weekly jobs: the fleet health check (Monday 06:30 UTC, before the brief; `fleet::health`),
+//! the contact-track digest (the qualify-first flow, spec §7.7; Monday 08:00 UTC) and the week in
+//! review (proactive behaviours, spec §7.6; Friday 16:00 UTC).
 
 use super::slots;
 use crate::app::App;
-use crate::bot::State;
 use crate::domain::agent::AgentState;
 use crate::domain::escalation::median;
-use crate::domain::token::BotToken;
 use crate::domain::{Actor, ContactState};
-use crate::services::telegram::{check_token, TokenCheck};
-use crate::store::{dialogue, AuditEntry, Change, Guard, OutboxItem, StoreError};
+use crate::fleet::buttons;
+use crate::store::{AuditEntry, Change, Guard, OutboxItem, StoreError};
 use chrono::{DateTime, Duration, NaiveTime, Utc, Weekday};
 use std::sync::Arc;
 
@@ -43,12 +42,11 @@ async fn once<'a>(app: &'a Arc<App>, marker: &str, job: impl FnOnce(&'a Arc<App>
     let mut change = job(app).await?;
     change.guards.push(Guard::MarkerAbsent(marker.to_string()));
     change.markers.push((marker.to_string(), app.clock.now().to_rfc3339()));
-    match app.store.commit(&change) {
+    match app.commit(&change) {
         Err(StoreError::Conflict(_)) => return Ok(()),
         other => other?,
     }
     tracing::info!(marker, "weekly job done");
-    app.outbox_ready.notify_one();
     Ok(())
 }
 
@@ -56,56 +54,17 @@ fn to_masters(app: &App, text: String, buttons: Vec<Vec<(String, String)>>) -> V
     OutboxItem::to_each(&app.config.master_ids, &text, &buttons, None)
 }
 
-/// `getMe` with every live agent's token: a 401 means the client revoked it. The agent becomes
-/// `degraded` (a BLOCKED item in the brief) and its owner is asked, in the onboarding chat, for a
-/// new token.
+/// The weekly health check; revoked agents are written one by one as they are found.
 pub async fn health_check(app: &Arc<App>) -> anyhow::Result<Change> {
-    let now = app.clock.now();
-    let mut change = Change::default();
-    for mut agent in app.store.agents()?.into_iter().filter(|a| a.state == AgentState::Live) {
-        let Some(token) = app.secrets.open(&agent.token_sealed).ok().and_then(|t| BotToken::parse(&t)) else {
-            continue;
-        };
-        match check_token(&app.http, &app.config.api_url, &token).await {
-            TokenCheck::Valid { .. } => {}
-            TokenCheck::Unreachable(why) => {
-                tracing::warn!(agent = %agent.name, why, "health check could not reach Telegram")
-            }
-            TokenCheck::Invalid => {
-                tracing::warn!(agent = %agent.name, "health check: the agent's bot token was revoked");
-                agent.state = AgentState::Degraded;
-                agent.last_event = "token revoked (weekly health check)".into();
-                agent.updated_at = now;
-                let mut one = Change::default();
-                if let Some(mut c) = agent.contact_id.and_then(|id| app.store.contact(id).ok().flatten()) {
-                    if let Ok(from) = c.move_to(ContactState::Degraded, now) {
-                        one.audit.push(AuditEntry::transition(
-                            now,
-                            Actor::System,
-                            c.id,
-                            from,
-                            c.state,
-                            "bot token revoked",
-                        ));
-                    }
-                    let tr = app.content.i18n.tr(&c.lang);
-                    let text = tr.t_args(
-                        "health-token-revoked",
-                        &[("bot", (&agent.bot_username).into()), ("name", (&agent.name).into())],
-                    );
-                    one.outbox.push(OutboxItem::telegram(c.chat_id, text));
-                    one.dialogue =
-                        Some((c.chat_id, Some(dialogue::to_value(&State::NewToken { agent: agent.name.clone() }))));
-                    one.contact = Some(c);
-                }
-                one.agent = Some(agent);
-                // Each agent on its own: one agent's conflict must not lose another's.
-                app.store.commit(&one)?;
-            }
-        }
-    }
-    change.audit.push(AuditEntry::event(now, Actor::System, None, "health_check", "weekly getMe per agent"));
-    Ok(change)
+    let revoked = crate::fleet::health::check_fleet(app).await?;
+    let why = format!(
+        "weekly getMe per agent; revoked: {}",
+        if revoked.is_empty() { "none".into() } else { revoked.join(", ") }
+    );
+    Ok(Change {
+        audit: vec![AuditEntry::event(app.clock.now(), Actor::System, None, "health_check", &why)],
+        ..Change::default()
+    })
 }
 
 /// The contact-track digest: each lead with its score and a one-tap [Qualify].
@@ -121,7 +80,7 @@ pub async fn digest(app: &Arc<App>) -> anyhow::Result<Change> {
     let mut rows = Vec::new();
     for c in leads.iter().take(40) {
         text.push_str(&format!("\n#{} {} — {}", c.id, c.email, c.score.unwrap_or_default()));
-        rows.push(vec![(tr.t_args("button-qualify", &[("id", (c.id as i64).into())]), format!("lq:{}", c.id))]);
+        rows.push(buttons::qualify(&tr, c.id));
     }
     if leads.len() > 40 {
         text.push_str(&tr.t_args("master-leads-more", &[("count", ((leads.len() - 40) as i64).into())]));

@@ -1,10 +1,16 @@
-//! Checking a client's bot token with `getMe` on `TELOXIDE_API_URL`, and `Bot`s for clients' tokens.
+//! Telegram as a service: checking a bot token with `getMe` on `TELOXIDE_API_URL`, and
+//! [`TelegramNotifier`], the Telegram implementation of `services::notifier::Notifier`.
+//!
 //! A 401 is the only answer that means "this token is wrong" (the Bot API server's own maintainers
 //! say so); anything else is "try again later". Errors are reduced to their kind here, never the
 //! full reqwest message, because a request URL contains the token.
 
+use super::notifier::{Buttons, Notifier, SendError};
 use crate::domain::token::BotToken;
+use futures::future::BoxFuture;
+use teloxide::adaptors::throttle::{Limits, Throttle};
 use teloxide::prelude::*;
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 use teloxide::{ApiError, RequestError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,5 +51,98 @@ pub fn error_kind(e: &RequestError) -> String {
         ),
         RequestError::InvalidJson { .. } => "invalid JSON from the Bot API".into(),
         RequestError::Io(io) => format!("I/O error: {}", io.kind()),
+    }
+}
+
+/// Messages to people through the control bot (and agents' own bots for greetings).
+pub struct TelegramNotifier {
+    bot: Bot,
+    /// `Some` for the outbox worker: sends wait their turn under Telegram's flood limits (30
+    /// messages/s overall, 1/s and 20/min per chat), so a broadcast to hundreds of chats never
+    /// meets a 429. Edits are not paced (Telegram does not limit them the same way).
+    paced: Option<Throttle<Bot>>,
+    http: reqwest::Client,
+    api_url: reqwest::Url,
+}
+
+impl TelegramNotifier {
+    /// Sends at once: for what a person is waiting to see (progress, in-place edits).
+    pub fn new(bot: Bot, http: reqwest::Client, api_url: reqwest::Url) -> TelegramNotifier {
+        TelegramNotifier { bot, paced: None, http, api_url }
+    }
+
+    /// Paces sends with teloxide's `Throttle`, whose worker task this spawns (call it inside the
+    /// runtime).
+    pub fn paced(bot: Bot, http: reqwest::Client, api_url: reqwest::Url) -> TelegramNotifier {
+        let paced = Throttle::new_spawn(bot.clone(), Limits::default());
+        TelegramNotifier { bot, paced: Some(paced), http, api_url }
+    }
+}
+
+/// Inline keyboard from rows of (label, callback data).
+pub fn keyboard(rows: &Buttons) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(rows.iter().map(|row| {
+        row.iter().map(|(label, data)| InlineKeyboardButton::callback(label.clone(), data.clone())).collect::<Vec<_>>()
+    }))
+}
+
+/// What a failed request means for whoever sent it.
+pub fn send_error(e: &RequestError) -> SendError {
+    match e {
+        RequestError::Api(ApiError::BotBlocked | ApiError::ChatNotFound | ApiError::UserDeactivated) => {
+            SendError::Unreachable(error_kind(e))
+        }
+        RequestError::Api(ApiError::CantInitiateConversation) => SendError::NotStarted,
+        // teloxide does not know every 403 wording; Telegram's are all "Forbidden: …".
+        RequestError::Api(ApiError::Unknown(text)) if text.starts_with("Forbidden") => SendError::NotStarted,
+        RequestError::RetryAfter(s) => SendError::RetryAfter(s.seconds().into()),
+        _ => SendError::Failed(error_kind(e)),
+    }
+}
+
+impl Notifier for TelegramNotifier {
+    fn send<'a>(&'a self, chat: i64, text: &'a str, buttons: &'a Buttons) -> BoxFuture<'a, Result<i32, SendError>> {
+        Box::pin(async move {
+            let sent = match &self.paced {
+                Some(paced) => {
+                    let mut request = paced.send_message(ChatId(chat), text);
+                    if !buttons.is_empty() {
+                        request = request.reply_markup(keyboard(buttons));
+                    }
+                    request.await
+                }
+                None => {
+                    let mut request = self.bot.send_message(ChatId(chat), text);
+                    if !buttons.is_empty() {
+                        request = request.reply_markup(keyboard(buttons));
+                    }
+                    request.await
+                }
+            };
+            sent.map(|m| m.id.0).map_err(|e| send_error(&e))
+        })
+    }
+
+    fn edit<'a>(
+        &'a self,
+        chat: i64,
+        message: i32,
+        text: &'a str,
+        buttons: &'a Buttons,
+    ) -> BoxFuture<'a, Result<(), SendError>> {
+        Box::pin(async move {
+            let mut request = self.bot.edit_message_text(ChatId(chat), MessageId(message), text);
+            if !buttons.is_empty() {
+                request = request.reply_markup(keyboard(buttons));
+            }
+            request.await.map(|_| ()).map_err(|e| send_error(&e))
+        })
+    }
+
+    fn send_from<'a>(&'a self, bot: &'a BotToken, chat: i64, text: &'a str) -> BoxFuture<'a, Result<i32, SendError>> {
+        Box::pin(async move {
+            let sent = bot_for(&self.http, &self.api_url, bot).send_message(ChatId(chat), text).await;
+            sent.map(|m| m.id.0).map_err(|e| send_error(&e))
+        })
     }
 }

@@ -1,5 +1,6 @@
 //! teloxide's dialogue `Storage` over the store's `dialogues` tree, so a conversation survives a
-//! restart at any step. Values are `{"v": VERSION, "state": …}` JSON; bytes that no longer decode
+//! restart at any step. teloxide only reads through it (`enter_dialogue`); our handlers move a
+//! chat's state inside their `Change`s, so its writes (one key each) serve other callers. Values are `{"v": VERSION, "state": …}` JSON; bytes that no longer decode
 //! (an older or newer `State`) read as "no dialogue" with a warning, and the client starts the step
 //! over instead of being stranded: teloxide would otherwise drop every update from that chat.
 
@@ -61,7 +62,7 @@ where
 
     fn remove_dialogue(self: Arc<Self>, chat_id: ChatId) -> BoxFuture<'static, Result<(), Self::Error>> {
         Box::pin(async move {
-            self.store.dialogue_tree().remove(chat_id.0.to_be_bytes())?;
+            self.store.tree(super::Tree::Dialogues).remove(chat_id.0.to_be_bytes())?;
             Ok(())
         })
     }
@@ -69,14 +70,14 @@ where
     fn update_dialogue(self: Arc<Self>, chat_id: ChatId, dialogue: D) -> BoxFuture<'static, Result<(), Self::Error>> {
         Box::pin(async move {
             let bytes = encode_value(&to_value(&dialogue));
-            self.store.dialogue_tree().insert(chat_id.0.to_be_bytes(), bytes)?;
+            self.store.tree(super::Tree::Dialogues).insert(chat_id.0.to_be_bytes(), bytes)?;
             Ok(())
         })
     }
 
     fn get_dialogue(self: Arc<Self>, chat_id: ChatId) -> BoxFuture<'static, Result<Option<D>, Self::Error>> {
         Box::pin(async move {
-            let bytes = self.store.dialogue_tree().get(chat_id.0.to_be_bytes())?;
+            let bytes = self.store.tree(super::Tree::Dialogues).get(chat_id.0.to_be_bytes())?;
             Ok(bytes.and_then(|b| decode(chat_id.0, &b)))
         })
     }
@@ -102,12 +103,20 @@ mod tests {
             s.clone().update_dialogue(ChatId(5), S::B { n: 3 }).await.unwrap();
             s.clone().update_dialogue(ChatId(6), S::A).await.unwrap();
             s.clone().remove_dialogue(ChatId(6)).await.unwrap();
-            store.dialogue_tree().insert(7i64.to_be_bytes(), b"{\"v\":1,\"state\":\"Gone\"}".to_vec()).unwrap();
-            store.dialogue_tree().insert(8i64.to_be_bytes(), b"{\"v\":99,\"state\":\"A\"}".to_vec()).unwrap();
+            store.load_raw("dialogues", &7i64.to_be_bytes(), b"{\"v\":1,\"state\":\"Gone\"}").unwrap();
+            store.load_raw("dialogues", &8i64.to_be_bytes(), b"{\"v\":99,\"state\":\"A\"}").unwrap();
             store.flush().await.unwrap();
         }
-        let store = Store::open(dir.path()).unwrap();
-        let s = SledStorage::<S>::new(store);
+        // sled's flusher thread lets go of the file lock a moment after the last handle is dropped.
+        let mut reopened = Store::open(dir.path());
+        for _ in 0..100 {
+            if reopened.is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            reopened = Store::open(dir.path());
+        }
+        let s = SledStorage::<S>::new(reopened.unwrap());
         assert_eq!(s.clone().get_dialogue(ChatId(5)).await.unwrap(), Some(S::B { n: 3 }));
         assert_eq!(s.clone().get_dialogue(ChatId(6)).await.unwrap(), None);
         assert_eq!(s.clone().get_dialogue(ChatId(7)).await.unwrap(), None);

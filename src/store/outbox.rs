@@ -1,7 +1,9 @@
-//! The outbox: messages that must follow from a state change (a master's notification, later CRM
-//! updates and emails), written in the same transaction as the change and delivered by a worker
-//! with retries, so a crash or an outage between the two never loses one.
+//! The outbox: what must follow from a state change (a master's notification, a CRM update, an
+//! email, a greeting, a decision POSTed to an agent), written in the same transaction as the change
+//! and delivered by `fleet::outbox` with retries, so a crash or an outage between the two never
+//! loses one.
 
+use super::Tree;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -74,9 +76,9 @@ impl super::Store {
     /// Items whose time has come, oldest first, with their keys.
     pub fn outbox_due(&self, now: DateTime<Utc>) -> super::Result<Vec<(u64, OutboxItem)>> {
         let mut due = Vec::new();
-        for item in self.outbox_tree().iter() {
+        for item in self.tree(Tree::Outbox).iter() {
             let (k, v) = item?;
-            let item: OutboxItem = super::decode("outbox", &v)?;
+            let item: OutboxItem = super::decode(Tree::Outbox, &v)?;
             if item.not_before.is_none_or(|t| t <= now) {
                 due.push((super::u64_from(&k), item));
             }
@@ -85,16 +87,6 @@ impl super::Store {
     }
 
     pub fn outbox_len(&self) -> usize {
-        self.outbox_tree().len()
-    }
-
-    pub fn outbox_done(&self, key: u64) -> super::Result<()> {
-        self.outbox_tree().remove(key.to_be_bytes())?;
-        Ok(())
-    }
-
-    pub fn outbox_retry_later(&self, key: u64, item: &OutboxItem) -> super::Result<()> {
-        self.outbox_tree().insert(key.to_be_bytes(), super::encode(item))?;
-        Ok(())
+        self.tree(Tree::Outbox).len()
     }
 }

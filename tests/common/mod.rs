@@ -1,12 +1,13 @@
-//! The test bench for conversations: the real bot (`app::start`, the real dptree tree, sled in a
+//! The test bench for conversations: the real bot (`server::start`, the real dptree tree, sled in a
 //! temp dir) polling the loopback Bot API emulator, Brevo as a wiremock double, and a manual clock.
 //! Tests talk as Telegram users and assert what those users see and what the store holds.
 #![allow(dead_code)]
 
-use m2o_bot::app::{self, App, Running};
+use m2o_bot::app::App;
 use m2o_bot::clock::ManualClock;
 use m2o_bot::config::Config;
 use m2o_bot::domain::Contact;
+use m2o_bot::server::{self, Running};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -86,8 +87,8 @@ impl Bench {
 
     async fn boot(&mut self) {
         let app = App::build(self.config(), self.clock.clone()).expect("app builds");
-        let running = app::start(app.clone(), Duration::from_millis(500)).await.expect("bot starts");
-        self.http_addr = running.http_addr;
+        let running = server::start(app.clone(), Duration::from_millis(500)).await.expect("bot starts");
+        self.http_addr = Some(running.http_addr);
         self.running = Some(running);
         self.app = Some(app);
     }

@@ -1,38 +1,35 @@
 //! Delivers the outbox: what a committed change promised — Telegram messages (a master's notice, a
-//! client's news, a digest to every lead), emails, CRM updates. Runs beside the dispatcher; wakes when
-//! something is queued and every second. An item is removed only once it was accepted, so a crash or
-//! an outage means a retry, never a loss; retries back off exponentially (or as the server's
-//! `retry_after` says). Telegram sends go through teloxide's `Throttle` (30 messages/s overall,
-//! 1/s and 20/min per chat), so a broadcast to hundreds of chats never meets a 429.
+//! client's news, a digest to every lead), emails, CRM updates, greetings from agents' bots,
+//! decisions POSTed to agents. Runs beside the dispatcher; wakes when something is queued and every
+//! second. An item is removed only once it was accepted, so a crash or an outage means a retry,
+//! never a loss; retries back off exponentially (or as the server's `retry_after` says). Telegram
+//! sends go through a paced notifier (`TelegramNotifier::paced`: 30 messages/s overall, 1/s and
+//! 20/min per chat), so a broadcast to hundreds of chats never meets a 429.
 
-use super::ctx::keyboard;
+use super::Attempt;
 use crate::app::App;
 use crate::services::mailer::Mail;
-use crate::services::telegram::error_kind;
-use crate::store::{OutboxItem, Outgoing};
+use crate::services::notifier::{Notifier, SendError};
+use crate::store::{Change, OutboxItem, Outgoing};
 use chrono::Duration;
 use std::sync::Arc;
-use teloxide::adaptors::throttle::{Limits, Throttle};
-use teloxide::prelude::*;
-use teloxide::{ApiError, RequestError};
-
-pub type Paced = Throttle<Bot>;
 
 const MAX_BACKOFF_SECONDS: i64 = 600;
 
 /// What became of one delivery attempt.
 enum Outcome {
-    Delivered,
+    /// Accepted; for a notice, the message to remember (subject, chat, message id, text) so it can
+    /// be edited in place when its subject is decided.
+    Delivered(Option<Notice>),
     /// Will never work (a chat that blocked us); dropped with a warning.
     Dropped(String),
     /// Try again after this many seconds (or the usual backoff).
     Later(String, Option<i64>),
 }
 
-pub async fn run(app: Arc<App>, bot: Bot) {
-    let bot = Throttle::new_spawn(bot, Limits::default());
+pub async fn run(app: Arc<App>, notifier: Arc<dyn Notifier>) {
     loop {
-        if let Err(e) = deliver_due(&app, &bot).await {
+        if let Err(e) = deliver_due(&app, notifier.as_ref()).await {
             tracing::error!(error = %e, "outbox delivery failed");
         }
         tokio::select! {
@@ -42,11 +39,11 @@ pub async fn run(app: Arc<App>, bot: Bot) {
     }
 }
 
-/// How many chats are sent to at once. `Throttle` does the pacing; concurrency only keeps its
-/// queue full (one request at a time would wait out its timer for every message).
+/// How many chats are sent to at once. The paced notifier does the pacing; concurrency only keeps
+/// its queue full (one request at a time would wait out its timer for every message).
 const CONCURRENT_CHATS: usize = 64;
 
-pub async fn deliver_due(app: &App, bot: &Paced) -> anyhow::Result<()> {
+pub async fn deliver_due(app: &App, notifier: &dyn Notifier) -> anyhow::Result<()> {
     use futures::StreamExt;
     // One lane per chat, in order (a split brief must arrive in order); other kinds one lane each.
     let mut lanes: Vec<Vec<(u64, OutboxItem)>> = Vec::new();
@@ -66,7 +63,7 @@ pub async fn deliver_due(app: &App, bot: &Paced) -> anyhow::Result<()> {
     let results: Vec<anyhow::Result<()>> = futures::stream::iter(lanes)
         .map(|lane| async move {
             for (key, item) in lane {
-                let outcome = deliver(app, bot, &item.what).await;
+                let outcome = deliver(app, notifier, &item.what).await;
                 let failed = matches!(outcome, Outcome::Later(..));
                 settle(app, key, &item, outcome)?;
                 if failed {
@@ -81,12 +78,18 @@ pub async fn deliver_due(app: &App, bot: &Paced) -> anyhow::Result<()> {
     results.into_iter().collect()
 }
 
+type Notice = (u64, i64, i32, String);
+
 fn settle(app: &App, key: u64, item: &OutboxItem, outcome: Outcome) -> anyhow::Result<()> {
     match outcome {
-        Outcome::Delivered => app.store.outbox_done(key)?,
+        // The item goes and its notice is remembered together: a crash between the two would
+        // otherwise send it again.
+        Outcome::Delivered(notice) => {
+            app.store.commit(&Change { outbox_settled: Some((key, None)), notice, ..Change::default() })?
+        }
         Outcome::Dropped(why) => {
             tracing::warn!(why, "outbox item dropped");
-            app.store.outbox_done(key)?;
+            app.store.commit(&Change { outbox_settled: Some((key, None)), ..Change::default() })?;
         }
         Outcome::Later(why, wait) => {
             let wait = wait.unwrap_or_else(|| (1i64 << item.attempts.min(10)).min(MAX_BACKOFF_SECONDS));
@@ -96,48 +99,35 @@ fn settle(app: &App, key: u64, item: &OutboxItem, outcome: Outcome) -> anyhow::R
                 attempts: item.attempts + 1,
                 not_before: Some(app.clock.now() + Duration::seconds(wait)),
             };
-            app.store.outbox_retry_later(key, &later)?;
+            app.store.commit(&Change { outbox_settled: Some((key, Some(later))), ..Change::default() })?;
         }
     }
     Ok(())
 }
 
-async fn deliver(app: &App, bot: &Paced, what: &Outgoing) -> Outcome {
+async fn deliver(app: &App, notifier: &dyn Notifier, what: &Outgoing) -> Outcome {
     match what {
-        Outgoing::Telegram { chat_id, text, buttons, notice_for } => {
-            let mut request = bot.send_message(ChatId(*chat_id), text.clone());
-            if !buttons.is_empty() {
-                request = request.reply_markup(keyboard(buttons.clone()));
-            }
-            match request.await {
-                Ok(sent) => {
-                    if let Some(contact) = notice_for {
-                        if let Err(e) = app.store.add_notice(*contact, *chat_id, sent.id.0, text) {
-                            tracing::warn!(error = %e, "could not remember a notice for later edits");
-                        }
-                    }
-                    Outcome::Delivered
-                }
-                Err(RequestError::Api(ApiError::BotBlocked | ApiError::ChatNotFound | ApiError::UserDeactivated)) => {
-                    Outcome::Dropped(format!("chat {chat_id} cannot receive messages from this bot"))
-                }
-                Err(e @ RequestError::RetryAfter(s)) => Outcome::Later(error_kind(&e), Some(s.seconds() as i64)),
-                Err(e) => Outcome::Later(error_kind(&e), None),
-            }
-        }
+        Outgoing::Telegram { chat_id, text, buttons, notice_for } => match notifier.send(*chat_id, text, buttons).await
+        {
+            Ok(message_id) => Outcome::Delivered(notice_for.map(|s| (s, *chat_id, message_id, text.clone()))),
+            Err(SendError::Unreachable(why)) => Outcome::Dropped(format!("chat {chat_id}: {why}")),
+            Err(e @ SendError::RetryAfter(seconds)) => Outcome::Later(e.to_string(), Some(seconds as i64)),
+            // A master who has not pressed Start yet may still do so: keep trying, backing off.
+            Err(e @ (SendError::NotStarted | SendError::Failed(_))) => Outcome::Later(e.to_string(), None),
+        },
         Outgoing::Email { to, subject, text } => {
             let mail = Mail { to: to.clone(), subject: subject.clone(), text: text.clone() };
             match app.mailer.send(&mail).await {
-                Ok(()) => Outcome::Delivered,
+                Ok(()) => Outcome::Delivered(None),
                 Err(e) => Outcome::Later(e.to_string(), None),
             }
         }
-        Outgoing::Crm { contact_id } => crate::fleet::crm::mirror(app, *contact_id).await.into(),
-        Outgoing::Greeting { agent } => crate::fleet::live::deliver_greeting(app, agent).await.into(),
+        Outgoing::Crm { contact_id } => super::crm::mirror(app, *contact_id).await.into(),
+        Outgoing::Greeting { agent } => super::live::deliver_greeting(app, notifier, agent).await.into(),
         Outgoing::Webhook { url, body } => {
             let sent = app.http.post(url).timeout(std::time::Duration::from_secs(10)).json(body).send().await;
             match sent {
-                Ok(r) if r.status().is_success() => Outcome::Delivered,
+                Ok(r) if r.status().is_success() => Outcome::Delivered(None),
                 // The agent's endpoint is wrong: retrying will not fix it; it can still poll.
                 Ok(r) if r.status().is_client_error() && r.status() != 408 && r.status() != 429 => {
                     Outcome::Dropped(format!("callback answered {}", r.status()))
@@ -149,17 +139,10 @@ async fn deliver(app: &App, bot: &Paced, what: &Outgoing) -> Outcome {
     }
 }
 
-/// How an attempt by another module (CRM mirror, greeting) ended, for the outbox.
-pub enum Attempt {
-    Done,
-    Retry(String),
-    Drop(String),
-}
-
 impl From<Attempt> for Outcome {
     fn from(o: Attempt) -> Outcome {
         match o {
-            Attempt::Done => Outcome::Delivered,
+            Attempt::Done => Outcome::Delivered(None),
             Attempt::Retry(why) => Outcome::Later(why, None),
             Attempt::Drop(why) => Outcome::Dropped(why),
         }

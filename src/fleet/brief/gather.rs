@@ -1,132 +1,23 @@
-//! The morning brief (§7.3): gathered from the store (and Planka when configured), composed by
-//! `domain::brief`, sent once a day to every master through the outbox. A decision taken from the
-//! brief's buttons re-composes it and edits it in place.
+//! Gathering the morning brief from the store (and Planka, when configured): what needs the
+//! master, what the fleet is doing, what shipped yesterday, what is blocked, how each agent is.
 
-use super::slots;
+use super::compose::{Blocked, BriefInput, NeedItem, MAX_ACTION_ITEMS};
 use crate::app::App;
-use crate::content::Radius;
 use crate::domain::agent::{AgentState, JobState};
-use crate::domain::brief::{self, Blocked, BriefInput, BriefMessage, NeedItem};
-use crate::domain::escalation::ActionState;
+use crate::domain::escalation::{ActionState, Radius};
 use crate::domain::ContactState;
-use crate::store::{Change, Guard, OutboxItem};
+use crate::fleet::buttons;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
-use std::sync::Arc;
-use teloxide::prelude::*;
-
-/// The brief may go out late after downtime, but not after noon UTC.
-pub const LATE_UNTIL: (u32, u32) = (12, 0);
-
-/// The notices key under which a day's brief messages are remembered (for edits in place);
-/// high bit set so it never meets a contact, escalation or action id.
-fn notice_key(date: NaiveDate) -> u64 {
-    (1 << 62) | date.format("%Y%m%d").to_string().parse::<u64>().unwrap_or(0)
-}
-
-pub async fn run_due(app: &Arc<App>, now: DateTime<Utc>) -> anyhow::Result<()> {
-    let (h, m) = app.config.brief_at;
-    let at = NaiveTime::from_hms_opt(h, m, 0).unwrap_or(NaiveTime::MIN);
-    let until = NaiveTime::from_hms_opt(LATE_UNTIL.0, LATE_UNTIL.1, 0).unwrap_or(NaiveTime::MIN);
-    let Some(date) = slots::daily(now, at, until) else { return Ok(()) };
-    let marker = format!("brief:{date}");
-    if app.store.marker(&marker)?.is_some() {
-        return Ok(());
-    }
-    let messages = compose(app, now, date).await?;
-    let mut change = Change {
-        guards: vec![Guard::MarkerAbsent(marker.clone())],
-        markers: vec![(
-            marker,
-            if messages.is_some() { "sent" } else { "skipped: nothing needs the master" }.to_string(),
-        )],
-        ..Change::default()
-    };
-    if let Some(messages) = &messages {
-        change.outbox = outbox_to(&app.config.master_ids, messages, date);
-    }
-    match app.store.commit(&change) {
-        // Another tick (or process) got there first: exactly once.
-        Err(crate::store::StoreError::Conflict(_)) => return Ok(()),
-        other => other?,
-    }
-    tracing::info!(%date, sent = messages.is_some(), "morning brief");
-    app.outbox_ready.notify_one();
-    Ok(())
-}
-
-/// `/brief`: the brief now, for the asking master, without counting as the day's brief.
-pub async fn send_now(app: &Arc<App>, chat: i64) -> anyhow::Result<bool> {
-    let now = app.clock.now();
-    let Some(messages) = compose(app, now, now.date_naive()).await? else { return Ok(false) };
-    let change = Change { outbox: outbox_to(&[chat], &messages, now.date_naive()), ..Change::default() };
-    app.store.commit(&change)?;
-    app.outbox_ready.notify_one();
-    Ok(true)
-}
-
-fn outbox_to(chats: &[i64], messages: &[BriefMessage], date: NaiveDate) -> Vec<OutboxItem> {
-    // Per chat, in order: a split brief arrives as consecutive messages.
-    let mut items = Vec::new();
-    for chat in chats {
-        for m in messages {
-            items.extend(OutboxItem::to_each(&[*chat], &m.text, &m.buttons, Some(notice_key(date))));
-        }
-    }
-    items
-}
-
-/// After a decision: today's brief, wherever it was sent, is composed again and edited in place.
-pub async fn refresh_today(app: &Arc<App>) {
-    let now = app.clock.now();
-    let date = now.date_naive();
-    let sent = app.store.notices(notice_key(date)).unwrap_or_default();
-    if sent.is_empty() {
-        return;
-    }
-    let messages = match compose(app, now, date).await {
-        Ok(Some(m)) => m,
-        Ok(None) => vec![BriefMessage { text: app.master_tr().t("brief-all-clear"), buttons: Vec::new() }],
-        Err(e) => {
-            tracing::warn!(error = %e, "could not recompose the brief");
-            return;
-        }
-    };
-    let bot = app.bot();
-    let mut chats: Vec<i64> = sent.iter().map(|(c, _, _)| *c).collect();
-    chats.dedup();
-    for chat in chats {
-        let ids: Vec<i32> = sent.iter().filter(|(c, _, _)| *c == chat).map(|(_, m, _)| *m).collect();
-        for (i, id) in ids.iter().enumerate() {
-            let (text, buttons) = match messages.get(i) {
-                Some(m) => (m.text.clone(), m.buttons.clone()),
-                None => ("—".to_string(), Vec::new()),
-            };
-            let request = bot
-                .edit_message_text(ChatId(chat), teloxide::types::MessageId(*id), text)
-                .reply_markup(crate::bot::ctx::keyboard(buttons));
-            if let Err(e) = request.await {
-                tracing::debug!(error = %crate::services::telegram::error_kind(&e), "brief not edited");
-            }
-        }
-    }
-}
-
-/// Gathers the day's brief from the store; `None` when the seed's rule skips it.
-pub async fn compose(app: &App, now: DateTime<Utc>, date: NaiveDate) -> anyhow::Result<Option<Vec<BriefMessage>>> {
-    let input = gather(app, now, date).await?;
-    Ok(brief::compose(&input, &app.master_tr()))
-}
 
 pub async fn gather(app: &App, now: DateTime<Utc>, date: NaiveDate) -> anyhow::Result<BriefInput> {
     let tr = app.master_tr();
     let store = &app.store;
-    // `domain::brief` numbers the items and their buttons.
+    // `compose` numbers the items and their buttons.
     let mut needs_you = Vec::new();
-    let (approve, reject) = (tr.t("button-approve"), tr.t("button-reject"));
     let escalations = store.escalations()?;
     for e in escalations.iter().filter(|e| e.overdue(now, app.config.escalation_sla)) {
         let fix = e.proposed_fix.clone().unwrap_or_else(|| tr.t("escalation-no-fix"));
-        let buttons = crate::fleet::escalations::buttons(app, e);
+        let buttons = buttons::escalation(&tr, e);
         needs_you.push(NeedItem {
             text: tr.t_args(
                 "brief-need-escalation",
@@ -142,12 +33,12 @@ pub async fn gather(app: &App, now: DateTime<Utc>, date: NaiveDate) -> anyhow::R
                 "brief-need-action",
                 &[("agent", (&a.agent).into()), ("action", (&a.action).into()), ("summary", (&a.summary).into())],
             ),
-            buttons: vec![(approve.clone(), format!("ac:{}:a", a.id)), (reject.clone(), format!("ac:{}:r", a.id))],
+            buttons: buttons::action(&tr, a),
         });
     }
 
     // Requests last and at most what the brief lists: a backlog is counted, not read.
-    let room = brief::MAX_ACTION_ITEMS.saturating_sub(needs_you.len());
+    let room = MAX_ACTION_ITEMS.saturating_sub(needs_you.len());
     for c in store.iter_in(ContactState::PendingReview).take(room) {
         let c = c?;
         needs_you.push(NeedItem {
@@ -159,7 +50,7 @@ pub async fn gather(app: &App, now: DateTime<Utc>, date: NaiveDate) -> anyhow::R
                     ("score", c.score.unwrap_or_default().into()),
                 ],
             ),
-            buttons: vec![(approve.clone(), format!("ap:{}", c.id)), (reject.clone(), format!("rj:{}", c.id))],
+            buttons: buttons::request(&tr, c.id),
         });
     }
     let needs_more = store.count_in(ContactState::PendingReview).saturating_sub(room);

@@ -1,0 +1,126 @@
+//! What the master reads: the leads in a state (`/leads`), the fleet (`/fleet`), one agent
+//! (`/agent`). Views of the store, rendered; deciding is `fleet`'s.
+
+use super::ctx::keyboard;
+use super::{Ctx, HandlerResult};
+use crate::app::App;
+use crate::domain::agent::{health, AgentState, Health};
+use crate::domain::callback::MasterTap;
+use crate::domain::ContactState;
+use crate::fleet::{brief, progress};
+
+/// `/leads [pending|qualified|contact_track|waitlisted]`: the leads in a state, oldest first, with
+/// buttons to decide them.
+pub async fn leads(ctx: &Ctx, filter: &str) -> HandlerResult {
+    let state = match filter {
+        "" | "pending" => ContactState::PendingReview,
+        "qualified" => ContactState::Qualified,
+        "contact_track" => ContactState::ContactTrack,
+        "waitlisted" => ContactState::Waitlisted,
+        _ => {
+            ctx.say(ctx.t("master-usage-leads")).await?;
+            return Ok(());
+        }
+    };
+    let now = ctx.now();
+    let mut leads = ctx.app.store.contacts_in(state)?;
+    leads.sort_by_key(|c| c.created_at);
+    if leads.is_empty() {
+        ctx.say(ctx.t_args("master-no-leads", &[("state", state.as_str().into())])).await?;
+        return Ok(());
+    }
+    const SHOWN: usize = 20;
+    let mut text =
+        ctx.t_args("master-leads-title", &[("state", state.as_str().into()), ("count", (leads.len() as i64).into())]);
+    let mut rows = Vec::new();
+    for c in leads.iter().take(SHOWN) {
+        let age = (now - c.created_at).num_hours();
+        let age = if age >= 48 { format!("{}d", age / 24) } else { format!("{age}h") };
+        let name = c.agent_name.as_deref().map(|n| format!(" → {n}")).unwrap_or_default();
+        text.push('\n');
+        text.push_str(&ctx.t_args(
+            "master-lead-line",
+            &[
+                ("id", (c.id as i64).into()),
+                ("email", (&c.email).into()),
+                ("score", c.score.unwrap_or_default().into()),
+                ("age", (&age).into()),
+                ("name", (&name).into()),
+            ],
+        ));
+        let id = c.id;
+        match state {
+            ContactState::PendingReview | ContactState::Waitlisted => rows.push(vec![
+                (format!("✅ #{id}"), MasterTap::Approve(id).data()),
+                (format!("❌ #{id}"), MasterTap::Reject(id).data()),
+            ]),
+            ContactState::ContactTrack => rows.push(vec![(
+                ctx.t_args("button-qualify", &[("id", (id as i64).into())]),
+                MasterTap::Qualify(id).data(),
+            )]),
+            _ => {}
+        }
+    }
+    if leads.len() > SHOWN {
+        text.push_str(&ctx.t_args("master-leads-more", &[("count", ((leads.len() - SHOWN) as i64).into())]));
+    }
+    if rows.is_empty() {
+        ctx.say(text).await?;
+    } else {
+        ctx.ask(text, keyboard(rows)).await?;
+    }
+    Ok(())
+}
+
+/// `/fleet`: the seed's `Fleet: m2 🟢 | peter 🔴` line and the counts.
+pub fn fleet(app: &App) -> String {
+    let agents: Vec<_> =
+        app.store.agents().unwrap_or_default().into_iter().filter(|a| a.state != AgentState::Destroyed).collect();
+    if agents.is_empty() {
+        return app.content.i18n.tr("en").t("master-fleet-empty");
+    }
+    let now = app.clock.now();
+    let health: Vec<(String, Health)> = agents.iter().map(|a| (a.name.clone(), health(a, now))).collect();
+    let line = brief::fleet_line(&health, brief::MAX_FLEET_NAMES);
+    let count = |s: AgentState| agents.iter().filter(|a| a.state == s).count();
+    let n = |s: AgentState| (count(s) as i64).into();
+    let counts = app.master_tr().t_args(
+        "master-fleet-counts",
+        &[
+            ("live", n(AgentState::Live)),
+            ("provisioning", n(AgentState::Provisioning)),
+            ("failed", n(AgentState::Failed)),
+            ("degraded", n(AgentState::Degraded)),
+        ],
+    );
+    // The `Fleet:` line is the seed's format (the morning brief, spec §7.3), the same in every
+    // language.
+    format!("Fleet: {line}\n{counts}")
+}
+
+/// `/agent <name>`: one agent in detail, with its provisioning steps.
+pub fn agent(ctx: &Ctx, name: &str) -> anyhow::Result<String> {
+    let Some(a) = ctx.app.store.agent(&name.to_lowercase())? else {
+        return Ok(ctx.t_args("master-no-such-agent", &[("name", name.into())]));
+    };
+    let created = a.created_at.format("%Y-%m-%d %H:%M UTC").to_string();
+    let mut out = ctx.t_args(
+        "master-agent-view",
+        &[
+            ("emoji", a.state.emoji().into()),
+            ("name", (&a.name).into()),
+            ("state", a.state.as_str().into()),
+            ("owner", (&a.owner_label).into()),
+            ("bot", (&a.bot_username).into()),
+            ("provisioner", (&a.provisioner).into()),
+            ("app", a.app_id.as_deref().unwrap_or("-").into()),
+            ("created", (&created).into()),
+            ("event", (&a.last_event).into()),
+        ],
+    );
+    if let Some(job) = ctx.app.store.job(a.job_id)? {
+        out.push_str("\n\n");
+        out.push_str(&progress::master_view(&job, &a.provisioner, &ctx.tr()));
+    }
+    Ok(out)
+}

@@ -1,0 +1,63 @@
+//! The weekly fleet health check (client self-onboarding, spec §4b: a client may revoke their bot's
+//! token at any time): `getMe` with every live agent's bot token. A 401 means the client revoked
+//! it: the agent (and its client) become `degraded` — a BLOCKED item in the brief — and the owner is
+//! asked, in the onboarding chat, for a new token of the same bot (see `tokens::replace_bot_token`).
+
+use crate::app::App;
+use crate::domain::agent::AgentState;
+use crate::domain::conversation::State;
+use crate::domain::token::BotToken;
+use crate::domain::{Actor, ContactState};
+use crate::services::telegram::{check_token, TokenCheck};
+use crate::store::{dialogue, AuditEntry, Change, OutboxItem};
+
+/// Checks every live agent; each revoked one is written on its own (one agent's conflict must not
+/// lose another's). Returns the names found revoked.
+pub async fn check_fleet(app: &App) -> anyhow::Result<Vec<String>> {
+    let now = app.clock.now();
+    let mut revoked = Vec::new();
+    for mut agent in app.store.agents()?.into_iter().filter(|a| a.state == AgentState::Live) {
+        let Some(token) = app.secrets.open(&agent.token_sealed).ok().and_then(|t| BotToken::parse(&t)) else {
+            tracing::warn!(agent = %agent.name, "health check: the agent's bot token cannot be opened");
+            continue;
+        };
+        match check_token(&app.http, &app.config.api_url, &token).await {
+            TokenCheck::Valid { .. } => {}
+            TokenCheck::Unreachable(why) => {
+                tracing::warn!(agent = %agent.name, why, "health check could not reach Telegram")
+            }
+            TokenCheck::Invalid => {
+                tracing::warn!(agent = %agent.name, "health check: the agent's bot token was revoked");
+                agent.state = AgentState::Degraded;
+                agent.last_event = "token revoked (weekly health check)".into();
+                agent.updated_at = now;
+                let mut change = Change::default();
+                if let Some(mut c) = agent.contact_id.and_then(|id| app.store.contact(id).ok().flatten()) {
+                    if let Ok(from) = c.move_to(ContactState::Degraded, now) {
+                        change.audit.push(AuditEntry::transition(
+                            now,
+                            Actor::System,
+                            c.id,
+                            from,
+                            c.state,
+                            "bot token revoked",
+                        ));
+                    }
+                    let tr = app.content.i18n.tr(&c.lang);
+                    let text = tr.t_args(
+                        "health-token-revoked",
+                        &[("bot", (&agent.bot_username).into()), ("name", (&agent.name).into())],
+                    );
+                    change.outbox.push(OutboxItem::telegram(c.chat_id, text));
+                    change.dialogue =
+                        Some((c.chat_id, Some(dialogue::to_value(&State::NewToken { agent: agent.name.clone() }))));
+                    change.contact = Some(c);
+                }
+                revoked.push(agent.name.clone());
+                change.agent = Some(agent);
+                app.commit(&change)?;
+            }
+        }
+    }
+    Ok(revoked)
+}

@@ -1,0 +1,49 @@
+//! Leads on the contact track (the qualify-first flow, spec §7.7): a master pushes one on with
+//! `/qualify` or the digest's [Qualify]; the lead is told in their chat, in their language, and
+//! their conversation continues at the bot step.
+
+use crate::app::App;
+use crate::domain::conversation::State;
+use crate::domain::{Actor, Contact, ContactState, TransitionError};
+use crate::store::{dialogue, AuditEntry, Change, Guard, OutboxItem, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum QualifyError {
+    #[error("there is no lead #{0}")]
+    NotFound(u64),
+    /// Only a contact-track lead can be pushed on; this one (email) is elsewhere (state).
+    #[error("{0} is {1}, not on the contact track")]
+    NotContactTrack(String, ContactState),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+}
+
+/// Moves a contact-track lead to `qualified`, asks them for their bot, and returns them.
+pub fn qualify(app: &App, contact_id: u64, by: Actor) -> Result<Contact, QualifyError> {
+    let mut c = app.store.contact(contact_id)?.ok_or(QualifyError::NotFound(contact_id))?;
+    if c.state != ContactState::ContactTrack {
+        return Err(QualifyError::NotContactTrack(c.email, c.state));
+    }
+    let now = app.clock.now();
+    let from = c.move_to(ContactState::Qualified, now)?;
+    let mut change = Change { guards: vec![Guard::ContactIn(c.id, ContactState::ContactTrack)], ..Change::default() };
+    change.audit.push(AuditEntry::transition(now, by, c.id, from, c.state, "pushed by a master (/qualify)"));
+    change.dialogue = Some((c.chat_id, Some(dialogue::to_value(&State::Token { contact_id: c.id }))));
+    let tr = app.content.i18n.tr(&c.lang);
+    change.outbox.push(OutboxItem::telegram(
+        c.chat_id,
+        format!("{}\n\n{}", tr.t("qualified-by-master"), tr.t("token-instructions")),
+    ));
+    change.contact = Some(c.clone());
+    match app.commit(&change) {
+        Ok(()) => Ok(c),
+        // Another master (or the lead) moved it meanwhile: say where it is now.
+        Err(StoreError::Conflict(_)) => match app.store.contact(contact_id)? {
+            Some(now) => Err(QualifyError::NotContactTrack(now.email, now.state)),
+            None => Err(QualifyError::NotFound(contact_id)),
+        },
+        Err(e) => Err(e.into()),
+    }
+}

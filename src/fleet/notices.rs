@@ -1,0 +1,21 @@
+//! Notices: the messages sent to masters (or orchestrators) about something they may decide — a
+//! request, an escalation, an action, a day's brief. The outbox remembers each one it delivers
+//! (`store::Change::notice`), so that when the subject is decided every copy is edited in place to
+//! say so and loses its buttons.
+
+use crate::app::App;
+
+/// Edits every notice about `subject` to show `outcome` under its text, without buttons.
+pub async fn settle(app: &App, subject: u64, outcome: &str) {
+    for (chat, message, text) in app.store.notices(subject).unwrap_or_default() {
+        let edited = format!("{text}\n\n{outcome}");
+        if let Err(e) = app.notifier.edit(chat, message, &edited, &[]).await {
+            tracing::debug!(error = %e, "could not settle a notice");
+        }
+    }
+}
+
+/// "by master 123 at 10:02 UTC": who decided, for an outcome line.
+pub fn time(now: chrono::DateTime<chrono::Utc>) -> String {
+    now.format("%H:%M UTC").to_string()
+}

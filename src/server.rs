@@ -1,0 +1,113 @@
+//! Running the bot: [`start`] puts the surfaces to work on a built `App` — Telegram long polling
+//! into the dptree tree (`bot::schema`), the HTTP API, the scheduler and the outbox worker — and
+//! [`Running::stop`] stops them, leaving provisioning jobs where a crash would (they resume).
+
+use crate::app::App;
+use crate::services::telegram::TelegramNotifier;
+use std::sync::Arc;
+use std::time::Duration;
+use teloxide::dispatching::{Dispatcher, ShutdownToken};
+use teloxide::error_handlers::LoggingErrorHandler;
+use teloxide::prelude::*;
+use teloxide::types::AllowedUpdate;
+use teloxide::update_listeners::Polling;
+use tokio::task::JoinHandle;
+
+/// A running bot: stop it to release the store.
+pub struct Running {
+    app: Arc<App>,
+    shutdown: ShutdownToken,
+    dispatcher: JoinHandle<()>,
+    delivery: JoinHandle<()>,
+    scheduler: JoinHandle<()>,
+    http: JoinHandle<()>,
+    /// Where the HTTP API listens.
+    pub http_addr: std::net::SocketAddr,
+}
+
+impl Running {
+    pub async fn stop(self) {
+        // The dispatcher refuses a shutdown until it is running, and a just-spawned one may not be yet.
+        // The future `shutdown` returns is dropped, not awaited: teloxide 0.17 only hears the
+        // dispatcher finish if that future was polled in time, so awaiting it can hang for ever;
+        // the dispatcher's own task is what tells us it is done.
+        while !self.dispatcher.is_finished() {
+            match self.shutdown.shutdown() {
+                Ok(_requested) => break,
+                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            }
+        }
+        let _ = self.dispatcher.await;
+        for task in [self.delivery, self.scheduler, self.http] {
+            task.abort();
+            let _ = task.await;
+        }
+        // Jobs stop where they are, as in a crash; their steps are recorded, so they resume.
+        for (_, job) in self.app.running_jobs.lock().unwrap_or_else(|e| e.into_inner()).drain() {
+            job.abort();
+        }
+    }
+}
+
+/// Starts polling, the HTTP API, the scheduler and the outbox worker. `poll_timeout` is the
+/// long-poll wait: Telegram's is up to 50 s; tests use a short one so that stopping is quick.
+///
+/// Everything that can refuse to start (the HTTP listener's address) is done before any task is
+/// spawned, so a failed start leaves nothing running and the store free.
+pub async fn start(app: Arc<App>, poll_timeout: Duration) -> anyhow::Result<Running> {
+    let listener = tokio::net::TcpListener::bind(app.config.http_addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("M2O_HTTP_ADDR {}: {e}", app.config.http_addr))?;
+    let http_addr = listener.local_addr()?;
+    let bot = app.bot();
+    crate::bot::announce_commands(&app, &bot).await;
+    let resumed = crate::fleet::jobs::resume_all(&app)?;
+    if resumed > 0 {
+        tracing::info!(resumed, "provisioning jobs resumed");
+    }
+    app.metrics.started_at.store(app.clock.now().timestamp(), std::sync::atomic::Ordering::Relaxed);
+    let watch = app.clone();
+    let updates = Polling::builder(bot.clone())
+        .backoff_strategy(move |errors| {
+            watch.metrics.poll_errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            watch.metrics.last_poll_error_at.store(watch.clock.now().timestamp(), std::sync::atomic::Ordering::Relaxed);
+            // teloxide's own default: exponential, capped.
+            Duration::from_secs(1 << errors.min(6))
+        })
+        .timeout(poll_timeout)
+        .allowed_updates(vec![AllowedUpdate::Message, AllowedUpdate::CallbackQuery])
+        .delete_webhook()
+        .await
+        .build();
+    let mut dispatcher = Dispatcher::builder(bot.clone(), crate::bot::schema())
+        .dependencies(dptree::deps![app.clone(), crate::bot::storage(&app)])
+        .default_handler(|_| async {})
+        .error_handler(Arc::new(CountingErrorHandler(app.clone())))
+        .build();
+    let shutdown = dispatcher.shutdown_token();
+    let dispatcher = tokio::spawn(async move {
+        dispatcher.dispatch_with_listener(updates, LoggingErrorHandler::with_custom_text("polling failed")).await;
+    });
+    let paced = Arc::new(TelegramNotifier::paced(bot, app.http.clone(), app.config.api_url.clone()));
+    let delivery = tokio::spawn(crate::fleet::outbox::run(app.clone(), paced));
+    tracing::info!(addr = %http_addr, admin = app.config.api_token.is_some(), "HTTP API listening");
+    let router = crate::api::router(app.clone());
+    let http = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, router).await {
+            tracing::error!(error = %e, "the HTTP API stopped");
+        }
+    });
+    let scheduler = tokio::spawn(crate::scheduler::run(app.clone()));
+    Ok(Running { app, shutdown, dispatcher, delivery, scheduler, http, http_addr })
+}
+
+/// Logs a failed handler and counts it for `/metrics`.
+struct CountingErrorHandler(Arc<App>);
+
+impl teloxide::error_handlers::ErrorHandler<anyhow::Error> for CountingErrorHandler {
+    fn handle_error(self: Arc<Self>, error: anyhow::Error) -> futures::future::BoxFuture<'static, ()> {
+        self.0.metrics.handler_errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        tracing::error!(error = %format!("{error:#}"), "a handler failed");
+        Box::pin(async {})
+    }
+}

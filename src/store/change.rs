@@ -1,0 +1,180 @@
+//! [`Change`]: everything one step writes, applied by [`Store::commit`] in one sled transaction
+//! across every tree it touches, after its [`Guard`]s were checked inside that same transaction.
+
+use super::guard::{check, Guard};
+use super::tree::{Tree, Tx};
+use super::{audit, decode_tx, dialogue, encode, state_key, u64_from, Claimant, Store, TxResult};
+use super::{AuditEntry, OutboxItem, Outgoing, Result};
+use crate::domain::agent::{Agent, Job};
+use crate::domain::escalation::{ActionRequest, Escalation};
+use crate::domain::otp::OtpRecord;
+use crate::domain::{Contact, Decision};
+use sled::transaction::TransactionError;
+use sled::Transactional;
+
+/// Everything one step writes, applied together or not at all.
+#[derive(Debug, Default, Clone)]
+pub struct Change {
+    pub guards: Vec<Guard>,
+    pub contact: Option<Contact>,
+    pub audit: Vec<AuditEntry>,
+    /// The chat's dialogue state: `Some(None)` removes it.
+    pub dialogue: Option<(i64, Option<serde_json::Value>)>,
+    /// A contact's one-time code record: `Some((id, None))` removes it.
+    pub otp: Option<(u64, Option<OtpRecord>)>,
+    pub index_email: Option<(String, u64)>,
+    /// An open request's claim on an agent name: (name, contact id).
+    pub claim_name: Option<(String, u64)>,
+    pub claim_bot: Option<(i64, Claimant)>,
+    /// An agent's registry entry. Its API token's hash is indexed, and a hash it no longer has
+    /// (a rotated token) is dropped from the index in the same transaction.
+    pub agent: Option<Agent>,
+    pub job: Option<Job>,
+    pub escalation: Option<Escalation>,
+    pub action: Option<ActionRequest>,
+    /// Scheduler markers to set: (key, value).
+    pub markers: Vec<(String, String)>,
+    pub decision: Option<(u64, Decision)>,
+    /// Claims to drop (a rejected request frees its name and bot).
+    pub release_name: Option<String>,
+    pub release_bot: Option<i64>,
+    /// Counters to add one to (see `super::limit_key`).
+    pub count: Vec<String>,
+    /// New outbox items, delivered after the commit.
+    pub outbox: Vec<OutboxItem>,
+    /// An outbox item the worker is done with (`None`) or puts back for later (`Some`).
+    pub outbox_settled: Option<(u64, Option<OutboxItem>)>,
+    /// A message sent about a subject (a request, an escalation, a day's brief), remembered so it
+    /// can be edited in place: (subject id, chat, message id, text).
+    pub notice: Option<(u64, i64, i32, String)>,
+}
+
+impl Store {
+    /// Applies a change atomically. Guards are checked inside the transaction, so two concurrent
+    /// steps cannot both claim the same name, email or bot.
+    pub fn commit(&self, change: &Change) -> Result<()> {
+        let mirrored;
+        let change = match (&change.contact, self.mirror) {
+            (Some(c), true) if change.audit.iter().any(|e| e.event == "transition") => {
+                let mut with_crm = change.clone();
+                with_crm.outbox.push(OutboxItem::new(Outgoing::Crm { contact_id: c.id }));
+                mirrored = with_crm;
+                &mirrored
+            }
+            _ => change,
+        };
+        let mut keys = Vec::with_capacity(change.audit.len() + change.outbox.len());
+        for _ in 0..change.audit.len() + change.outbox.len() {
+            keys.push(self.db.generate_id()?);
+        }
+        let result = self.trees.as_slice().transaction(|t| {
+            let t = Tx(t);
+            for guard in &change.guards {
+                check(&t, guard)?;
+            }
+            apply(&t, change, &keys)
+        });
+        match result {
+            Ok(()) => Ok(()),
+            Err(TransactionError::Abort(e)) => Err(e),
+            Err(TransactionError::Storage(e)) => Err(e.into()),
+        }
+    }
+
+    /// Commits and waits until the change is on disk.
+    pub async fn commit_durable(&self, change: &Change) -> Result<()> {
+        self.commit(change)?;
+        self.flush().await
+    }
+}
+
+fn apply(t: &Tx, change: &Change, keys: &[u64]) -> TxResult<()> {
+    if let Some(contact) = &change.contact {
+        let id = contact.id.to_be_bytes();
+        let before: Option<Contact> = decode_tx(t, Tree::Contacts, &id)?;
+        if let Some(old) = before.filter(|old| old.state != contact.state) {
+            t[Tree::ContactsByState].remove(state_key(old.state, contact.id).as_slice())?;
+        }
+        t[Tree::ContactsByState].insert(state_key(contact.state, contact.id).as_slice(), &[])?;
+        t[Tree::Contacts].insert(&id, encode(contact))?;
+        t[Tree::ContactsByUser].insert(&contact.user_id.to_be_bytes(), &id)?;
+    }
+    let mut keys = keys.iter();
+    for entry in &change.audit {
+        let seq = keys.next().copied().unwrap_or_default();
+        t[Tree::Audit].insert(audit::key(entry.at, seq).as_slice(), encode(entry))?;
+    }
+    for item in &change.outbox {
+        let seq = keys.next().copied().unwrap_or_default();
+        t[Tree::Outbox].insert(&seq.to_be_bytes(), encode(item))?;
+    }
+    if let Some((key, item)) = &change.outbox_settled {
+        match item {
+            Some(item) => t[Tree::Outbox].insert(&key.to_be_bytes(), encode(item))?,
+            None => t[Tree::Outbox].remove(&key.to_be_bytes())?,
+        };
+    }
+    if let Some((subject, chat, message, text)) = &change.notice {
+        let key = subject.to_be_bytes();
+        let mut all: Vec<(i64, i32, String)> = decode_tx(t, Tree::Notices, &key)?.unwrap_or_default();
+        all.push((*chat, *message, text.clone()));
+        t[Tree::Notices].insert(&key, encode(&all))?;
+    }
+    if let Some((chat, state)) = &change.dialogue {
+        match state {
+            Some(value) => t[Tree::Dialogues].insert(&chat.to_be_bytes(), dialogue::encode_value(value))?,
+            None => t[Tree::Dialogues].remove(&chat.to_be_bytes())?,
+        };
+    }
+    if let Some((id, record)) = &change.otp {
+        match record {
+            Some(r) => t[Tree::Otps].insert(&id.to_be_bytes(), encode(r))?,
+            None => t[Tree::Otps].remove(&id.to_be_bytes())?,
+        };
+    }
+    if let Some((email, id)) = &change.index_email {
+        t[Tree::ContactsByEmail].insert(email.as_bytes(), &id.to_be_bytes())?;
+    }
+    if let Some((name, id)) = &change.claim_name {
+        t[Tree::Names].insert(name.as_bytes(), &id.to_be_bytes())?;
+    }
+    if let Some((bot, holder)) = &change.claim_bot {
+        t[Tree::Bots].insert(&bot.to_be_bytes(), &holder.encode())?;
+    }
+    if let Some(agent) = &change.agent {
+        let before: Option<Agent> = decode_tx(t, Tree::Agents, agent.name.as_bytes())?;
+        if let Some(old) = before.and_then(|b| b.api_token_hash).filter(|h| agent.api_token_hash.as_ref() != Some(h)) {
+            t[Tree::AgentTokens].remove(old.as_bytes())?;
+        }
+        t[Tree::Agents].insert(agent.name.as_bytes(), encode(agent))?;
+        if let Some(hash) = &agent.api_token_hash {
+            t[Tree::AgentTokens].insert(hash.as_bytes(), agent.name.as_bytes())?;
+        }
+    }
+    if let Some(e) = &change.escalation {
+        t[Tree::Escalations].insert(&e.id.to_be_bytes(), encode(e))?;
+    }
+    if let Some(a) = &change.action {
+        t[Tree::Actions].insert(&a.id.to_be_bytes(), encode(a))?;
+    }
+    for (key, value) in &change.markers {
+        t[Tree::Sched].insert(key.as_bytes(), value.as_bytes())?;
+    }
+    if let Some(job) = &change.job {
+        t[Tree::Jobs].insert(&job.id.to_be_bytes(), encode(job))?;
+    }
+    if let Some((id, decision)) = &change.decision {
+        t[Tree::Decisions].insert(&id.to_be_bytes(), encode(decision))?;
+    }
+    if let Some(name) = &change.release_name {
+        t[Tree::Names].remove(name.as_bytes())?;
+    }
+    if let Some(bot) = &change.release_bot {
+        t[Tree::Bots].remove(&bot.to_be_bytes())?;
+    }
+    for key in &change.count {
+        let n = t[Tree::Limits].get(key.as_bytes())?.map(|v| u64_from(&v)).unwrap_or(0);
+        t[Tree::Limits].insert(key.as_bytes(), &(n + 1).to_be_bytes())?;
+    }
+    Ok(())
+}
