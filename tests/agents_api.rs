@@ -125,6 +125,25 @@ async fn heartbeat_feeds_the_fleet_and_every_error_class_changes_nothing() {
     bench.stop().await;
 }
 
+/// The per-agent limit refills by the bot's clock (the one tests and the console's `:time` move),
+/// not by the machine's: a limited agent gets through again once the clock says its minute passed.
+#[tokio::test]
+async fn the_rate_limit_refills_by_the_bots_clock() {
+    let (bench, _m, token) = with_agent(&[("M2O_AGENT_RATE_PER_MIN", "2")]).await;
+    let beat = || post(&bench, Some(&token), "/v1/agents/peter/heartbeat", json!({}));
+    assert_eq!(beat().await.0, 200);
+    assert_eq!(beat().await.0, 200);
+    let (s, body) = beat().await;
+    assert_eq!((s, body["error"].as_str()), (429, Some("rate_limited")), "{body}");
+    bench.clock.advance(chrono::Duration::seconds(30));
+    assert_eq!(beat().await.0, 200, "half a minute later one request is free again");
+    assert_eq!(beat().await.0, 429, "and only one");
+    bench.clock.advance(chrono::Duration::seconds(60));
+    assert_eq!(beat().await.0, 200);
+    assert_eq!(beat().await.0, 200);
+    bench.stop().await;
+}
+
 #[tokio::test]
 async fn a_destroyed_agent_is_told_409() {
     let (bench, m, token) = with_agent(&[]).await;

@@ -49,7 +49,7 @@ pub async fn call(
         .agent(name)
         .map_err(|e| format!("reading the agent {name}: {e}"))?
         .ok_or_else(|| format!("there is no agent called {name} (spawn one with /spawn, or onboard a client)"))?;
-    let token = app.secrets.agent_api_token(name, agent.job_id);
+    let token = app.secrets.agent_api_token(name, agent.generation());
     let (method, path, body) = request(name, call);
     let url = format!("http://{addr}{path}");
     let response = http

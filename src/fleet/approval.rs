@@ -268,3 +268,106 @@ async fn commit_decision(app: &App, contact_id: u64, change: &Change) -> Result<
         Err(e) => Err(e.into()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::conversation::State;
+    use crate::fleet::testing::{Fixture, MASTER};
+
+    fn dialogue(f: &Fixture, chat: i64) -> Option<State> {
+        f.app.store.dialogue(chat).unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_gate_approves_by_the_rule_and_ends_the_conversation() {
+        let f = Fixture::new().await;
+        let anna = f.client_with_bot("anna@acme.io", "anna_helper_bot");
+        let at_confirm = State::Confirm { contact_id: anna.id, name: "anna-agent".into() };
+        let at_confirm = crate::store::dialogue::to_value(&at_confirm);
+        f.app.commit(&Change { dialogue: Some((anna.chat_id, Some(at_confirm))), ..Change::default() }).unwrap();
+        assert!(dialogue(&f, anna.chat_id).is_some());
+        let gate = confirm(&f.app, anna.id, "anna-agent", Actor::User(anna.user_id)).await.expect("confirmed");
+        let Gate::Approved { job_id } = gate else { panic!("{gate:?}") };
+        let c = f.app.store.contact(anna.id).unwrap().unwrap();
+        assert_eq!((c.state, c.agent_name.as_deref()), (ContactState::Provisioning, Some("anna-agent")));
+        let decision = f.app.store.decision(anna.id).unwrap().expect("the rule's decision is kept");
+        assert_eq!((decision.approved, decision.by), (true, Actor::System));
+        assert_eq!(f.app.store.agent("anna-agent").unwrap().unwrap().job_id, job_id);
+        assert_eq!(dialogue(&f, anna.chat_id), None, "the conversation is over");
+        assert!(f.queued_for(MASTER).is_empty(), "nothing for the masters to decide");
+        assert!(matches!(
+            confirm(&f.app, anna.id, "anna-agent", Actor::User(anna.user_id)).await,
+            Err(ConfirmError::Transition(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn the_gate_holds_requests_for_review_or_capacity() {
+        let f = Fixture::with(&[("M2O_REVIEW_ALL", "true")]).await;
+        let anna = f.client_with_bot("anna@acme.io", "anna_helper_bot");
+        assert_eq!(confirm(&f.app, anna.id, "anna-agent", Actor::User(anna.user_id)).await.unwrap(), Gate::Review);
+        assert_eq!(f.app.store.contact(anna.id).unwrap().unwrap().state, ContactState::PendingReview);
+        let notice = f.queued_for(MASTER);
+        assert!(notice.len() == 1 && notice[0].contains("anna@acme.io") && notice[0].contains("120"), "{notice:?}");
+        assert_eq!(f.app.store.decision(anna.id).unwrap(), None);
+
+        let f = Fixture::with(&[("M2O_CAPACITY", "0")]).await;
+        let bob = f.client_with_bot("bob@acme.io", "bob_helper_bot");
+        assert_eq!(confirm(&f.app, bob.id, "bob-agent", Actor::User(bob.user_id)).await.unwrap(), Gate::Waitlisted);
+        assert_eq!(f.app.store.contact(bob.id).unwrap().unwrap().state, ContactState::Waitlisted);
+    }
+
+    #[tokio::test]
+    async fn a_name_or_email_taken_meanwhile_refuses_the_whole_confirm() {
+        let f = Fixture::with(&[("M2O_REVIEW_ALL", "true")]).await;
+        let anna = f.client_with_bot("anna@acme.io", "anna_helper_bot");
+        let bob = f.client_with_bot("bob@acme.io", "bob_helper_bot");
+        confirm(&f.app, anna.id, "shared", Actor::User(anna.user_id)).await.unwrap();
+        let taken = confirm(&f.app, bob.id, "shared", Actor::User(bob.user_id)).await;
+        assert!(matches!(taken, Err(ConfirmError::NameTaken(ref n)) if n == "shared"), "{taken:?}");
+        let bob_now = f.app.store.contact(bob.id).unwrap().unwrap();
+        assert_eq!((bob_now.state, bob_now.agent_name), (ContactState::TokenValidated, None), "nothing written");
+
+        // Another account that typed the same address (the index still names Anna, who holds it).
+        let copycat = f.client_with_bot("anna@acme.io", "copycat_bot");
+        f.app.commit(&Change { index_email: Some(("anna@acme.io".into(), anna.id)), ..Change::default() }).unwrap();
+        let taken = confirm(&f.app, copycat.id, "copycat", Actor::User(copycat.user_id)).await;
+        assert!(matches!(taken, Err(ConfirmError::EmailTaken)), "{taken:?}");
+        assert_eq!(f.app.store.name_holder("copycat").unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn the_first_decision_wins_and_a_second_says_whose() {
+        let f = Fixture::with(&[("M2O_REVIEW_ALL", "true")]).await;
+        let anna = f.client_with_bot("anna@acme.io", "anna_helper_bot");
+        confirm(&f.app, anna.id, "anna-agent", Actor::User(anna.user_id)).await.unwrap();
+        let job = approve(&f.app, anna.id, Actor::Master(MASTER)).await.expect("approved");
+        assert_eq!(f.app.store.agent("anna-agent").unwrap().unwrap().job_id, job);
+        let again = approve(&f.app, anna.id, Actor::Api).await;
+        assert!(matches!(again, Err(DecideError::AlreadyDecided(ref d)) if d.by == Actor::Master(MASTER)), "{again:?}");
+        let late = reject(&f.app, anna.id, Actor::Api, None).await;
+        assert!(matches!(late, Err(DecideError::AlreadyDecided(_))), "{late:?}");
+        assert!(matches!(approve(&f.app, 424242, Actor::Api).await, Err(DecideError::NotFound(424242))));
+        let lead = f.contact("lead@acme.io", ContactState::ContactTrack);
+        assert!(matches!(
+            approve(&f.app, lead.id, Actor::Api).await,
+            Err(DecideError::NotPending(_, ContactState::ContactTrack))
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_rejection_frees_the_name_and_the_bot_and_tells_the_client() {
+        let f = Fixture::with(&[("M2O_REVIEW_ALL", "true")]).await;
+        let anna = f.client_with_bot("anna@acme.io", "anna_helper_bot");
+        confirm(&f.app, anna.id, "anna-agent", Actor::User(anna.user_id)).await.unwrap();
+        reject(&f.app, anna.id, Actor::Master(MASTER), Some("not a fit".into())).await.expect("rejected");
+        let c = f.app.store.contact(anna.id).unwrap().unwrap();
+        assert_eq!(c.state, ContactState::Rejected);
+        assert_eq!(f.app.store.name_holder("anna-agent").unwrap(), None);
+        assert_eq!(f.app.store.bot_holder(c.bot.as_ref().unwrap().id).unwrap(), None);
+        let told = f.queued_for(anna.chat_id);
+        assert!(told.len() == 1 && told[0].contains("not a fit"), "{told:?}");
+        assert_eq!(f.app.store.agent("anna-agent").unwrap(), None);
+    }
+}

@@ -65,3 +65,34 @@ pub async fn destroy(app: &App, name: &str, by: Actor) -> Result<(), DestroyErro
     app.commit_durable(&change).await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::agent::AgentState;
+    use crate::fleet::approval::{self, Gate};
+    use crate::fleet::testing::{Fixture, MASTER};
+
+    #[tokio::test]
+    async fn destroying_frees_the_name_and_bot_and_tells_the_owner() {
+        let f = Fixture::new().await;
+        let anna = f.client_with_bot("anna@acme.io", "anna_helper_bot");
+        let gate = approval::confirm(&f.app, anna.id, "anna-agent", Actor::User(anna.user_id)).await.unwrap();
+        assert!(matches!(gate, Gate::Approved { .. }));
+        f.eventually("live", |app| {
+            app.store.agent("anna-agent").ok().flatten().is_some_and(|a| a.state == AgentState::Live)
+        })
+        .await;
+        destroy(&f.app, "anna-agent", Actor::Master(MASTER)).await.expect("destroyed");
+        let agent = f.app.store.agent("anna-agent").unwrap().unwrap();
+        assert_eq!(agent.state, AgentState::Destroyed);
+        assert_eq!(f.app.store.contact(anna.id).unwrap().unwrap().state, ContactState::Churned);
+        assert!(f.app.store.name_free("anna-agent", None).unwrap());
+        assert_eq!(f.app.store.bot_holder(agent.bot_id).unwrap(), None);
+        assert!(f.queued_for(anna.chat_id).iter().any(|t| t.contains("anna-agent")), "the owner is told");
+
+        let again = destroy(&f.app, "anna-agent", Actor::Master(MASTER)).await;
+        assert!(matches!(again, Err(DestroyError::AlreadyDestroyed(_))), "{again:?}");
+        assert!(matches!(destroy(&f.app, "nobody", Actor::Master(MASTER)).await, Err(DestroyError::NotFound(_))));
+    }
+}

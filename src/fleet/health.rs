@@ -61,3 +61,38 @@ pub async fn check_fleet(app: &App) -> anyhow::Result<Vec<String>> {
     }
     Ok(revoked)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fleet::approval::{self, Gate};
+    use crate::fleet::testing::Fixture;
+
+    #[tokio::test]
+    async fn a_revoked_token_degrades_the_agent_and_asks_its_owner_for_a_new_one() {
+        let f = Fixture::new().await;
+        let anna = f.client_with_bot("anna@acme.io", "anna_helper_bot");
+        let bob = f.client_with_bot("bob@acme.io", "bob_helper_bot");
+        for (c, name) in [(&anna, "anna-agent"), (&bob, "bob-agent")] {
+            let gate = approval::confirm(&f.app, c.id, name, Actor::User(c.user_id)).await.unwrap();
+            assert!(matches!(gate, Gate::Approved { .. }));
+        }
+        f.eventually("both live", |app| {
+            app.store.agents().unwrap_or_default().iter().filter(|a| a.state == AgentState::Live).count() == 2
+        })
+        .await;
+        let annas_token = f.app.secrets.open(&anna.bot.as_ref().unwrap().token_sealed).unwrap();
+        f.emu.revoke(&annas_token);
+
+        assert_eq!(check_fleet(&f.app).await.unwrap(), vec!["anna-agent".to_string()]);
+        assert_eq!(f.app.store.agent("anna-agent").unwrap().unwrap().state, AgentState::Degraded);
+        assert_eq!(f.app.store.contact(anna.id).unwrap().unwrap().state, ContactState::Degraded);
+        assert_eq!(
+            f.app.store.dialogue::<State>(anna.chat_id).unwrap(),
+            Some(State::NewToken { agent: "anna-agent".into() })
+        );
+        assert!(f.queued_for(anna.chat_id).iter().any(|t| t.contains("@anna_helper_bot")), "the owner is asked");
+        assert_eq!(f.app.store.agent("bob-agent").unwrap().unwrap().state, AgentState::Live, "bob's token works");
+        assert!(check_fleet(&f.app).await.unwrap().is_empty(), "a degraded agent is not checked again");
+    }
+}

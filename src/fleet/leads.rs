@@ -47,3 +47,27 @@ pub fn qualify(app: &App, contact_id: u64, by: Actor) -> Result<Contact, Qualify
         Err(e) => Err(e.into()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fleet::testing::{Fixture, MASTER};
+
+    #[tokio::test]
+    async fn qualifying_moves_the_lead_on_and_asks_for_their_bot() {
+        let f = Fixture::new().await;
+        let lead = f.contact("lead@gmail.com", ContactState::ContactTrack);
+        let c = qualify(&f.app, lead.id, Actor::Master(MASTER)).expect("qualified");
+        assert_eq!(c.state, ContactState::Qualified);
+        assert_eq!(f.app.store.contact(lead.id).unwrap().unwrap().state, ContactState::Qualified);
+        assert_eq!(f.app.store.dialogue::<State>(lead.chat_id).unwrap(), Some(State::Token { contact_id: lead.id }));
+        let told = f.queued_for(lead.chat_id);
+        assert!(told.len() == 1 && told[0].contains("@BotFather"), "{told:?}");
+        let again = qualify(&f.app, lead.id, Actor::Master(MASTER));
+        assert!(
+            matches!(again, Err(QualifyError::NotContactTrack(ref e, ContactState::Qualified)) if e == "lead@gmail.com")
+        );
+        assert!(matches!(qualify(&f.app, 424242, Actor::Master(MASTER)), Err(QualifyError::NotFound(424242))));
+        assert_eq!(f.queued_for(lead.chat_id).len(), 1, "refusals queue nothing");
+    }
+}

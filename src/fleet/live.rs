@@ -163,3 +163,67 @@ pub async fn deliver_greeting(app: &App, notifier: &dyn Notifier, name: &str) ->
         Greeting::Failed(why) => Attempt::Retry(why),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fleet::testing::{Fixture, MASTER};
+
+    /// A deployed agent (its job waiting for it to report online), as Coolify would leave it.
+    async fn deployed(f: &Fixture) -> Agent {
+        let (_, token) = f.bot("peter_agent_bot");
+        crate::fleet::spawn::spawn(&f.app, MASTER, "peter", &token).await.unwrap();
+        f.eventually("live", |app| {
+            app.store.agent("peter").ok().flatten().is_some_and(|a| a.state == AgentState::Live)
+        })
+        .await;
+        let mut agent = f.app.store.agent("peter").unwrap().unwrap();
+        agent.state = AgentState::Provisioning;
+        let mut job = f.app.store.job(agent.job_id).unwrap().unwrap();
+        job.state = JobState::Deployed;
+        f.app.commit(&Change { agent: Some(agent.clone()), job: Some(job), ..Change::default() }).unwrap();
+        agent
+    }
+
+    #[tokio::test]
+    async fn online_takes_a_deployed_agent_live_once_then_notes_restarts() {
+        let f = Fixture::new().await;
+        let agent = deployed(&f).await;
+        let before = f.queued_for(MASTER).len();
+        online(&f.app, agent, Some("http://peter:9000/decisions".into())).await.unwrap();
+        let agent = f.app.store.agent("peter").unwrap().unwrap();
+        assert_eq!(agent.state, AgentState::Live);
+        assert_eq!(agent.callback_url.as_deref(), Some("http://peter:9000/decisions"));
+        assert_eq!(f.app.store.job(agent.job_id).unwrap().unwrap().state, JobState::Done);
+        let masters = f.queued_for(MASTER);
+        assert_eq!(masters.len(), before + 1, "{masters:?}");
+        assert!(masters.last().unwrap().contains("peter is online"));
+
+        online(&f.app, agent, None).await.unwrap();
+        let agent = f.app.store.agent("peter").unwrap().unwrap();
+        assert_eq!(agent.last_event, "online again (restarted)");
+        assert_eq!(agent.callback_url.as_deref(), Some("http://peter:9000/decisions"), "kept");
+        assert_eq!(f.queued_for(MASTER).len(), before + 1, "no second \"online\" for the masters");
+    }
+
+    #[tokio::test]
+    async fn a_heartbeat_is_stored_by_the_clock() {
+        let f = Fixture::new().await;
+        let agent = deployed(&f).await;
+        f.clock.advance(chrono::Duration::minutes(5));
+        heartbeat(&f.app, agent, Some("TopoDIM blog post 3".into()), Some("101".into())).unwrap();
+        let agent = f.app.store.agent("peter").unwrap().unwrap();
+        assert_eq!(agent.doing.as_deref(), Some("TopoDIM blog post 3"));
+        assert_eq!(agent.heartbeat_at, Some(crate::clock::Clock::now(f.clock.as_ref())));
+    }
+
+    #[tokio::test]
+    async fn only_the_owner_may_say_they_pressed_start() {
+        let f = Fixture::new().await;
+        deployed(&f).await;
+        assert!(matches!(owner_started(&f.app, "peter", 42).await, Err(DoneError::NotOwner(42))));
+        assert!(matches!(owner_started(&f.app, "nobody", MASTER).await, Err(DoneError::NoSuchAgent(_))));
+        // The master never pressed Start in peter's bot: the emulator answers 403.
+        assert_eq!(owner_started(&f.app, "peter", MASTER).await.unwrap(), Greeting::NeedsStart);
+    }
+}

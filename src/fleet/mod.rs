@@ -34,6 +34,8 @@ pub mod notices;
 pub mod outbox;
 pub mod progress;
 pub mod spawn;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod tokens;
 
 use crate::app::App;

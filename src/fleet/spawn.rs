@@ -90,3 +90,49 @@ pub async fn spawn(app: &Arc<App>, master: i64, name: &str, token: &BotToken) ->
     jobs::start(app.clone(), job_id);
     Ok(Spawned { name, bot_username: username, job_id })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::agent::AgentState;
+    use crate::fleet::testing::{Fixture, MASTER};
+
+    #[tokio::test]
+    async fn a_masters_spawn_registers_the_bot_to_the_fleet_and_goes_live() {
+        let f = Fixture::new().await;
+        let (bot_id, token) = f.bot("peter_agent_bot");
+        let s = spawn(&f.app, MASTER, "Peter", &token).await.expect("spawned");
+        assert_eq!((s.name.as_str(), s.bot_username.as_str()), ("peter", "peter_agent_bot"));
+        assert_eq!(f.app.store.bot_holder(bot_id).unwrap(), Some(Claimant::Fleet));
+        f.eventually("peter is live", |app| {
+            app.store.agent("peter").ok().flatten().is_some_and(|a| a.state == AgentState::Live)
+        })
+        .await;
+        let agent = f.app.store.agent("peter").unwrap().unwrap();
+        assert_eq!((agent.contact_id, agent.owner_user_id, agent.job_id), (None, MASTER, s.job_id));
+        assert_eq!(f.app.secrets.open(&agent.token_sealed).unwrap(), token.expose(), "sealed, and only sealed");
+    }
+
+    #[tokio::test]
+    async fn each_refusal_says_why_and_writes_nothing() {
+        let f = Fixture::new().await;
+        let (_, token) = f.bot("peter_agent_bot");
+        let bad = spawn(&f.app, MASTER, "-x", &token).await;
+        assert!(matches!(bad, Err(SpawnError::BadName(_, NameProblem::Length))), "{bad:?}");
+        let bad = spawn(&f.app, MASTER, "admin", &token).await;
+        assert!(matches!(bad, Err(SpawnError::BadName(_, NameProblem::Reserved))), "{bad:?}");
+        let revoked = BotToken::parse("123456:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").unwrap();
+        assert!(matches!(spawn(&f.app, MASTER, "peter", &revoked).await, Err(SpawnError::TokenInvalid)));
+        assert!(f.app.store.agents().unwrap().is_empty());
+
+        spawn(&f.app, MASTER, "peter", &token).await.expect("spawned");
+        let (_, other) = f.bot("another_bot");
+        assert!(matches!(spawn(&f.app, MASTER, "peter", &other).await, Err(SpawnError::NameTaken(n)) if n == "peter"));
+        assert!(matches!(spawn(&f.app, MASTER, "maya", &token).await, Err(SpawnError::BotTaken)));
+        let client = f.client_with_bot("anna@acme.io", "anna_helper_bot");
+        let clients = f.app.secrets.open(&client.bot.expect("a bot").token_sealed).unwrap();
+        let clients = BotToken::parse(&clients).unwrap();
+        assert!(matches!(spawn(&f.app, MASTER, "maya", &clients).await, Err(SpawnError::BotTaken)), "a client's bot");
+        assert_eq!(f.app.store.agents().unwrap().len(), 1);
+    }
+}

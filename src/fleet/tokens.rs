@@ -82,3 +82,76 @@ pub async fn replace_bot_token(app: &Arc<App>, name: &str, token: &BotToken, by:
     jobs::start(app.clone(), job_id);
     Ok(job_id)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::token_hash;
+    use crate::fleet::testing::{Fixture, MASTER};
+    use crate::store::Claimant;
+
+    /// A master's agent `peter`, live (spawned and provisioned by the dry run).
+    async fn peter(f: &Fixture) -> crate::domain::agent::Agent {
+        let (_, token) = f.bot("peter_agent_bot");
+        crate::fleet::spawn::spawn(&f.app, MASTER, "peter", &token).await.expect("spawned");
+        f.eventually("peter is live", |app| {
+            app.store.agent("peter").ok().flatten().is_some_and(|a| a.state == AgentState::Live)
+        })
+        .await;
+        f.app.store.agent("peter").unwrap().unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_rotated_api_token_replaces_the_old_one_in_one_write() {
+        let f = Fixture::new().await;
+        let before = peter(&f).await;
+        let old = before.api_token_hash.clone().expect("provisioning set an API token");
+        let by = Actor::Master(MASTER);
+
+        // A write that fails (a full disk) leaves the old token working: nothing was half done.
+        f.app.store.fail_next_commit();
+        assert!(matches!(rotate_api_token(&f.app, "peter", by.clone()).await, Err(TokenError::Store(_))));
+        assert!(f.app.store.agent_by_token_hash(&old).unwrap().is_some(), "the old token stopped working");
+
+        let token = rotate_api_token(&f.app, "Peter", by.clone()).await.expect("rotated");
+        assert!(f.app.store.agent_by_token_hash(&old).unwrap().is_none(), "the old token still works");
+        let after = f.app.store.agent_by_token_hash(&token_hash(&token)).unwrap().expect("the new token works");
+        assert_ne!(after.generation(), before.generation());
+        assert_eq!(token, f.app.secrets.agent_api_token("peter", after.generation()));
+        let audit = f.app.store.audit_log().unwrap();
+        assert_eq!(audit.iter().filter(|e| e.event == "token_rotated").count(), 1, "only the rotation that happened");
+
+        assert!(
+            matches!(rotate_api_token(&f.app, "nobody", by).await, Err(TokenError::NoSuchAgent(n)) if n == "nobody")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_new_bot_token_must_be_the_same_bots_and_redeploys() {
+        let f = Fixture::new().await;
+        let mut agent = peter(&f).await;
+        agent.state = AgentState::Degraded;
+        f.app.commit(&Change { agent: Some(agent.clone()), ..Change::default() }).unwrap();
+        let by = Actor::Master(MASTER);
+
+        let (_, other) = f.bot("someone_elses_bot");
+        let refused = replace_bot_token(&f.app, "peter", &other, by.clone()).await;
+        assert!(matches!(refused, Err(TokenError::OtherBot(ref b)) if b == "peter_agent_bot"), "{refused:?}");
+        let revoked = BotToken::parse("123456:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").unwrap();
+        assert!(matches!(replace_bot_token(&f.app, "peter", &revoked, by.clone()).await, Err(TokenError::Invalid)));
+        assert_eq!(f.app.store.agent("peter").unwrap().unwrap().state, AgentState::Degraded, "refusals change nothing");
+
+        let same = f.emu.reissue(&f.app.secrets.open(&agent.token_sealed).unwrap());
+        let same = BotToken::parse(&same).unwrap();
+        let job = replace_bot_token(&f.app, "peter", &same, by).await.expect("accepted");
+        f.eventually("redeployed", |app| {
+            app.store.agent("peter").ok().flatten().is_some_and(|a| a.state == AgentState::Live && a.job_id == job)
+        })
+        .await;
+        let after = f.app.store.agent("peter").unwrap().unwrap();
+        assert_eq!(f.app.secrets.open(&after.token_sealed).unwrap(), same.expose());
+        assert_eq!(after.generation(), agent.generation(), "the API token is unchanged");
+        assert_eq!(f.app.store.job(job).unwrap().unwrap().log[0].step, Step::SetEnv, "from the set-env step");
+        assert_eq!(f.app.store.bot_holder(agent.bot_id).unwrap(), Some(Claimant::Fleet));
+    }
+}

@@ -53,6 +53,10 @@ impl Store {
     /// Applies a change atomically. Guards are checked inside the transaction, so two concurrent
     /// steps cannot both claim the same name, email or bot.
     pub fn commit(&self, change: &Change) -> Result<()> {
+        #[cfg(test)]
+        if self.fail_next.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            return Err(super::StoreError::Sled(sled::Error::Io(std::io::Error::other("injected: no space left"))));
+        }
         let mirrored;
         let change = match (&change.contact, self.mirror) {
             (Some(c), true) if change.audit.iter().any(|e| e.event == "transition") => {

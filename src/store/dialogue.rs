@@ -54,6 +54,13 @@ fn decode<D: DeserializeOwned>(chat: i64, bytes: &[u8]) -> Option<D> {
     }
 }
 
+impl Store {
+    /// The chat's conversation state, if it has one that reads as `D`.
+    pub fn dialogue<D: DeserializeOwned>(&self, chat: i64) -> super::Result<Option<D>> {
+        Ok(self.tree(super::Tree::Dialogues).get(chat.to_be_bytes())?.and_then(|b| decode(chat, &b)))
+    }
+}
+
 impl<D> Storage<D> for SledStorage<D>
 where
     D: Serialize + DeserializeOwned + Send + 'static,

@@ -86,6 +86,9 @@ pub struct Store {
     mirror: bool,
     /// Serialises flushes (see [`Store::flush`]).
     flushing: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Unit tests make the next commit fail as a full disk would (see `Store::fail_next_commit`).
+    #[cfg(test)]
+    fail_next: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl std::fmt::Debug for Store {
@@ -100,7 +103,14 @@ impl Store {
         // the working set (contacts and dialogues are a few hundred bytes each).
         let db = sled::Config::new().path(path).cache_capacity(16 * 1024 * 1024).open()?;
         let trees = Tree::ALL.iter().map(|t| db.open_tree(t.name())).collect::<std::result::Result<Vec<_>, _>>()?;
-        let store = Store { db, trees, mirror: false, flushing: Default::default() };
+        let store = Store {
+            db,
+            trees,
+            mirror: false,
+            flushing: Default::default(),
+            #[cfg(test)]
+            fail_next: Default::default(),
+        };
         store.index_states()?;
         Ok(store)
     }
@@ -311,6 +321,13 @@ impl Store {
     /// The whole audit log, oldest first.
     pub fn audit_log(&self) -> Result<Vec<AuditEntry>> {
         self.all(Tree::Audit)
+    }
+
+    /// Makes the next commit fail with an I/O error and write nothing, as a full disk would: for
+    /// tests of what a failed write leaves behind.
+    #[cfg(test)]
+    pub(crate) fn fail_next_commit(&self) {
+        self.fail_next.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// The same, for the offline commands (no async runtime).
