@@ -1,6 +1,7 @@
-//! Broadcast benchmark (BENCHMARKS.md §3): a digest fanned out to 900 chats through the outbox,
-//! with the emulator enforcing Telegram's flood limits (30 messages/s per bot, 1/s per chat).
-//! Target: zero 429 answers, and wall time ≤ 1.05 × 900/30 s — Telegram's limit is the floor.
+//! Broadcast benchmark (BENCHMARKS.md, "3. Broadcast"): a digest fanned out to 900 chats through
+//! the outbox, with the emulator enforcing Telegram's flood limits (30 messages/s per bot, 1/s per
+//! chat). Target: zero 429 answers, and wall time ≤ 1.05 × 900/30 s — Telegram's limit is the
+//! floor.
 //!
 //! The 900 messages are queued in one transaction (as the weekly digest or a nurture wave would be)
 //! and the real delivery worker sends them through teloxide's `Throttle`.

@@ -1,6 +1,7 @@
-//! End-to-end benchmark (BENCHMARKS.md §1): K simulated clients (default 1,000) onboard at once
-//! through the Bot API emulator over loopback, against the real bot (`App::build` + `server::start`,
-//! the real dptree tree, sled, the dry-run provisioner), from `/start` to the auto-approval.
+//! End-to-end benchmark (BENCHMARKS.md, "1. End to end"): K simulated clients (default 1,000)
+//! onboard at once through the Bot API emulator over loopback, against the real bot (`App::build` +
+//! `server::start`, the real dptree tree, sled, the dry-run provisioner), from `/start` to the
+//! auto-approval.
 //!
 //! Each client sends the 10 updates of the happy path (/start, email, code, 4 taps, BotFather's
 //! forward, a name, Confirm) and waits for the bot's answer before the next. Codes come from a
@@ -19,7 +20,8 @@
 //! provisioning jobs and outbox, the emulator and the clients) from the release of the clients to
 //! the last client's approval. Peak RSS: VmHWM, reset before each run.
 //!
-//! `cargo bench --bench e2e` (env `M2O_BENCH_CLIENTS`, `M2O_BENCH_RATE`, `M2O_BENCH_ONLY=flat|paced`).
+//! `cargo bench --bench e2e` (env `M2O_BENCH_CLIENTS`, `M2O_BENCH_RATE`,
+//! `M2O_BENCH_ONLY=flat|paced`).
 
 use m2o_bot::app::App;
 use m2o_bot::clock::SystemClock;
@@ -307,7 +309,8 @@ async fn run(store: StoreKind, pace: Pace, clients: usize, id_base: i64) -> Repo
     let cpu = cpu_time() - cpu0;
     let peak_rss_kib = peak_rss(false);
     // The provisioning jobs the approvals started and the outbox (the masters' notices are paced at
-    // 20 a minute per chat, as Telegram wants) go on after the window; they are counted, not awaited.
+    // 20 a minute per chat, as Telegram wants) go on after the window; they are counted, not
+    // awaited.
     let jobs_left = app.running_jobs.lock().unwrap().len();
     let outbox_left = app.store.outbox_len();
     let updates = latencies.len();

@@ -1,11 +1,12 @@
-//! Footprint benchmark (BENCHMARKS.md §4): 100,000 contacts and 10,000 agents in the store.
-//! Targets: start-up to the first poll ≤ 300 ms, RSS ≤ 50 MB idle, `/fleet` and the brief each
-//! composed in ≤ 50 ms.
+//! Footprint benchmark (BENCHMARKS.md, "4. Footprint"): 100,000 contacts and 10,000 agents in the
+//! store. Targets: start-up to the first poll ≤ 300 ms, RSS ≤ 50 MB idle, `/fleet` and the brief
+//! each composed in ≤ 50 ms.
 //!
 //! The store is seeded through `Store::commit` by a child process (so none of the seeding's memory
-//! is counted); this process then opens it as the bot does (`App::build` + `server::start`) against the
-//! emulator, with one update already waiting, and times until that first `getUpdates` is answered.
-//! Idle RSS is read after the first scheduler pass (brief, nurture scan) and a moment of quiet.
+//! is counted); this process then opens it as the bot does (`App::build` + `server::start`) against
+//! the emulator, with one update already waiting, and times until that first `getUpdates` is
+//! answered. Idle RSS is read after the first scheduler pass (brief, nurture scan) and a moment of
+//! quiet.
 //!
 //! `cargo bench --bench footprint` (env `M2O_BENCH_CONTACTS`, `M2O_BENCH_AGENTS`).
 

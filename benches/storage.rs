@@ -1,11 +1,12 @@
-//! Dialogue storage benchmark (BENCHMARKS.md §2): our `store::SledStorage` (teloxide's `Storage`
-//! over the store's sled tree) against teloxide's `SqliteStorage` (with `--features sqlite-bench`)
-//! and `InMemStorage` (the floor), on the three operations the dispatcher makes: get, update and
-//! remove of one chat's dialogue state (the bot's real `bot::State`).
+//! Dialogue storage benchmark (BENCHMARKS.md, "2. Dialogue storage"): our `store::SledStorage`
+//! (teloxide's `Storage` over the store's sled tree) against teloxide's `SqliteStorage` (with
+//! `--features sqlite-bench`) and `InMemStorage` (the floor), on the three operations the
+//! dispatcher makes: get, update and remove of one chat's dialogue state (the bot's real
+//! `bot::State`).
 //!
-//! For each storage, N chats (default 10,000; env `M2O_BENCH_CHATS`): update all (insert), get
-//! all, update all again (overwrite), remove all; one operation at a time, as one update's handler
-//! does. Then a mixed run as the dispatcher drives it: 64 tasks, each get + update of its own chats.
+//! For each storage, N chats (default 10,000; env `M2O_BENCH_CHATS`): update all (insert), get all,
+//! update all again (overwrite), remove all; one operation at a time, as one update's handler does.
+//! Then a mixed run as the dispatcher drives it: 64 tasks, each get + update of its own chats.
 //! Files live in a temp dir on disk, and again on tmpfs (`/dev/shm`) to take the disk out.
 //!
 //! `cargo bench --bench storage --features sqlite-bench`

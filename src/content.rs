@@ -1,6 +1,7 @@
-//! Conversation content as data: `dialogues/*.toml` (questions, points, lists) and `locales/*/main.ftl`
-//! (every string a person reads). Built into the binary, or read from `M2O_CONTENT_DIR` so an operator
-//! can change them without recompiling. Loading validates everything, so a broken edit fails at start.
+//! Conversation content as data: `dialogues/*.toml` (questions, points, lists) and
+//! `locales/*/main.ftl` (every string a person reads). Built into the binary, or read from
+//! `M2O_CONTENT_DIR` so an operator can change them without recompiling. Loading validates
+//! everything, so a broken edit fails at start.
 
 use crate::domain::escalation::Radius;
 use crate::domain::qualification::{Qualification, QuestionKind};
@@ -107,7 +108,8 @@ pub struct Content {
     pub autonomy: Autonomy,
     pub nurture: Nurture,
     pub i18n: I18n,
-    /// The folder content was read from; `None` when built in. Used to find the BotFather animation.
+    /// The folder content was read from; `None` when built in. Used to find the BotFather
+    /// animation.
     pub dir: Option<std::path::PathBuf>,
 }
 

@@ -1,6 +1,7 @@
 //! Pre-registering an agent's desktop in Guacamole against a wiremock double shaped like the
-//! guacamole-client REST API (apis.md §6): form login, connection list and create, an expired
-//! token, refused credentials, and delete.
+//! guacamole-client REST API (the fleet's API notes, `apis.md` section 6 "Apache Guacamole REST
+//! API"): form login, connection list and create, an expired token, refused credentials, and
+//! delete.
 
 use m2o_bot::services::guacamole::{GuacError, GuacamoleClient, REJECTED_LOGIN};
 use serde_json::json;

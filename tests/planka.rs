@@ -1,6 +1,7 @@
-//! The Planka client against a wiremock double shaped like Planka's REST API (apis.md §5): boards
-//! from `GET /api/projects`, lists and cards from `GET /api/boards/{id}`, in both the v1 shape (no
-//! list `type`, no `listChangedAt`) and the v2 one; both auth modes; which failures are retryable.
+//! The Planka client against a wiremock double shaped like Planka's REST API (the fleet's API
+//! notes, `apis.md` section 5 "Planka REST API"): boards from `GET /api/projects`, lists and cards
+//! from `GET /api/boards/{id}`, in both the v1 shape (no list `type`, no `listChangedAt`) and the
+//! v2 one; both auth modes; which failures are retryable.
 
 use chrono::{DateTime, TimeZone, Utc};
 use m2o_bot::services::planka::{PlankaClient, PlankaError};

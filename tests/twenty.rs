@@ -1,5 +1,6 @@
-//! The Twenty CRM mirror against a wiremock double shaped like Twenty's REST API (apis.md §4):
-//! find by primary email, then create or update, and which failures are worth a retry.
+//! The Twenty CRM mirror against a wiremock double shaped like Twenty's REST API (the fleet's API
+//! notes, `apis.md` section 4 "Twenty CRM REST API"): find by primary email, then create or update,
+//! and which failures are worth a retry.
 
 use m2o_bot::services::twenty::{CrmError, CrmPerson, TwentyClient};
 use serde_json::json;

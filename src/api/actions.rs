@@ -1,5 +1,5 @@
-//! `POST /v1/actions` and `GET /v1/actions/{id}` (the autonomy radius, spec §7.2): 🟢 approved at once,
-//! 🟡 to the orchestrator, 🔴 to the masters; an unknown action type is 🔴.
+//! `POST /v1/actions` and `GET /v1/actions/{id}` (the autonomy radius, spec §7.2): 🟢 approved at
+//! once, 🟡 to the orchestrator, 🔴 to the masters; an unknown action type is 🔴.
 
 use super::body::{parse, required};
 use super::{authenticate, ApiError, RateLimits};

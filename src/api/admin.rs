@@ -1,5 +1,6 @@
-//! `POST /spawn/approve/{contact_id}` (the one approval path, spec §4c): the same approval operation as the master's button and
-//! `/approve`, for a CRM action or any other surface holding `M2O_API_TOKEN`.
+//! `POST /spawn/approve/{contact_id}` (the one approval path, spec §4c): the same approval
+//! operation as the master's button and `/approve`, for a CRM action or any other surface holding
+//! `M2O_API_TOKEN`.
 
 use super::ApiError;
 use crate::app::App;

@@ -1,6 +1,7 @@
-//! Steps 1 and 2: the client's email and the one-time code sent to it (client self-onboarding, spec
-//! §4b: "Email OTP before the BotFather step"). Limits: a code lives 10 minutes, 5 wrong tries lock it, a new one after 60 s,
-//! at most 3 per Telegram user per day. Only an HMAC of the code is stored; it is never logged.
+//! Steps 1 and 2: the client's email and the one-time code sent to it (client self-onboarding,
+//! spec §4b: "Email OTP before the BotFather step"). Limits: a code lives 10 minutes, 5 wrong tries
+//! lock it, a new one after 60 s, at most 3 per Telegram user per day. Only an HMAC of the code is
+//! stored; it is never logged.
 
 use super::ctx::keyboard;
 use super::{qualify, status, Ctx, HandlerResult, State};

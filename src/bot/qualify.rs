@@ -1,6 +1,7 @@
-//! Qualification (the qualify-first flow, spec §7.7): the questions of `dialogues/onboarding.toml`, then the client's timezone
-//! (asked before the score decides, so a contact-track lead can be nurtured at 09:00 their time),
-//! then the score sends them on to the bot step (qualified) or to the contact track.
+//! Qualification (the qualify-first flow, spec §7.7): the questions of `dialogues/onboarding.toml`,
+//! then the client's timezone (asked before the score decides, so a contact-track lead can be
+//! nurtured at 09:00 their time), then the score sends them on to the bot step (qualified) or to
+//! the contact track.
 
 use super::ctx::keyboard;
 use super::{token, Ctx, HandlerResult, State};

@@ -1,7 +1,8 @@
-//! Step 3, the client's bot (client self-onboarding, spec §4b steps 2-3): they make a bot with @BotFather and forward its
-//! message here (trusted only when `forward_origin` is BotFather's user id) or paste the token. The
-//! token is checked with `getMe`, sealed at rest, never logged, and the message that held it is
-//! deleted from the chat as soon as it is read. At most 3 checked tokens per user per day.
+//! Step 3, the client's bot (client self-onboarding, spec §4b steps 2-3): they make a bot with
+//! @BotFather and forward its message here (trusted only when `forward_origin` is BotFather's user
+//! id) or paste the token. The token is checked with `getMe`, sealed at rest, never logged, and the
+//! message that held it is deleted from the chat as soon as it is read. At most 3 checked tokens
+//! per user per day.
 
 use super::{naming, Ctx, HandlerResult, State};
 use crate::app::App;

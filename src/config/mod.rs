@@ -83,7 +83,8 @@ pub struct Config {
     pub guacamole: Option<Guacamole>,
     /// First wait before retrying a failed provisioning step (doubles each attempt).
     pub retry_base: std::time::Duration,
-    /// How long an escalation may stay open before it goes into the master's brief (§7.5).
+    /// How long an escalation may stay open before it goes into the master's brief (the stuck
+    /// protocol, spec §7.5).
     pub escalation_sla: chrono::Duration,
     /// Requests per minute one agent may make to the API.
     pub agent_rate_per_minute: u32,
@@ -127,7 +128,8 @@ impl Config {
         Config::from_lookup(|name| std::env::var(name).ok())
     }
 
-    /// Reads configuration through `get`, collecting every problem instead of stopping at the first.
+    /// Reads configuration through `get`, collecting every problem instead of stopping at the
+    /// first.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, Vec<String>> {
         let get = |name: &str| get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
         let errors = std::cell::RefCell::new(Vec::new());

@@ -1,5 +1,6 @@
-//! A contact is one person on their way to an agent: the client-onboarding state machine of the seed
-//! (§4b, §7.7, §4c) and the one pure function that says which moves are allowed.
+//! A contact is one person on their way to an agent: the client-onboarding state machine of the
+//! seed (client self-onboarding, spec §4b; the qualify-first flow, §7.7; the approval ADR, §4c) and
+//! the one pure function that says which moves are allowed.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -220,7 +221,8 @@ impl Contact {
         }
     }
 
-    /// Moves the contact, or refuses with the typed error; the caller audits the move in the same write.
+    /// Moves the contact, or refuses with the typed error; the caller audits the move in the same
+    /// write.
     pub fn move_to(&mut self, to: ContactState, now: DateTime<Utc>) -> Result<ContactState, TransitionError> {
         check_transition(self.state, to)?;
         let from = self.state;

@@ -1,5 +1,5 @@
-//! Escalations (§7.5, the stuck protocol) and action requests (§7.2, the autonomy radius): what
-//! agents ask the humans, and the decisions that go back to them.
+//! Escalations (the stuck protocol, spec §7.5) and action requests (the autonomy radius, spec
+//! §7.2): what agents ask the humans, and the decisions that go back to them.
 
 use super::Actor;
 use chrono::{DateTime, Duration, Utc};

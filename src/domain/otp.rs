@@ -1,5 +1,6 @@
-//! One-time email codes: the rules of §4b's OTP step, as pure functions of a record and the time.
-//! The code itself is never stored; `crypto::Secrets` makes and checks the hash.
+//! One-time email codes: the rules of the onboarding's email step (client self-onboarding, spec
+//! §4b), as pure functions of a record and the time. The code itself is never stored;
+//! `crypto::Secrets` makes and checks the hash.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};

@@ -1,8 +1,8 @@
-//! The provisioning job runner (the spawn flow, spec §3.10). Each step is recorded in sled before it runs and after it
-//! finishes; a retryable failure (network, 5xx, 429) is retried with backoff, honouring
-//! `Retry-After`, up to `MAX_ATTEMPTS`; then the job is `failed` and the masters get the exact error
-//! with a [Retry] button. A job interrupted by a restart resumes at its step — the create step asks
-//! the provisioner for an existing app first, so it never makes a second one.
+//! The provisioning job runner (the spawn flow, spec §3.10). Each step is recorded in sled before
+//! it runs and after it finishes; a retryable failure (network, 5xx, 429) is retried with backoff,
+//! honouring `Retry-After`, up to `MAX_ATTEMPTS`; then the job is `failed` and the masters get the
+//! exact error with a [Retry] button. A job interrupted by a restart resumes at its step — the
+//! create step asks the provisioner for an existing app first, so it never makes a second one.
 
 use super::{buttons, live, progress};
 use crate::app::App;
@@ -235,8 +235,8 @@ fn app_id(job: &Job) -> Result<&str, ProvisionError> {
     job.app_id.as_deref().ok_or(ProvisionError::Fatal { message: "no app was created".into() })
 }
 
-/// The agent's environment (§3.10 step 4). The API token is derived from the secret key, so a
-/// resumed job sets the same one again; only its hash is kept.
+/// The agent's environment (the spawn flow, spec §3.10 step 4). The API token is derived from the
+/// secret key, so a resumed job sets the same one again; only its hash is kept.
 fn env_vars(app: &App, agent: &mut Agent) -> Result<Vec<EnvVar>, ProvisionError> {
     let token = app.secrets.open(&agent.token_sealed).map_err(|e| ProvisionError::Fatal { message: e.to_string() })?;
     let api_token = app.secrets.agent_api_token(&agent.name, agent.generation());

@@ -16,8 +16,8 @@
 //! - agents asking humans: [`escalations`] (the stuck protocol, spec §7.5), [`actions`] (the
 //!   autonomy radius, spec §7.2);
 //! - telling people: [`buttons`] (every decision's row of buttons), [`notices`] (edited in place
-//!   when decided), [`brief`] (the morning brief, spec
-//!   §7.3), [`outbox`] (delivery with retries), [`crm`] (the CRM mirror).
+//!   when decided), [`brief`] (the morning brief, spec §7.3), [`outbox`] (delivery with retries),
+//!   [`crm`] (the CRM mirror).
 
 pub mod actions;
 pub mod approval;

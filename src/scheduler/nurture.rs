@@ -1,7 +1,7 @@
-//! Nurture (the qualify-first flow, spec §7.7): contact-track leads get a message at 09:00 in their own timezone on days 1, 3
-//! and 7 (`dialogues/nurture.toml`), in Telegram and by email, until they are qualified or send
-//! /stop. A message whose moment passed more than 12 hours ago (the process was down) is skipped
-//! rather than sent at a strange hour.
+//! Nurture (the qualify-first flow, spec §7.7): contact-track leads get a message at 09:00 in their
+//! own timezone on days 1, 3 and 7 (`dialogues/nurture.toml`), in Telegram and by email, until they
+//! are qualified or send /stop. A message whose moment passed more than 12 hours ago (the process
+//! was down) is skipped rather than sent at a strange hour.
 
 use super::slots;
 use crate::app::App;

@@ -1,6 +1,6 @@
-//! Apache Guacamole: pre-registering an agent's desktop as a VNC connection (§3.10 step 2), and
-//! removing it when the agent is destroyed. Guacamole's REST API is undocumented upstream; the
-//! calls here follow the guacamole-client source:
+//! Apache Guacamole: pre-registering an agent's desktop as a VNC connection (the spawn flow, spec
+//! §3.10 step 2), and removing it when the agent is destroyed. Guacamole's REST API is undocumented
+//! upstream; the calls here follow the guacamole-client source:
 //!
 //! - `POST <base>/api/tokens` (form `username`, `password`) gives `authToken` and `dataSource`;
 //! - `GET <base>/api/session/data/<dataSource>/connections` lists connections as a map by id;

@@ -1,8 +1,8 @@
 //! A read-only client of the Planka REST API (`M2O_PLANKA_URL`, `M2O_PLANKA_TOKEN`) for the morning
 //! brief: the cards in every "Now" list are HAPPENING, the cards that reached a "Done" list
-//! yesterday are SHIPPED (spec §7.3, §7.4).
+//! yesterday are SHIPPED (the brief loop and the Planka pull protocol, spec §7.3 and §7.4).
 //!
-//! Calls (shapes from apis.md §5, Planka v1.26 and v2.x):
+//! Calls (shapes from the fleet's API notes on Planka, `apis.md` section 5; Planka v1.26 and v2.x):
 //! - `GET /api/projects`: the boards the user sees are in `included.boards` (never in `items`).
 //! - `GET /api/boards/{id}`: `included.lists` and `included.cards`; cards join lists by `listId`.
 //!
@@ -97,8 +97,9 @@ impl std::fmt::Debug for PlankaClient {
 }
 
 impl PlankaClient {
-    /// `base_url` = `M2O_PLANKA_URL` (host, or ending in /api); `token` = `M2O_PLANKA_TOKEN`: an access token sent as
-    /// `Authorization: Bearer …`, or — when it starts with "key:" — a Planka v2 API key sent as `X-Api-Key`.
+    /// `base_url` = `M2O_PLANKA_URL` (host, or ending in /api); `token` = `M2O_PLANKA_TOKEN`: an
+    /// access token sent as `Authorization: Bearer …`, or — when it starts with "key:" — a Planka
+    /// v2 API key sent as `X-Api-Key`.
     pub fn new(http: reqwest::Client, base_url: &str, token: &str) -> Self {
         let base = base_url.trim().trim_end_matches('/');
         let base = if base.ends_with("/api") { base.to_string() } else { format!("{base}/api") };

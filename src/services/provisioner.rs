@@ -1,6 +1,7 @@
-//! Provisioners build an agent's app (§3.10 steps 3-5) behind one small trait, so the persisted
-//! provisioning job (see `fleet::job`) can drive Coolify, an operator's spawn command, or the
-//! dry-run default the same way, step by step, and resume after a restart without a second app.
+//! Provisioners build an agent's app (the spawn flow, spec §3.10 steps 3-5) behind one small trait,
+//! so the persisted provisioning job (see `fleet::job`) can drive Coolify, an operator's spawn
+//! command, or the dry-run default the same way, step by step, and resume after a restart without a
+//! second app.
 
 use futures::future::BoxFuture;
 use std::time::Duration;

@@ -1,8 +1,9 @@
 //! teloxide's dialogue `Storage` over the store's `dialogues` tree, so a conversation survives a
 //! restart at any step. teloxide only reads through it (`enter_dialogue`); our handlers move a
-//! chat's state inside their `Change`s, so its writes (one key each) serve other callers. Values are `{"v": VERSION, "state": …}` JSON; bytes that no longer decode
-//! (an older or newer `State`) read as "no dialogue" with a warning, and the client starts the step
-//! over instead of being stranded: teloxide would otherwise drop every update from that chat.
+//! chat's state inside their `Change`s, so its writes (one key each) serve other callers. Values
+//! are `{"v": VERSION, "state": …}` JSON; bytes that no longer decode (an older or newer `State`)
+//! read as "no dialogue" with a warning, and the client starts the step over instead of being
+//! stranded: teloxide would otherwise drop every update from that chat.
 
 use super::Store;
 use futures::future::BoxFuture;

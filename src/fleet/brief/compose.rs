@@ -55,8 +55,8 @@ pub struct BriefInput {
     pub shipped: Vec<String>,
     pub blocked: Vec<Blocked>,
     pub fleet: Vec<(String, Health)>,
-    /// NEEDS YOU items beyond those listed (the caller lists at most [`MAX_ACTION_ITEMS`] and counts
-    /// the rest, so a backlog is never read in full for a morning brief).
+    /// NEEDS YOU items beyond those listed (the caller lists at most [`MAX_ACTION_ITEMS`] and
+    /// counts the rest, so a backlog is never read in full for a morning brief).
     pub needs_more: usize,
 }
 
@@ -67,7 +67,8 @@ pub const MAX_CONTEXT_LINES: usize = 15;
 /// and a backlog of hundreds belongs in `/leads`, not in a morning read.
 pub const MAX_ACTION_ITEMS: usize = 30;
 
-/// The `Fleet:` line names at most this many agents (the unhealthy ones first), then counts the rest.
+/// The `Fleet:` line names at most this many agents (the unhealthy ones first), then counts the
+/// rest.
 pub const MAX_FLEET_NAMES: usize = 40;
 
 /// `m2 🟢 | peter 🔴`, or for a large fleet the unhealthy ones first and a count of the rest.
@@ -251,7 +252,7 @@ brief-fleet = Fleet: { $agents }
         }
     }
 
-    /// The seed's example (§7.3), with its inline buttons as a keyboard.
+    /// The seed's example (the brief loop, spec §7.3), with its inline buttons as a keyboard.
     fn seed_input() -> BriefInput {
         BriefInput {
             date: date(),
