@@ -22,8 +22,10 @@ use teloxide::prelude::*;
 use teloxide::types::BotCommandScope;
 use teloxide::utils::command::BotCommands;
 
+/// The doc line of each variant is its description in Telegram's command menu, as is.
 #[derive(BotCommands, Clone, Debug, PartialEq, Eq)]
 #[command(rename_rule = "lowercase")]
+#[allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
 pub enum MasterCommand {
     /// /spawn <name> <token>: provision an agent for the fleet.
     Spawn(String),
@@ -167,7 +169,7 @@ async fn spawn(ctx: &Ctx, msg: &Message, args: &str) -> anyhow::Result<String> {
     })
 }
 
-/// `/qualify` and the digest's [Qualify].
+/// `/qualify` and the digest's `[Qualify]`.
 fn qualify(ctx: &Ctx, contact_id: u64) -> anyhow::Result<String> {
     Ok(match fleet::leads::qualify(&ctx.app, contact_id, Actor::Master(ctx.user_id)) {
         Ok(c) => ctx.t_args("master-qualified", &[("email", (&c.email).into())]),
@@ -179,7 +181,7 @@ fn qualify(ctx: &Ctx, contact_id: u64) -> anyhow::Result<String> {
     })
 }
 
-/// A tap on a fleet button (or the owner's [Done]). Returns the text to answer the tap with.
+/// A tap on a fleet button (or the owner's `[Done]`). Returns the text to answer the tap with.
 pub async fn on_tap(ctx: &Ctx, tap: MasterTap, message: &Message) -> anyhow::Result<String> {
     let app = &ctx.app;
     if let MasterTap::Done(name) = &tap {
@@ -273,7 +275,7 @@ async fn done(ctx: &Ctx, name: &str, message: &Message) -> anyhow::Result<String
     })
 }
 
-/// The text a master sends after [🔄 Modify]: the modified instruction, sent to the agent.
+/// The text a master sends after `[🔄 Modify]`: the modified instruction, sent to the agent.
 pub async fn receive_note(bot: Bot, app: Arc<App>, msg: Message, escalation: u64) -> HandlerResult {
     let ctx = Ctx::from_message(&app, &bot, &msg);
     let Some(text) = msg.text().map(str::trim).filter(|t| !t.is_empty()) else {

@@ -33,20 +33,20 @@ pub enum Tap {
 /// actions), except [`MasterTap::Done`], which only the agent's owner may press.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MasterTap {
-    /// `ap:<request id>` / `rj:<request id>`: a waiting request's [Approve] [Reject].
+    /// `ap:<request id>` / `rj:<request id>`: a waiting request's `[Approve]` `[Reject]`.
     Approve(u64),
     Reject(u64),
-    /// `rt:<job id>`: a failed provisioning job's [Retry].
+    /// `rt:<job id>`: a failed provisioning job's `[Retry]`.
     Retry(u64),
     /// `ds:<agent>`: the confirmation of `/destroy`.
     Destroy(String),
-    /// `lq:<contact id>`: [Qualify] a contact-track lead.
+    /// `lq:<contact id>`: `[Qualify]` a contact-track lead.
     Qualify(u64),
     /// `dn:<agent>`: the owner pressed Start in their bot; greet them again.
     Done(String),
-    /// `es:<id>:a|s|m` — an escalation's [✅ Approve proposed fix] [❌ Skip] [🔄 Modify].
+    /// `es:<id>:a|s|m` — an escalation's `[✅ Approve proposed fix]` `[❌ Skip]` `[🔄 Modify]`.
     Escalation(u64, Verdict),
-    /// `ac:<id>:a|r` — an action request's [Approve] [Reject].
+    /// `ac:<id>:a|r` — an action request's `[Approve]` `[Reject]`.
     Action(u64, bool),
 }
 

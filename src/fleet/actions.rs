@@ -1,5 +1,5 @@
 //! The autonomy radius (spec §7.2) applied: an agent's action request is approved at once (🟢,
-//! audited), or sent to the orchestrator (🟡) or the masters (🔴) with [Approve] [Reject]; pending
+//! audited), or sent to the orchestrator (🟡) or the masters (🔴) with `[Approve]` `[Reject]`; pending
 //! ones are also listed in the brief. The decision reaches the agent by polling or callback.
 
 use super::{brief, buttons, escalations, notices};

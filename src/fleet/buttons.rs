@@ -9,7 +9,7 @@ use crate::i18n::Tr;
 /// A row of (label, callback data).
 pub type Row = Vec<(String, String)>;
 
-/// A waiting request's [✅ Approve] [❌ Reject].
+/// A waiting request's `[✅ Approve]` `[❌ Reject]`.
 pub fn request(tr: &Tr, contact_id: u64) -> Row {
     vec![
         (tr.t("button-approve"), MasterTap::Approve(contact_id).data()),
@@ -17,7 +17,7 @@ pub fn request(tr: &Tr, contact_id: u64) -> Row {
     ]
 }
 
-/// An escalation's [✅ Approve proposed fix] (only with a fix) [❌ Skip] [🔄 Modify].
+/// An escalation's `[✅ Approve proposed fix]` (only with a fix) `[❌ Skip]` `[🔄 Modify]`.
 pub fn escalation(tr: &Tr, e: &Escalation) -> Row {
     let mut row = Vec::new();
     if e.proposed_fix.is_some() {
@@ -28,7 +28,7 @@ pub fn escalation(tr: &Tr, e: &Escalation) -> Row {
     row
 }
 
-/// An action request's [✅ Approve] [❌ Reject].
+/// An action request's `[✅ Approve]` `[❌ Reject]`.
 pub fn action(tr: &Tr, a: &ActionRequest) -> Row {
     vec![
         (tr.t("button-approve"), MasterTap::Action(a.id, true).data()),
@@ -36,17 +36,17 @@ pub fn action(tr: &Tr, a: &ActionRequest) -> Row {
     ]
 }
 
-/// A failed provisioning job's [🔁 Retry].
+/// A failed provisioning job's `[🔁 Retry]`.
 pub fn retry(tr: &Tr, job_id: u64) -> Row {
     vec![(tr.t("button-retry"), MasterTap::Retry(job_id).data())]
 }
 
-/// A contact-track lead's [Qualify #id].
+/// A contact-track lead's `[Qualify #id]`.
 pub fn qualify(tr: &Tr, contact_id: u64) -> Row {
     vec![(tr.t_args("button-qualify", &[("id", (contact_id as i64).into())]), MasterTap::Qualify(contact_id).data())]
 }
 
-/// The owner's [✅ Done] after pressing Start in their agent's bot.
+/// The owner's `[✅ Done]` after pressing Start in their agent's bot.
 pub fn done(tr: &Tr, agent: &str) -> Row {
     vec![(tr.t("button-done"), MasterTap::Done(agent.to_string()).data())]
 }

@@ -1,7 +1,7 @@
 //! The provisioning job runner (the spawn flow, spec §3.10). Each step is recorded in sled before
 //! it runs and after it finishes; a retryable failure (network, 5xx, 429) is retried with backoff,
 //! honouring `Retry-After`, up to `MAX_ATTEMPTS`; then the job is `failed` and the masters get the
-//! exact error with a [Retry] button. A job interrupted by a restart resumes at its step — the
+//! exact error with a `[Retry]` button. A job interrupted by a restart resumes at its step — the
 //! create step asks the provisioner for an existing app first, so it never makes a second one.
 
 use super::{buttons, live, progress};
@@ -52,7 +52,7 @@ pub fn resume_all(app: &Arc<App>) -> anyhow::Result<usize> {
     Ok(running.len())
 }
 
-/// Puts a failed job back to work (the master's [Retry]).
+/// Puts a failed job back to work (the master's `[Retry]`).
 pub fn retry(app: &Arc<App>, job_id: u64) -> anyhow::Result<bool> {
     let Some(mut job) = app.store.job(job_id)? else { return Ok(false) };
     if !matches!(job.state, JobState::Failed { .. }) {

@@ -1,5 +1,5 @@
 //! Leads on the contact track (the qualify-first flow, spec §7.7): a master pushes one on with
-//! `/qualify` or the digest's [Qualify]; the lead is told in their chat, in their language, and
+//! `/qualify` or the digest's `[Qualify]`; the lead is told in their chat, in their language, and
 //! their conversation continues at the bot step.
 
 use crate::app::App;

@@ -3,7 +3,7 @@
 //! deployment takes it live: the agent and its client move to `live`, the masters hear "⚡ {name} is
 //! online", the client gets a welcome email and a message **from their new bot**. A bot cannot
 //! message someone who never pressed Start in it (Telegram answers 403), so then the onboarding
-//! chat asks the client to open `t.me/<bot>`, press Start and tap [Done], and the greeting is sent
+//! chat asks the client to open `t.me/<bot>`, press Start and tap `[Done]`, and the greeting is sent
 //! again.
 
 use super::{buttons, progress, Attempt};
@@ -131,7 +131,7 @@ pub enum DoneError {
     NotOwner(i64),
 }
 
-/// The owner tapped [Done] after pressing Start in their bot: greet them from it now.
+/// The owner tapped `[Done]` after pressing Start in their bot: greet them from it now.
 pub async fn owner_started(app: &App, name: &str, user: i64) -> Result<Greeting, DoneError> {
     let agent = app.store.agent(name).ok().flatten().ok_or_else(|| DoneError::NoSuchAgent(name.to_string()))?;
     if agent.owner_user_id != user {
@@ -145,7 +145,7 @@ fn owner_lang(app: &App, agent: &Agent) -> String {
 }
 
 /// The outbox's attempt at a greeting: when the owner has not pressed Start in their bot they are
-/// asked to, in the onboarding chat, with [Done].
+/// asked to, in the onboarding chat, with `[Done]`.
 pub async fn deliver_greeting(app: &App, notifier: &dyn Notifier, name: &str) -> Attempt {
     match greet(app, notifier, name).await {
         Greeting::Sent => Attempt::Done,

@@ -7,7 +7,7 @@
 //!
 //! - every day at `M2O_BRIEF_AT` (07:00 UTC): the morning brief to the masters (spec §7.3);
 //! - Monday 06:30 UTC: the weekly fleet health check (`getMe` with each agent's token; spec §4b);
-//! - Monday 08:00 UTC: the contact-track digest, each lead with [Qualify] (spec §7.7);
+//! - Monday 08:00 UTC: the contact-track digest, each lead with `[Qualify]` (spec §7.7);
 //! - Friday 16:00 UTC: the week in review (proactive behaviours, spec §7.6);
 //! - 09:00 in each contact-track lead's own timezone on days 1, 3 and 7: a nurture message
 //!   (Telegram and email), until they are qualified or send /stop (spec §7.7).

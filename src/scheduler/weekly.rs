@@ -67,7 +67,7 @@ pub async fn health_check(app: &Arc<App>) -> anyhow::Result<Change> {
     })
 }
 
-/// The contact-track digest: each lead with its score and a one-tap [Qualify].
+/// The contact-track digest: each lead with its score and a one-tap `[Qualify]`.
 pub async fn digest(app: &Arc<App>) -> anyhow::Result<Change> {
     let tr = app.master_tr();
     let mut leads: Vec<_> = app.store.contacts_in(ContactState::ContactTrack)?;
