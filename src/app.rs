@@ -24,6 +24,19 @@ use std::time::Duration;
 use teloxide::Bot;
 use tokio::sync::Notify;
 
+tokio::task_local! {
+    /// The Telegram update being handled, set by the chat surface around its handlers: every
+    /// commit made while handling it records it as handled, in the same transaction.
+    pub static HANDLING: Handling;
+}
+
+/// An update being handled: (bot id, update id), and whether a commit recorded it yet.
+#[derive(Clone, Debug)]
+pub struct Handling {
+    pub update: (i64, u32),
+    pub recorded: Arc<std::sync::atomic::AtomicBool>,
+}
+
 pub struct App {
     pub config: Config,
     pub store: Store,
@@ -124,18 +137,34 @@ impl App {
         control_bot(&self.config, &self.http)
     }
 
-    /// Commits a change and wakes the outbox worker for what it queued.
+    /// Commits a change and wakes the outbox worker for what it queued. Inside the handling of a
+    /// Telegram update (see [`HANDLING`]) the change also records that update as handled.
     pub fn commit(&self, change: &Change) -> store::Result<()> {
-        self.store.commit(change)?;
+        self.record(change)?;
         self.wake_outbox(change);
         Ok(())
     }
 
-    /// The same, waiting until the change is on disk: for a decision that cannot be redone (a
-    /// confirmed request, an approval, a deployment's outcome) before it is acknowledged.
+    /// The same, waiting until the change is on disk — and only then waking the outbox, so nothing
+    /// it queued is sent before it is kept: for a decision that cannot be redone (a confirmed
+    /// request, an approval, a deployment's outcome) or a counter that must not go back (a wrong
+    /// code), before it is acknowledged.
     pub async fn commit_durable(&self, change: &Change) -> store::Result<()> {
-        self.store.commit_durable(change).await?;
+        self.record(change)?;
+        self.store.flush().await?;
         self.wake_outbox(change);
+        Ok(())
+    }
+
+    fn record(&self, change: &Change) -> store::Result<()> {
+        let handling = HANDLING.try_with(Handling::clone).ok().filter(|_| change.update_handled.is_none());
+        match &handling {
+            Some(h) => self.store.commit(&Change { update_handled: Some(h.update), ..change.clone() })?,
+            None => self.store.commit(change)?,
+        }
+        if let Some(h) = handling {
+            h.recorded.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
         Ok(())
     }
 

@@ -10,8 +10,14 @@ pub struct Metrics {
     pub updates: AtomicU64,
     pub handler_errors: AtomicU64,
     pub poll_errors: AtomicU64,
-    /// Unix seconds of the last update received, and of the last polling error (0: never).
+    /// Updates skipped because they do not decode (see `bot::listener`).
+    pub updates_undecodable: AtomicU64,
+    /// Updates handled before and delivered again (after a restart): skipped.
+    pub updates_duplicate: AtomicU64,
+    /// Unix seconds of the last update received, of the last answered `getUpdates`, and of the
+    /// last polling error (0: never).
     pub last_update_at: AtomicI64,
+    pub last_poll_ok_at: AtomicI64,
     pub last_poll_error_at: AtomicI64,
     pub started_at: AtomicI64,
     api: Mutex<BTreeMap<u16, u64>>,

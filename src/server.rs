@@ -9,8 +9,6 @@ use std::time::Duration;
 use teloxide::dispatching::{Dispatcher, ShutdownToken};
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
-use teloxide::types::AllowedUpdate;
-use teloxide::update_listeners::Polling;
 use tokio::task::JoinHandle;
 
 /// A running bot: stop it to release the store.
@@ -66,19 +64,11 @@ pub async fn start(app: Arc<App>, poll_timeout: Duration) -> anyhow::Result<Runn
         tracing::info!(resumed, "provisioning jobs resumed");
     }
     app.metrics.started_at.store(app.clock.now().timestamp(), std::sync::atomic::Ordering::Relaxed);
-    let watch = app.clone();
-    let updates = Polling::builder(bot.clone())
-        .backoff_strategy(move |errors| {
-            watch.metrics.poll_errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            watch.metrics.last_poll_error_at.store(watch.clock.now().timestamp(), std::sync::atomic::Ordering::Relaxed);
-            // teloxide's own default: exponential, capped.
-            Duration::from_secs(1 << errors.min(6))
-        })
-        .timeout(poll_timeout)
-        .allowed_updates(vec![AllowedUpdate::Message, AllowedUpdate::CallbackQuery])
-        .delete_webhook()
-        .await
-        .build();
+    // Long polling and a webhook exclude each other: a webhook left set would answer 409.
+    if let Err(e) = bot.delete_webhook().await {
+        tracing::warn!(error = %crate::services::telegram::error_kind(&e), "could not delete a webhook");
+    }
+    let updates = crate::bot::listener::Listener::new(app.clone(), poll_timeout)?;
     let mut dispatcher = Dispatcher::builder(bot.clone(), crate::bot::schema())
         .dependencies(dptree::deps![app.clone(), crate::bot::storage(&app)])
         .default_handler(|_| async {})
@@ -86,7 +76,7 @@ pub async fn start(app: Arc<App>, poll_timeout: Duration) -> anyhow::Result<Runn
         .build();
     let shutdown = dispatcher.shutdown_token();
     let dispatcher = tokio::spawn(async move {
-        dispatcher.dispatch_with_listener(updates, LoggingErrorHandler::with_custom_text("polling failed")).await;
+        dispatcher.dispatch_with_listener(updates, LoggingErrorHandler::new()).await;
     });
     let paced = Arc::new(TelegramNotifier::paced(bot, app.http.clone(), app.config.api_url.clone()));
     let delivery = tokio::spawn(crate::fleet::outbox::run(app.clone(), paced));

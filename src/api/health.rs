@@ -20,8 +20,9 @@ pub async fn healthz(State(app): State<Arc<App>>) -> impl IntoResponse {
     let ago = |t: i64| (t > 0).then_some(now - t);
     let last_update = ago(m.last_update_at.load(Ordering::Relaxed));
     let last_error = ago(m.last_poll_error_at.load(Ordering::Relaxed));
+    let last_poll = ago(m.last_poll_ok_at.load(Ordering::Relaxed));
     let store_ok = app.store.ping();
-    let polling_ok = match (last_error, last_update) {
+    let polling_ok = match (last_error, last_poll) {
         (None, _) => true,
         (Some(e), Some(u)) => u <= e || e > 60,
         (Some(e), None) => e > 60,
@@ -32,6 +33,7 @@ pub async fn healthz(State(app): State<Arc<App>>) -> impl IntoResponse {
         "store": if store_ok { "ok" } else { "unreachable" },
         "polling": if polling_ok { "ok" } else { "failing" },
         "last_update_seconds_ago": last_update,
+        "last_poll_seconds_ago": last_poll,
         "last_poll_error_seconds_ago": last_error,
         "uptime_seconds": now - m.started_at.load(Ordering::Relaxed),
     });
@@ -47,6 +49,16 @@ pub async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
     counter("m2o_updates_total", "Telegram updates handled.", m.updates.load(Ordering::Relaxed));
     counter("m2o_handler_errors_total", "Updates whose handler failed.", m.handler_errors.load(Ordering::Relaxed));
     counter("m2o_poll_errors_total", "Failed getUpdates calls.", m.poll_errors.load(Ordering::Relaxed));
+    counter(
+        "m2o_updates_undecodable_total",
+        "Updates skipped because they do not decode (logged by id).",
+        m.updates_undecodable.load(Ordering::Relaxed),
+    );
+    counter(
+        "m2o_updates_duplicate_total",
+        "Updates delivered again after being handled, skipped.",
+        m.updates_duplicate.load(Ordering::Relaxed),
+    );
     let jobs = app.store.jobs().unwrap_or_default();
     let _ = writeln!(out, "# HELP m2o_jobs Provisioning jobs by state.\n# TYPE m2o_jobs gauge");
     for (state, label) in [(JobState::Running, "running"), (JobState::Deployed, "deployed"), (JobState::Done, "done")] {

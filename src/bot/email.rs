@@ -88,7 +88,8 @@ async fn send_code(ctx: &Ctx, contact: Contact, created: bool) -> HandlerResult 
     change.otp = Some((contact.id, Some(OtpRecord::new(app.secrets.code_hash(contact.id, &code), now))));
     change.count.push(day);
     change.contact = Some(contact.clone());
-    app.commit(&change)?;
+    // Durable before the reply: a restart must not forget a code was sent (the daily limit).
+    app.commit_durable(&change).await?;
     prompt_code(ctx, &contact.email, "code-sent").await
 }
 
@@ -133,13 +134,13 @@ pub async fn receive_code(bot: Bot, app: Arc<App>, msg: Message, contact_id: u64
     match record.judge(matches, now) {
         CodeCheck::Correct => verified(&ctx, contact).await,
         CodeCheck::Wrong(left) => {
-            app.commit(&counted("wrong code"))?;
+            app.commit_durable(&counted("wrong code")).await?;
             ctx.ask(ctx.t_args("code-wrong", &[("left", left.into())]), code_keyboard(&ctx)).await?;
             Ok(())
         }
         CodeCheck::Locked => {
             if record.wrong_tries < MAX_WRONG_TRIES {
-                app.commit(&counted("wrong code; code locked"))?;
+                app.commit_durable(&counted("wrong code; code locked")).await?;
             }
             ctx.ask(ctx.t("code-locked"), code_keyboard(&ctx)).await?;
             Ok(())

@@ -8,6 +8,7 @@
 
 pub mod ctx;
 mod email;
+pub mod listener;
 pub mod master;
 mod naming;
 mod qualify;
@@ -17,7 +18,7 @@ mod taps;
 mod token;
 pub mod views;
 
-use crate::app::App;
+use crate::app::{App, Handling, HANDLING};
 pub use crate::domain::conversation::State;
 use crate::store::SledStorage;
 pub use ctx::Ctx;
@@ -84,6 +85,51 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         .endpoint(taps::on_tap);
     dptree::entry()
         .inspect(|app: Arc<App>| app.metrics.update_received(app.clock.now().timestamp()))
+        .chain(once_per_update())
         .branch(messages)
         .branch(taps)
+}
+
+/// Handles each Telegram update once. Telegram delivers an update again when the process stopped
+/// before confirming it; one whose handling was committed is skipped (and counted). Every commit
+/// of its handlers records it as handled in the same write (`App::commit` reads [`HANDLING`]); a
+/// handler that commits nothing (a plain reply) is recorded after it returns.
+fn once_per_update() -> UpdateHandler<anyhow::Error> {
+    use dptree::di::DependencyMap;
+    use dptree::{HandlerSignature, Type};
+    use std::ops::ControlFlow;
+    let here = std::panic::Location::caller();
+    let sig = HandlerSignature::Other {
+        obligations: [(Type::of::<Update>(), here), (Type::of::<Arc<App>>(), here)].into_iter().collect(),
+        guaranteed_outcomes: Default::default(),
+        conditional_outcomes: Default::default(),
+        continues: true,
+    };
+    dptree::from_fn(
+        |deps: DependencyMap, cont| async move {
+            let update: Arc<Update> = deps.get();
+            let app: Arc<App> = Arc::clone(&deps.get::<Arc<App>>());
+            let key = (app.config.bot_id(), update.id.0);
+            match app.store.update_handled(key.0, key.1) {
+                Ok(true) => {
+                    app.metrics.updates_duplicate.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    tracing::info!(update_id = key.1, "an update handled before was delivered again; skipped");
+                    return ControlFlow::Break(Ok(()));
+                }
+                Ok(false) => {}
+                Err(e) => return ControlFlow::Break(Err(e.into())),
+            }
+            let handling = Handling { update: key, recorded: Default::default() };
+            let outcome = HANDLING.scope(handling.clone(), cont(deps)).await;
+            if !handling.recorded.load(std::sync::atomic::Ordering::SeqCst) {
+                let recorded =
+                    app.store.commit(&crate::store::Change { update_handled: Some(key), ..Default::default() });
+                if let Err(e) = recorded {
+                    tracing::warn!(error = %e, "could not record an update as handled");
+                }
+            }
+            outcome
+        },
+        sig,
+    )
 }

@@ -77,7 +77,7 @@ async fn check(ctx: &Ctx, contact_id: u64, token: &BotToken) -> HandlerResult {
     let (bot_id, username) = match check_token(&app.http, &app.config.api_url, token).await {
         TokenCheck::Valid { bot_id, username } => (bot_id, username),
         TokenCheck::Invalid => {
-            app.commit(&attempt("getMe answered 401"))?;
+            app.commit_durable(&attempt("getMe answered 401")).await?;
             ctx.say(ctx.t("token-invalid")).await?;
             return Ok(());
         }
@@ -89,7 +89,7 @@ async fn check(ctx: &Ctx, contact_id: u64, token: &BotToken) -> HandlerResult {
         }
     };
     if app.store.bot_holder(bot_id)?.is_some_and(|holder| holder != Claimant::Contact(contact_id)) {
-        app.commit(&attempt("bot already registered to another client"))?;
+        app.commit_durable(&attempt("bot already registered to another client")).await?;
         ctx.say(ctx.t("token-taken")).await?;
         return Ok(());
     }
@@ -114,7 +114,7 @@ async fn check(ctx: &Ctx, contact_id: u64, token: &BotToken) -> HandlerResult {
     change.claim_bot = Some((bot_id, Claimant::Contact(contact_id)));
     change.count.push(day);
     change.contact = Some(c.clone());
-    match app.commit(&change) {
+    match app.commit_durable(&change).await {
         Ok(()) => {}
         Err(StoreError::Conflict(Guard::BotFree { .. })) => {
             ctx.say(ctx.t("token-taken")).await?;

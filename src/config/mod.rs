@@ -423,6 +423,11 @@ impl Config {
     pub fn is_master(&self, user_id: i64) -> bool {
         self.master_ids.contains(&user_id)
     }
+
+    /// The control bot's id (the digits of its token before the colon).
+    pub fn bot_id(&self) -> i64 {
+        BotToken::parse(&self.telegram_token).map(|t| t.bot_id()).unwrap_or_default()
+    }
 }
 
 fn join(ids: &[i64]) -> String {

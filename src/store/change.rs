@@ -3,7 +3,9 @@
 
 use super::guard::{check, Guard};
 use super::tree::{Tree, Tx};
-use super::{audit, decode_tx, dialogue, encode, state_key, u64_from, Claimant, Store, TxResult};
+use super::{
+    audit, decode_tx, dialogue, encode, state_key, u64_from, update_key, Claimant, Store, TxResult, UPDATES_KEPT,
+};
 use super::{AuditEntry, OutboxItem, Outgoing, Result};
 use crate::domain::agent::{Agent, Job};
 use crate::domain::escalation::{ActionRequest, Escalation};
@@ -44,6 +46,9 @@ pub struct Change {
     pub outbox: Vec<OutboxItem>,
     /// An outbox item the worker is done with (`None`) or puts back for later (`Some`).
     pub outbox_settled: Option<(u64, Option<OutboxItem>)>,
+    /// The Telegram update this change handles, as (bot id, update id): recorded in the same write,
+    /// so an update delivered again after a restart is recognised and skipped.
+    pub update_handled: Option<(i64, u32)>,
     /// A message sent about a subject (a request, an escalation, a day's brief), remembered so it
     /// can be edited in place: (subject id, chat, message id, text).
     pub notice: Option<(u64, i64, i32, String)>,
@@ -175,6 +180,12 @@ fn apply(t: &Tx, change: &Change, keys: &[u64]) -> TxResult<()> {
     }
     if let Some(bot) = &change.release_bot {
         t[Tree::Bots].remove(&bot.to_be_bytes())?;
+    }
+    if let Some((bot, id)) = change.update_handled {
+        t[Tree::Updates].insert(update_key(bot, id).as_slice(), &[])?;
+        if let Some(old) = id.checked_sub(UPDATES_KEPT) {
+            t[Tree::Updates].remove(update_key(bot, old).as_slice())?;
+        }
     }
     for key in &change.count {
         let n = t[Tree::Limits].get(key.as_bytes())?.map(|v| u64_from(&v)).unwrap_or(0);

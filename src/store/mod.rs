@@ -175,6 +175,11 @@ impl Store {
         Ok(self.tree(Tree::Sched).get(key.as_bytes())?.map(|v| String::from_utf8_lossy(&v).to_string()))
     }
 
+    /// Whether this Telegram update of this bot was handled already.
+    pub fn update_handled(&self, bot: i64, id: u32) -> Result<bool> {
+        Ok(self.tree(Tree::Updates).contains_key(update_key(bot, id))?)
+    }
+
     /// Whether the store answers (for `/healthz`).
     pub fn ping(&self) -> bool {
         self.tree(Tree::Sched).get(b"ping").is_ok()
@@ -359,6 +364,17 @@ fn state_prefix(state: ContactState) -> Vec<u8> {
 fn state_key(state: ContactState, id: u64) -> Vec<u8> {
     let mut k = state_prefix(state);
     k.extend_from_slice(&id.to_be_bytes());
+    k
+}
+
+/// How many handled update ids are remembered per bot: far more than Telegram keeps unconfirmed.
+const UPDATES_KEPT: u32 = 10_000;
+
+/// `<bot id, big-endian><update id, big-endian>`.
+fn update_key(bot: i64, id: u32) -> [u8; 12] {
+    let mut k = [0u8; 12];
+    k[..8].copy_from_slice(&bot.to_be_bytes());
+    k[8..].copy_from_slice(&id.to_be_bytes());
     k
 }
 

@@ -43,10 +43,12 @@ pub enum Tree {
     Sched,
     /// `<state>\0<contact id>` → nothing: contacts by state, oldest first.
     ContactsByState,
+    /// `<bot id><update id>` → nothing: Telegram updates already handled (the latest 10,000).
+    Updates,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 19] = [
+    pub const ALL: [Tree; 20] = [
         Tree::Contacts,
         Tree::ContactsByEmail,
         Tree::ContactsByUser,
@@ -66,6 +68,7 @@ impl Tree {
         Tree::Actions,
         Tree::Sched,
         Tree::ContactsByState,
+        Tree::Updates,
     ];
 
     pub fn name(self) -> &'static str {
@@ -89,6 +92,7 @@ impl Tree {
             Tree::Actions => "actions",
             Tree::Sched => "sched",
             Tree::ContactsByState => "contacts_by_state",
+            Tree::Updates => "updates",
         }
     }
 

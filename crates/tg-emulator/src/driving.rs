@@ -71,6 +71,45 @@ impl Emulator {
         query_id
     }
 
+    /// The user taps a button whose callback data arrives as `data_literal`, a JSON string literal
+    /// written as is — e.g. `"\"\\ud800\""`, a lone UTF-16 surrogate no well-formed client sends
+    /// but Telegram passes on. Returns the update id.
+    pub fn tap_raw(&self, bot_token: &str, user: &TestUser, message_id: i32, data_literal: &str) -> i64 {
+        const HOLE: &str = "\u{1}data\u{1}";
+        let bot_id = self.bot_id(bot_token);
+        let mut st = self.lock();
+        let message =
+            st.chats.get(&(bot_id, user.id)).and_then(|chat| chat.messages.get(&message_id)).map(|m| m.json.clone());
+        let query = json!({
+            "id": format!("{}{}", st.next_seq(), Self::random_suffix(10)),
+            "from": user.user_json(),
+            "message": message,
+            "chat_instance": chat_instance(bot_id, user.id),
+            "data": HOLE,
+        });
+        let text = json!({ "callback_query": query }).to_string();
+        let hole = serde_json::to_string(HOLE).unwrap_or_default();
+        st.enqueue_raw_update(bot_id, "callback_query", &text.replace(&hole, data_literal))
+    }
+
+    /// The id of the newest update queued for the bot (what the last `send_text` or `tap` made).
+    pub fn last_update_id(&self, bot_token: &str) -> Option<i64> {
+        let bot_id = self.bot_id(bot_token);
+        self.lock().bots.get(&bot_id).and_then(|b| b.history.keys().max().copied())
+    }
+
+    /// Queues update `update_id` again, as Telegram does when a bot stopped before confirming it
+    /// (a `getUpdates` with a higher offset). Panics for an id this bot never had.
+    pub fn deliver_again(&self, bot_token: &str, update_id: i64) {
+        let bot_id = self.bot_id(bot_token);
+        let mut st = self.lock();
+        let bot = st.bots.get_mut(&bot_id).expect("a bot the emulator made");
+        let (kind, text) =
+            bot.history.get(&update_id).cloned().unwrap_or_else(|| panic!("emulator: no update {update_id}"));
+        bot.updates.push_back((update_id, kind, text));
+        bot.update_notify.notify_waiters();
+    }
+
     fn user_message(&self, bot_token: &str, user: &TestUser, fields: Map<String, Value>) -> i32 {
         let bot_id = self.bot_id(bot_token);
         let mut st = self.lock();

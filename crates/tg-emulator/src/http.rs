@@ -77,8 +77,8 @@ async fn handle(State(shared): State<Arc<Shared>>, ConnectInfo(conn): ConnectInf
         // Telegram checks the token before anything else.
         (None, _) => Err(ApiError::unauthorized()),
         (Some(_), Err(e)) => Err(e),
-        (Some(id), Ok(p)) if method == "getUpdates" => polling::get_updates(&shared, id, &p).await,
-        (Some(id), Ok(p)) => methods::call(&mut shared.lock(), id, &method, &p),
+        (Some(id), Ok(p)) if method == "getUpdates" => polling::get_updates(&shared, id, &p).await.map(Result::Err),
+        (Some(id), Ok(p)) => methods::call(&mut shared.lock(), id, &method, &p).map(Result::Ok),
     };
     if methods::canonical(&method).is_none() {
         tracing::warn!("telegram emulator: method {raw_method} is not emulated");
@@ -91,7 +91,11 @@ async fn handle(State(shared): State<Arc<Shared>>, ConnectInfo(conn): ConnectInf
     match result {
         Ok(value) => {
             record(&shared, bot_id, &method, recorded, 200);
-            ok_response(value)
+            match value {
+                Ok(value) => ok_response(value),
+                // getUpdates' result is JSON text already: the updates exactly as queued.
+                Err(text) => text_response(format!("{{\"ok\":true,\"result\":{text}}}")),
+            }
         }
         Err(e) => {
             record(&shared, bot_id, &method, recorded, e.code);
@@ -260,6 +264,12 @@ fn raw_response(code: u16, body: &Value) -> Response {
     if let Some(secs) = body.pointer("/parameters/retry_after").and_then(Value::as_u64) {
         response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
+    response
+}
+
+fn text_response(json: String) -> Response {
+    let mut response = (StatusCode::OK, Body::from(json)).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 

@@ -12,7 +12,6 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
 use tokio::time::Instant;
 
 use super::{
@@ -25,7 +24,8 @@ const MAX_TIMEOUT_SECS: i64 = 50;
 /// Update types an empty or absent `allowed_updates` leaves out (spec).
 const NOT_BY_DEFAULT: &[&str] = &["chat_member", "message_reaction", "message_reaction_count"];
 
-pub(crate) async fn get_updates(shared: &Shared, bot_id: i64, p: &Params) -> ApiResult<Value> {
+/// The answer's `result`, as JSON text (an array of the queued updates' texts).
+pub(crate) async fn get_updates(shared: &Shared, bot_id: i64, p: &Params) -> ApiResult<String> {
     let offset = p.i64("offset")?.unwrap_or(0);
     let limit = p.i64("limit")?.unwrap_or(100).clamp(1, 100) as usize;
     let timeout = p.i64("timeout")?.unwrap_or(0).clamp(0, MAX_TIMEOUT_SECS) as u64;
@@ -68,7 +68,7 @@ pub(crate) async fn get_updates(shared: &Shared, bot_id: i64, p: &Params) -> Api
             }
             let batch = take_batch(bot, offset, limit);
             if !batch.is_empty() || closed || Instant::now() >= deadline {
-                return Ok(Value::Array(batch));
+                return Ok(format!("[{}]", batch.join(",")));
             }
         }
         // On timeout the loop looks once more and then returns what it has.
@@ -78,7 +78,7 @@ pub(crate) async fn get_updates(shared: &Shared, bot_id: i64, p: &Params) -> Api
 
 /// Up to `limit` pending updates, oldest first (they stay queued until a
 /// later call confirms them with its offset).
-fn take_batch(bot: &mut BotState, offset: i64, limit: usize) -> Vec<Value> {
+fn take_batch(bot: &mut BotState, offset: i64, limit: usize) -> Vec<String> {
     let allowed = bot.allowed_updates.clone().unwrap_or_default();
     bot.updates.retain(|(_, kind, _)| {
         if allowed.is_empty() {

@@ -59,13 +59,16 @@ pub(crate) struct BotState {
     pub id: i64,
     pub username: String,
     pub first_name: String,
-    /// Queued updates, oldest first: (update_id, kind such as "message", update JSON).
-    pub updates: VecDeque<(i64, String, Value)>,
+    /// Queued updates, oldest first: (update_id, kind such as "message", update JSON text). Text,
+    /// so a test can queue what a `serde_json::Value` cannot hold (a lone surrogate escape).
+    pub updates: VecDeque<(i64, String, String)>,
     /// Woken when an update is queued, a newer getUpdates starts, or on shutdown.
     pub update_notify: Arc<Notify>,
     /// Bumped by each getUpdates; a waiting poll that sees a newer number
     /// answers 409 like Telegram does.
     pub poll_seq: u64,
+    /// Every update ever queued, by id: what `Emulator::deliver_again` re-queues.
+    pub history: HashMap<i64, (String, String)>,
     /// The last `allowed_updates` given to getUpdates (Telegram remembers it).
     pub allowed_updates: Option<Vec<String>>,
     /// setMyCommands lists keyed by (scope JSON, language code).
@@ -79,6 +82,7 @@ impl BotState {
             username: username.to_owned(),
             first_name: first_name.to_owned(),
             updates: VecDeque::new(),
+            history: HashMap::new(),
             update_notify: Arc::new(Notify::new()),
             poll_seq: 0,
             allowed_updates: None,
@@ -173,7 +177,21 @@ impl State {
         if let Some(bot) = self.bots.get_mut(&bot_id) {
             let mut update = json!({ "update_id": update_id });
             update[kind] = payload;
-            bot.updates.push_back((update_id, kind.to_owned(), update));
+            bot.history.insert(update_id, (kind.to_owned(), update.to_string()));
+            bot.updates.push_back((update_id, kind.to_owned(), update.to_string()));
+            bot.update_notify.notify_waiters();
+        }
+        update_id
+    }
+
+    /// Queues an update given as JSON text (`{"<kind>": …}` without its id), as is.
+    pub fn enqueue_raw_update(&mut self, bot_id: i64, kind: &str, body: &str) -> i64 {
+        let update_id = self.next_seq();
+        if let Some(bot) = self.bots.get_mut(&bot_id) {
+            let inner = body.trim().trim_start_matches('{');
+            let text = format!("{{\"update_id\":{update_id},{inner}");
+            bot.history.insert(update_id, (kind.to_owned(), text.clone()));
+            bot.updates.push_back((update_id, kind.to_owned(), text));
             bot.update_notify.notify_waiters();
         }
         update_id
