@@ -77,10 +77,8 @@ impl App {
             Some(k) => Secrets::from_hex(k)?,
             None => Secrets::from_key_file(&config.data_dir)?,
         };
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(30))
-            .build()?;
+        let http =
+            reqwest::Client::builder().connect_timeout(Duration::from_secs(10)).timeout(config.http_timeout).build()?;
         let mailer: Box<dyn Mailer> = match &config.mailer {
             MailerConfig::Log => Box::new(LogMailer),
             MailerConfig::Brevo { api_key, api_url, from_name, from_email } => {

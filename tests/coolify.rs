@@ -121,7 +121,9 @@ fn deployment(status: &str) -> Value {
 
 fn message(e: &ProvisionError) -> String {
     match e {
-        ProvisionError::Retryable { message, .. } | ProvisionError::Fatal { message } => message.clone(),
+        ProvisionError::Retryable { message, .. }
+        | ProvisionError::Fatal { message }
+        | ProvisionError::Unanswered { message } => message.clone(),
     }
 }
 
@@ -236,9 +238,9 @@ async fn find_app_matches_by_name() {
         .mount(&server)
         .await;
     let c = coolify(&server);
-    assert_eq!(c.find_app(&spec()).await.expect("listed"), Some(APP.to_string()));
+    assert_eq!(c.find_apps(&spec()).await.expect("listed"), vec![APP.to_string()]);
     let other = AppSpec { name: "pete".into(), image: spec().image };
-    assert_eq!(c.find_app(&other).await.expect("listed"), None, "names match exactly, not by prefix");
+    assert_eq!(c.find_apps(&other).await.expect("listed"), Vec::<String>::new(), "names match exactly, not by prefix");
 }
 
 #[tokio::test]
@@ -288,7 +290,7 @@ async fn unauthenticated_is_fatal_and_names_the_variable() {
         .expect(1)
         .mount(&server)
         .await;
-    let e = coolify(&server).find_app(&spec()).await.expect_err("401");
+    let e = coolify(&server).find_apps(&spec()).await.expect_err("401");
     assert!(matches!(e, ProvisionError::Fatal { .. }), "{e:?}");
     assert!(message(&e).contains("Coolify rejected M2O_COOLIFY_TOKEN"), "{e}");
     assert_no_secrets(&e);
@@ -321,7 +323,7 @@ async fn connection_refused_is_retryable() {
     // A port that was free a moment ago: nothing listens there.
     let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
     let c = CoolifyProvisioner::new(http(), &format!("http://127.0.0.1:{port}"), TOKEN, PROJECT, SERVER);
-    let e = c.find_app(&spec()).await.expect_err("refused");
+    let e = c.find_apps(&spec()).await.expect_err("refused");
     assert!(matches!(e, ProvisionError::Retryable { retry_after: None, .. }), "{e:?}");
     assert!(message(&e).contains("could not reach Coolify"), "{e}");
     assert_no_secrets(&e);
@@ -446,4 +448,26 @@ fn deployment_statuses_map() {
     assert!(matches!(map_status("d", "failed", None), DeployStatus::Failed(_)));
     assert!(matches!(map_status("d", "cancelled-by-user", None), DeployStatus::Failed(r) if r.contains("cancelled")));
     assert_eq!(map_status("d", "something-new", None), DeployStatus::InProgress);
+}
+
+#[tokio::test]
+async fn twins_are_listed_oldest_first_and_deployments_by_app() {
+    let server = MockServer::start().await;
+    let mut late = application("o9late0000000000000000000", "peter-desktop");
+    late["created_at"] = json!("2026-01-10T09:13:20.000000Z");
+    Mock::given(method("GET"))
+        .and(path("/api/v1/applications"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([late, application(APP, "peter-desktop")])))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/api/v1/deployments/applications/{APP}")))
+        .and(header("authorization", BEARER))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([deployment("finished"), deployment("queued")])))
+        .mount(&server)
+        .await;
+    let c = coolify(&server);
+    assert_eq!(c.find_apps(&spec()).await.unwrap(), vec![APP.to_string(), "o9late0000000000000000000".to_string()]);
+    assert_eq!(c.deployments(APP).await.unwrap(), vec![DEPLOYMENT.to_string(), DEPLOYMENT.to_string()]);
+    assert!(c.deployments("../x").await.is_err(), "an id that is not a uuid never reaches a URL");
 }

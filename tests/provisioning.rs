@@ -41,6 +41,12 @@ fn coolify_vars(server: &MockServer) -> Vec<(String, String)> {
 
 /// Mounts the calls after the create step: envs, deploy, a finished deployment.
 async fn mount_rest(server: &MockServer) {
+    // The app's deployments: none before the deploy call (the job notes them before it calls).
+    Mock::given(method("GET"))
+        .and(path(format!("/api/v1/deployments/applications/{APP}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(server)
+        .await;
     Mock::given(method("PATCH"))
         .and(path(format!("/api/v1/applications/{APP}/envs/bulk")))
         .respond_with(ResponseTemplate::new(201).set_body_json(json!([])))
@@ -340,5 +346,137 @@ async fn a_crm_that_is_down_never_blocks_a_client_and_catches_up() {
     let last: Value =
         serde_json::from_slice(&creates.iter().rev().find(|r| r.method.as_str() == "POST").unwrap().body).unwrap();
     assert_eq!(last["m2oState"], "live", "the mirror carries the current state");
+    bench.stop().await;
+}
+
+/// Killed while Coolify handles `POST /deploy`: on restart the job does not know whether the call
+/// went through, asks Coolify for the app's deployments, finds one that was not there before it,
+/// and follows that one — one deploy, not two.
+#[tokio::test]
+async fn killed_during_the_deploy_call_resumes_without_a_second_deploy() {
+    let server = coolify().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/applications"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/applications/dockerimage"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"uuid": APP})))
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path(format!("/api/v1/applications/{APP}/envs/bulk")))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    // Before the deploy call the app has no deployment; after it, the one it queued.
+    Mock::given(method("GET"))
+        .and(path(format!("/api/v1/deployments/applications/{APP}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/api/v1/deployments/applications/{APP}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([deployment("in_progress")])))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/deploy"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"deployments": [{"message": "queued", "resource_uuid": APP, "deployment_uuid": DEPLOYMENT}]}))
+                .set_delay(Duration::from_secs(5)),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/api/v1/deployments/{DEPLOYMENT}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(deployment("finished")))
+        .mount(&server)
+        .await;
+    let mut bench = bench_with(coolify_vars(&server)).await;
+    let m = spawn_peter(&bench).await;
+    for _ in 0..250 {
+        if count(&server, "POST", "/api/v1/deploy").await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let job = bench.app().store.jobs().unwrap().pop().unwrap();
+    assert_eq!((job.step, job.deployment_id.clone()), (m2o_bot::domain::agent::Step::Deploy, None), "killed in step 5");
+    bench.restart().await;
+    report_online(&bench, &m).await;
+    assert_eq!(count(&server, "POST", "/api/v1/deploy").await, 1, "exactly one deploy");
+    let job = bench.app().store.job(job.id).unwrap().unwrap();
+    assert_eq!(job.deployment_id.as_deref(), Some(DEPLOYMENT));
+    assert!(job.log.iter().any(|r| r.outcome.as_deref().is_some_and(|o| o.contains("queued before"))), "{:?}", job.log);
+    bench.stop().await;
+}
+
+/// Coolify finishes creating the app after our call timed out: the job looks again before it
+/// creates another, finds the late app and uses it. A twin that appears anyway is deleted.
+#[tokio::test]
+async fn a_create_that_outlasts_the_timeout_makes_one_app_and_a_late_twin_is_deleted() {
+    use std::sync::{Arc, Mutex};
+    const TWIN: &str = "o9twin0000000000000000000";
+    let server = coolify().await;
+    // The app is in Coolify's list only from 450 ms after the create call arrived (our timeout is
+    // 300 ms); and at the register step a twin made by some late retry shows up beside it.
+    let created_at: Arc<Mutex<Option<Instant>>> = Arc::default();
+    let registered = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (seen, twin_time) = (created_at.clone(), registered.clone());
+    Mock::given(method("GET"))
+        .and(path("/api/v1/applications"))
+        .respond_with(move |_: &wiremock::Request| {
+            let visible = seen.lock().unwrap().is_some_and(|t| t.elapsed() >= Duration::from_millis(450));
+            let mut rows = if visible { vec![app_row("peter-desktop")] } else { vec![] };
+            if twin_time.load(std::sync::atomic::Ordering::SeqCst) {
+                let mut twin = app_row("peter-desktop");
+                twin["uuid"] = json!(TWIN);
+                twin["created_at"] = json!("2999-01-01T00:00:00.000000Z");
+                rows.push(twin);
+            }
+            ResponseTemplate::new(200).set_body_json(json!(rows))
+        })
+        .mount(&server)
+        .await;
+    let arrived = created_at.clone();
+    Mock::given(method("POST"))
+        .and(path("/api/v1/applications/dockerimage"))
+        .respond_with(move |_: &wiremock::Request| {
+            arrived.lock().unwrap().get_or_insert_with(Instant::now);
+            ResponseTemplate::new(201).set_body_json(json!({"uuid": APP})).set_delay(Duration::from_millis(450))
+        })
+        .mount(&server)
+        .await;
+    let twin_now = registered.clone();
+    Mock::given(method("PATCH"))
+        .and(path(format!("/api/v1/applications/{APP}/envs/bulk")))
+        .respond_with(move |_: &wiremock::Request| {
+            twin_now.store(true, std::sync::atomic::Ordering::SeqCst);
+            ResponseTemplate::new(201).set_body_json(json!([]))
+        })
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path(format!("/api/v1/applications/{TWIN}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"message": "Application deleted."})))
+        .mount(&server)
+        .await;
+    mount_rest(&server).await;
+    let mut vars = coolify_vars(&server);
+    vars.push(("M2O_HTTP_TIMEOUT_MS".into(), "300".into()));
+    let bench = bench_with(vars).await;
+    let m = spawn_peter(&bench).await;
+    report_online(&bench, &m).await;
+    assert_eq!(count(&server, "POST", "/api/v1/applications/dockerimage").await, 1, "one create call, one app");
+    let job = bench.app().store.jobs().unwrap().into_iter().find(|j| j.agent == "peter").unwrap();
+    assert_eq!(job.app_id.as_deref(), Some(APP));
+    assert!(job.log.iter().any(|r| r.outcome.as_deref().is_some_and(|o| o.contains("after the call timed out"))));
+    assert_eq!(count(&server, "DELETE", &format!("/api/v1/applications/{TWIN}")).await, 1, "the twin is deleted");
+    assert_eq!(count(&server, "DELETE", &format!("/api/v1/applications/{APP}")).await, 0, "the app kept stays");
     bench.stop().await;
 }

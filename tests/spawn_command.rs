@@ -31,7 +31,9 @@ fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
 
 fn message(e: &ProvisionError) -> String {
     match e {
-        ProvisionError::Retryable { message, .. } | ProvisionError::Fatal { message } => message.clone(),
+        ProvisionError::Retryable { message, .. }
+        | ProvisionError::Fatal { message }
+        | ProvisionError::Unanswered { message } => message.clone(),
     }
 }
 
@@ -65,7 +67,8 @@ async fn the_steps_before_deploy_run_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = CommandProvisioner::new(dir.path().join("never-run.sh"), Duration::from_secs(5));
     assert_eq!(p.kind(), "command");
-    assert_eq!(p.find_app(&spec()).await, Ok(None));
+    assert_eq!(p.find_apps(&spec()).await, Ok(Vec::new()));
+    assert_eq!(p.deployments("command:peter").await, Ok(Vec::new()), "a script cannot be asked");
     assert_eq!(p.create_app(&spec()).await, Ok("command:peter".to_string()));
     assert_eq!(p.set_env("command:peter", &vars()).await, Ok(()));
     assert_eq!(p.status("command:peter", "command:peter:1").await, Ok(DeployStatus::Finished));

@@ -79,6 +79,8 @@ pub struct Config {
     pub content_dir: Option<PathBuf>,
     pub coolify: Option<Coolify>,
     pub spawn_timeout: std::time::Duration,
+    /// How long an outgoing HTTP call (Coolify, Brevo, Twenty, Planka, Guacamole, `getMe`) may take.
+    pub http_timeout: std::time::Duration,
     pub crm: Option<Twenty>,
     pub guacamole: Option<Guacamole>,
     /// First wait before retrying a failed provisioning step (doubles each attempt).
@@ -308,6 +310,7 @@ impl Config {
         };
         let retry_base = millis("M2O_RETRY_BASE_MS", 2_000);
         let spawn_timeout = millis("M2O_SPAWN_TIMEOUT_MS", 600_000);
+        let http_timeout = millis("M2O_HTTP_TIMEOUT_MS", 30_000).max(std::time::Duration::from_millis(100));
         let sla_raw = get("M2O_ESCALATION_SLA").unwrap_or_else(|| "4h".into());
         let escalation_sla = crate::domain::escalation::parse_duration(&sla_raw).unwrap_or_else(|| {
             bad("M2O_ESCALATION_SLA", format!("`{sla_raw}` is not a duration like 4h, 30m or 1d"));
@@ -350,6 +353,7 @@ impl Config {
             content_dir,
             coolify,
             spawn_timeout,
+            http_timeout,
             crm,
             guacamole,
             retry_base,

@@ -239,6 +239,10 @@ pub struct Job {
     pub app_id: Option<String>,
     #[serde(default)]
     pub deployment_id: Option<String>,
+    /// The app's deployments before this job's deploy call was first sent: after a crash or a
+    /// timeout, one that is not among them is the deployment that call queued.
+    #[serde(default)]
+    pub deployments_before: Option<Vec<String>>,
     #[serde(default)]
     pub log: Vec<StepRecord>,
     /// Progress messages edited in place: (chat id, message id).
@@ -258,6 +262,7 @@ impl Job {
             attempts: 0,
             app_id: None,
             deployment_id: None,
+            deployments_before: None,
             log: Vec::new(),
             progress: Vec::new(),
             created_at: now,

@@ -121,7 +121,13 @@ async fn run(app: &Arc<App>, id: u64) -> anyhow::Result<()> {
                 save(app, &job, None)?;
                 tokio::time::sleep(wait).await;
             }
-            Err(ProvisionError::Retryable { message, retry_after }) if job.attempts + 1 < MAX_ATTEMPTS => {
+            Err(e @ (ProvisionError::Retryable { .. } | ProvisionError::Unanswered { .. }))
+                if job.attempts + 1 < MAX_ATTEMPTS =>
+            {
+                let (message, retry_after) = match e {
+                    ProvisionError::Retryable { message, retry_after } => (message, retry_after),
+                    other => (other.to_string(), None),
+                };
                 job.attempts += 1;
                 let wait = backoff(job.attempts - 1, app.config.retry_base, retry_after);
                 tracing::warn!(job = id, step = ?job.step, attempt = job.attempts, ?wait, error = %message, "provisioning step failed; retrying");
@@ -134,7 +140,7 @@ async fn run(app: &Arc<App>, id: u64) -> anyhow::Result<()> {
             }
             Err(e) => {
                 let error = match &e {
-                    ProvisionError::Retryable { message, .. } => {
+                    ProvisionError::Retryable { message, .. } | ProvisionError::Unanswered { message } => {
                         format!("{message} (gave up after {MAX_ATTEMPTS} attempts)")
                     }
                     ProvisionError::Fatal { message } => message.clone(),
@@ -183,12 +189,17 @@ async fn perform(app: &App, job: &mut Job, agent: &mut Agent) -> Result<Done, Pr
             if let Some(id) = &job.app_id {
                 return Ok(Done::Next(format!("app {id}")));
             }
-            let (id, note) = match app.provisioner.find_app(&spec).await? {
+            let (id, note) = match app.provisioner.find_apps(&spec).await?.first() {
                 Some(id) => (id.clone(), format!("found the app {id} made before a restart")),
-                None => {
-                    let id = app.provisioner.create_app(&spec).await?;
-                    (id.clone(), format!("app {id}"))
-                }
+                None => match app.provisioner.create_app(&spec).await {
+                    Ok(id) => (id.clone(), format!("app {id}")),
+                    // Cut off (a timeout): the app may still be made. Look before trying again.
+                    Err(e @ ProvisionError::Unanswered { .. }) => match late_app(app, &spec).await? {
+                        Some(id) => (id.clone(), format!("found the app {id} made after the call timed out")),
+                        None => return Err(e),
+                    },
+                    Err(e) => return Err(e),
+                },
             };
             job.app_id = Some(id.clone());
             agent.app_id = Some(id);
@@ -203,13 +214,37 @@ async fn perform(app: &App, job: &mut Job, agent: &mut Agent) -> Result<Done, Pr
             if let Some(d) = &job.deployment_id {
                 return Ok(Done::Next(format!("deployment {d}")));
             }
+            let app_id = app_id(job)?.to_string();
+            match &job.deployments_before {
+                // A deploy call was sent before and its outcome is unknown (a crash, a timeout):
+                // a deployment that was not there before it is the one it queued.
+                Some(before) => {
+                    let now = app.provisioner.deployments(&app_id).await?;
+                    if let Some(d) = now.into_iter().find(|d| !before.contains(d)) {
+                        job.deployment_id = Some(d.clone());
+                        return Ok(Done::Next(format!("found the deployment {d} queued before")));
+                    }
+                }
+                None => {
+                    job.deployments_before = Some(app.provisioner.deployments(&app_id).await?);
+                    // On disk before the call goes out, so a crash during it is recognised.
+                    let saved = app.commit_durable(&Change { job: Some(job.clone()), ..Change::default() }).await;
+                    saved.map_err(|e| fatal(e.to_string()))?;
+                }
+            }
             let vars = env_vars(app, agent)?;
-            let deployment = app.provisioner.deploy(app_id(job)?, &vars).await?;
+            let deployment = app.provisioner.deploy(&app_id, &vars).await?;
             job.deployment_id = Some(deployment.clone());
             Ok(Done::Next(format!("deployment {deployment}")))
         }
         Step::Register => {
             agent.app_id = job.app_id.clone();
+            // A create that timed out may have made a twin after all: only the app kept stays.
+            let kept = app_id(job)?;
+            for twin in app.provisioner.find_apps(&spec).await?.into_iter().filter(|id| id != kept) {
+                tracing::warn!(agent = %agent.name, app = %twin, "deleting a second app made for the same agent");
+                app.provisioner.delete(&twin).await?;
+            }
             Ok(Done::Next(format!("{} in the registry as provisioning", agent.name)))
         }
         Step::WaitLive => {
@@ -229,6 +264,19 @@ async fn perform(app: &App, job: &mut Job, agent: &mut Agent) -> Result<Done, Pr
             }
         }
     }
+}
+
+/// After a create call that failed without an answer: looks for the app a few times, waiting
+/// longer each time (from `M2O_RETRY_BASE_MS`: 4, 8, 16 and 32 s by default), since the provider
+/// may finish it after we stopped waiting.
+async fn late_app(app: &App, spec: &AppSpec) -> Result<Option<String>, ProvisionError> {
+    for k in [2u32, 4, 8, 16] {
+        tokio::time::sleep(app.config.retry_base.saturating_mul(k)).await;
+        if let Some(id) = app.provisioner.find_apps(spec).await?.into_iter().next() {
+            return Ok(Some(id));
+        }
+    }
+    Ok(None)
 }
 
 fn app_id(job: &Job) -> Result<&str, ProvisionError> {

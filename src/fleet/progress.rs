@@ -106,6 +106,7 @@ mod tests {
             attempts: 1,
             app_id: None,
             deployment_id: None,
+            deployments_before: None,
             log: Vec::new(),
             progress: Vec::new(),
             created_at: Utc::now(),

@@ -12,6 +12,8 @@
 //!   (Coolify matches by key), so a retried step never meets "already exists" (409).
 //! - `POST /deploy?uuid=…`: POST, not GET, because Coolify v4.2+ answers GET with 405.
 //! - `GET /deployments/{uuid}` for the status, `DELETE /applications/{uuid}` to delete.
+//! - `GET /deployments/applications/{uuid}` to list an app's deployments: after a deploy call
+//!   whose outcome is unknown, a deployment that was not there before it is the one it queued.
 //!
 //! Deployment status mapping (Coolify's `ApplicationDeploymentStatus` enum):
 //! `finished` → `Finished`; `failed` → `Failed`; `cancelled-by-user` (or any `cancelled…`) →
@@ -156,6 +158,8 @@ fn path_id<'a>(what: &str, id: &'a str) -> ProvisionResult<&'a str> {
 }
 
 fn network_error(op: &str, e: reqwest::Error) -> ProvisionError {
+    // A timeout came after the request went out: Coolify may have done it anyway.
+    let unanswered = e.is_timeout();
     // without_url: the URL holds no secret, but keep the message about the failure itself.
     let e = e.without_url();
     let mut message = format!("Coolify {op}: could not reach Coolify: {e}");
@@ -164,6 +168,9 @@ fn network_error(op: &str, e: reqwest::Error) -> ProvisionError {
         message.push_str(": ");
         message.push_str(&s.to_string());
         source = s.source();
+    }
+    if unanswered {
+        return ProvisionError::Unanswered { message };
     }
     ProvisionError::Retryable { message, retry_after: None }
 }
@@ -228,6 +235,7 @@ fn mask_error(error: ProvisionError, vars: &[EnvVar]) -> ProvisionError {
             ProvisionError::Retryable { message: mask(message), retry_after }
         }
         ProvisionError::Fatal { message } => ProvisionError::Fatal { message: mask(message) },
+        ProvisionError::Unanswered { message } => ProvisionError::Unanswered { message: mask(message) },
     }
 }
 
@@ -237,6 +245,17 @@ struct AppRow {
     uuid: String,
     #[serde(default)]
     name: Option<String>,
+    /// ISO 8601 in UTC (`2026-01-10T09:12:45.000000Z`), so it sorts as text.
+    #[serde(default)]
+    created_at: Option<String>,
+}
+
+/// A row of `GET /deployments/applications/{uuid}` (an `ApplicationDeploymentQueue`; the openapi
+/// calls it `Application`, the controller answers deployments).
+#[derive(Deserialize)]
+struct DeploymentRow {
+    #[serde(default)]
+    deployment_uuid: Option<String>,
 }
 
 /// `POST /applications/dockerimage` answers `{"uuid": …}` (plus `domains` on recent versions).
@@ -312,18 +331,32 @@ impl Provisioner for CoolifyProvisioner {
         "coolify"
     }
 
-    fn find_app<'a>(&'a self, spec: &'a AppSpec) -> BoxFuture<'a, ProvisionResult<Option<String>>> {
+    fn find_apps<'a>(&'a self, spec: &'a AppSpec) -> BoxFuture<'a, ProvisionResult<Vec<String>>> {
         Box::pin(async move {
             let name = spec.app_name();
             let apps: Vec<AppRow> = self.call("list applications", self.request(Method::GET, "/applications")).await?;
-            let mut matching = apps.into_iter().filter(|a| a.name.as_deref() == Some(name.as_str()));
-            let found = matching.next().map(|a| a.uuid);
-            let more = matching.count();
-            if more > 0 {
-                tracing::warn!(app = %name, extra = more, "several Coolify apps have this name; using the first");
+            let mut matching: Vec<AppRow> =
+                apps.into_iter().filter(|a| a.name.as_deref() == Some(name.as_str())).collect();
+            // The oldest first (a stable sort: Coolify's own order where a time is missing).
+            matching.sort_by(|a, b| {
+                a.created_at.is_none().cmp(&b.created_at.is_none()).then(a.created_at.cmp(&b.created_at))
+            });
+            let found: Vec<String> = matching.into_iter().map(|a| a.uuid).collect();
+            if found.len() > 1 {
+                tracing::warn!(app = %name, apps = ?found, "several Coolify apps have this name");
             }
-            tracing::info!(app = %name, uuid = ?found, "looked for the Coolify app");
+            tracing::info!(app = %name, uuids = ?found, "looked for the Coolify app");
             Ok(found)
+        })
+    }
+
+    fn deployments<'a>(&'a self, app_id: &'a str) -> BoxFuture<'a, ProvisionResult<Vec<String>>> {
+        Box::pin(async move {
+            let app = path_id("application", app_id)?;
+            let request =
+                self.request(Method::GET, &format!("/deployments/applications/{app}")).query(&[("take", "100")]);
+            let rows: Vec<DeploymentRow> = self.call("list deployments", request).await?;
+            Ok(rows.into_iter().filter_map(|r| r.deployment_uuid).collect())
         })
     }
 

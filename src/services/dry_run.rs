@@ -12,8 +12,12 @@ impl Provisioner for DryRunProvisioner {
         "dry-run"
     }
 
-    fn find_app<'a>(&'a self, _spec: &'a AppSpec) -> BoxFuture<'a, ProvisionResult<Option<String>>> {
-        Box::pin(async { Ok(None) })
+    fn find_apps<'a>(&'a self, _spec: &'a AppSpec) -> BoxFuture<'a, ProvisionResult<Vec<String>>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+
+    fn deployments<'a>(&'a self, _app_id: &'a str) -> BoxFuture<'a, ProvisionResult<Vec<String>>> {
+        Box::pin(async { Ok(Vec::new()) })
     }
 
     fn create_app<'a>(&'a self, spec: &'a AppSpec) -> BoxFuture<'a, ProvisionResult<String>> {

@@ -48,6 +48,10 @@ pub enum ProvisionError {
     /// Worth trying again: a network error, a 5xx, a 429 (with the server's `Retry-After`).
     #[error("{message}")]
     Retryable { message: String, retry_after: Option<Duration> },
+    /// Sent, but no answer came (a timeout): it may have happened. Worth trying again, after
+    /// looking whether it did.
+    #[error("{message}")]
+    Unanswered { message: String },
     /// Trying again will not help (bad credentials, a 4xx about our request, a failed script).
     #[error("{message}")]
     Fatal { message: String },
@@ -59,9 +63,10 @@ pub trait Provisioner: Send + Sync {
     /// `coolify`, `command` or `dry-run`, for messages and the registry.
     fn kind(&self) -> &'static str;
 
-    /// The id of an existing app for this spec, if any: a job resumed at the create step asks this
-    /// first, so an interrupted create never leaves two apps.
-    fn find_app<'a>(&'a self, spec: &'a AppSpec) -> BoxFuture<'a, ProvisionResult<Option<String>>>;
+    /// The ids of the apps made for this spec, oldest first: a job at the create step asks this
+    /// first (an interrupted or late create may have made one), and the register step deletes
+    /// any twin of the app it kept.
+    fn find_apps<'a>(&'a self, spec: &'a AppSpec) -> BoxFuture<'a, ProvisionResult<Vec<String>>>;
 
     /// Creates the app and returns its id (Coolify's uuid).
     fn create_app<'a>(&'a self, spec: &'a AppSpec) -> BoxFuture<'a, ProvisionResult<String>>;
@@ -72,6 +77,11 @@ pub trait Provisioner: Send + Sync {
     /// Starts a deployment and returns its id. `vars` are the same as given to `set_env`, for a
     /// provisioner that can only take them at this point (the spawn command).
     fn deploy<'a>(&'a self, app_id: &'a str, vars: &'a [EnvVar]) -> BoxFuture<'a, ProvisionResult<String>>;
+
+    /// The ids of the app's deployments, in any order: a job whose deploy call's outcome is unknown
+    /// (cut off by a crash or a timeout) compares them with those before it, so it never deploys
+    /// twice. A provisioner that cannot tell answers none (its deploy must then be idempotent).
+    fn deployments<'a>(&'a self, app_id: &'a str) -> BoxFuture<'a, ProvisionResult<Vec<String>>>;
 
     /// Where a deployment stands.
     fn status<'a>(&'a self, app_id: &'a str, deployment_id: &'a str) -> BoxFuture<'a, ProvisionResult<DeployStatus>>;

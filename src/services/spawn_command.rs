@@ -10,7 +10,9 @@
 //! - the bot's own environment is NOT passed on (it holds the master bot's token and
 //!   `M2O_SECRET_KEY`), except the few variables a script needs to run: see [`INHERITED`];
 //! - stdin is closed; stdout and stderr are captured together; exit 0 means done;
-//! - it runs in its own process group, so a timeout kills the script and everything it started.
+//! - it runs in its own process group, so a timeout kills the script and everything it started;
+//!   it dies with the bot (a killed bot leaves no script running beside the next start's retry);
+//! - it must be idempotent: a deploy cut off by a timeout or a crash is run again.
 //!
 //! A non-zero exit is `Fatal` with the code and the last lines of output (secret values masked);
 //! a timeout is `Retryable`; a missing or non-executable command is `Fatal` naming the path.
@@ -181,6 +183,18 @@ impl CommandProvisioner {
             .process_group(0)
             // If the job is dropped mid-run, do not leave the script behind.
             .kill_on_drop(true);
+        // If the bot itself is killed (a crash, SIGKILL), the script goes with it rather than run
+        // on beside the next start's retry of the same step.
+        // SAFETY: the closure runs in the child between fork and exec and only calls prctl(2),
+        // which is async-signal-safe, with integer arguments.
+        unsafe {
+            command.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0) == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
         let child = command.spawn()?;
         // The command holds our copies of the pipe's write end: close them, or the output never ends.
         drop(command);
@@ -359,8 +373,14 @@ impl Provisioner for CommandProvisioner {
     }
 
     /// The script keeps no record we can ask; it must itself cope with an agent that exists.
-    fn find_app<'a>(&'a self, _spec: &'a AppSpec) -> BoxFuture<'a, ProvisionResult<Option<String>>> {
-        Box::pin(async { Ok(None) })
+    fn find_apps<'a>(&'a self, _spec: &'a AppSpec) -> BoxFuture<'a, ProvisionResult<Vec<String>>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+
+    /// The script cannot be asked; its deploy is run again after a crash or a timeout, so it must
+    /// be idempotent (and a killed bot takes a running script with it: see `run`).
+    fn deployments<'a>(&'a self, _app_id: &'a str) -> BoxFuture<'a, ProvisionResult<Vec<String>>> {
+        Box::pin(async { Ok(Vec::new()) })
     }
 
     /// Nothing runs yet: the script creates the app when it deploys.
