@@ -66,6 +66,13 @@ pub struct App {
     pub running_jobs: Mutex<HashMap<u64, tokio::task::AbortHandle>>,
 }
 
+impl std::fmt::Debug for App {
+    // Nothing secret: the configuration's secrets and the key stay out of any debug output.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").field("data_dir", &self.config.data_dir).finish_non_exhaustive()
+    }
+}
+
 impl App {
     pub fn build(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<App>> {
         let content = match &config.content_dir {
@@ -73,10 +80,7 @@ impl App {
             None => Content::embedded()?,
         };
         let mut store = Store::open(&config.data_dir)?;
-        let secrets = match &config.secret_key {
-            Some(k) => Secrets::from_hex(k)?,
-            None => Secrets::from_key_file(&config.data_dir)?,
-        };
+        let secrets = secrets_for(&config, &store)?;
         let http =
             reqwest::Client::builder().connect_timeout(Duration::from_secs(10)).timeout(config.http_timeout).build()?;
         let mailer: Box<dyn Mailer> = match &config.mailer {
@@ -173,6 +177,50 @@ impl App {
         }
     }
 }
+
+/// The secret key, checked against the store: a data dir is opened only with the key its sealed
+/// values were made with (its `key_check` in the store, or, for a store from before that, one of its
+/// sealed tokens), and a new key is made only for an empty data dir — never silently for existing
+/// data, which it could not read.
+fn secrets_for(config: &Config, store: &Store) -> anyhow::Result<Secrets> {
+    let dir = config.data_dir.display();
+    let secrets = match &config.secret_key {
+        Some(k) => Secrets::from_hex(k)?,
+        None => match Secrets::read_key_file(&config.data_dir)? {
+            Some(s) => s,
+            None if store.is_empty() => Secrets::create_key_file(&config.data_dir)?,
+            None => anyhow::bail!(
+                "{dir} holds data but no secret key: M2O_SECRET_KEY is not set and {dir}/{} is missing. Restore {} \
+                 from the backup made with this data dir (or set M2O_SECRET_KEY to its key). A new key is not made for \
+                 existing data: no sealed token could be read with it.",
+                crate::crypto::KEY_FILE,
+                crate::crypto::KEY_FILE
+            ),
+        },
+    };
+    let mismatch = || {
+        anyhow::anyhow!(
+            "the secret key does not match the data in {dir}: its tokens were sealed with another key. Start with the \
+             key this data dir was made with (M2O_SECRET_KEY, or {} from its backup); nothing was changed.",
+            crate::crypto::KEY_FILE
+        )
+    };
+    let check = secrets.key_check();
+    match store.meta(KEY_CHECK)? {
+        Some(stored) if stored == check => {}
+        Some(_) => return Err(mismatch()),
+        None => {
+            if store.any_sealed()?.is_some_and(|sealed| secrets.open(&sealed).is_err()) {
+                return Err(mismatch());
+            }
+            store.commit(&Change { meta: Some((KEY_CHECK.to_string(), check)), ..Change::default() })?;
+        }
+    }
+    Ok(secrets)
+}
+
+/// The `meta` key of the secret key's check value.
+const KEY_CHECK: &str = "key_check";
 
 fn control_bot(config: &Config, http: &reqwest::Client) -> Bot {
     Bot::with_client(&config.telegram_token, http.clone()).set_api_url(config.api_url.clone())

@@ -42,17 +42,33 @@ impl Secrets {
         Ok(Secrets::from_key(key))
     }
 
-    /// Reads the key file in `data_dir`, creating it (mode 0600) with a fresh random key if absent.
-    pub fn from_key_file(data_dir: &Path) -> Result<Secrets, CryptoError> {
+    /// Reads the key file in `data_dir`; `None` when there is none.
+    pub fn read_key_file(data_dir: &Path) -> Result<Option<Secrets>, CryptoError> {
+        let path = data_dir.join(KEY_FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Secrets::from_hex(&text).map(Some),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(CryptoError::KeyFile { path: path.display().to_string(), source }),
+        }
+    }
+
+    /// Makes a fresh random key and writes it to the key file in `data_dir` (mode 0600). Only for a
+    /// new, empty data dir: see `App::build`.
+    pub fn create_key_file(data_dir: &Path) -> Result<Secrets, CryptoError> {
         let path = data_dir.join(KEY_FILE);
         let io = |source| CryptoError::KeyFile { path: path.display().to_string(), source };
-        if !path.exists() {
-            std::fs::create_dir_all(data_dir).map_err(io)?;
-            let key: [u8; 32] = rand::random();
-            write_private(&path, hex::encode(key).as_bytes()).map_err(io)?;
-        }
-        let text = std::fs::read_to_string(&path).map_err(io)?;
-        Secrets::from_hex(&text)
+        std::fs::create_dir_all(data_dir).map_err(io)?;
+        let key: [u8; 32] = rand::random();
+        write_private(&path, hex::encode(key).as_bytes()).map_err(io)?;
+        Secrets::from_hex(&hex::encode(key))
+    }
+
+    /// A value that says which key this is without saying anything about it: kept in the store,
+    /// so a data dir is never opened with another key (which could read no sealed token).
+    pub fn key_check(&self) -> String {
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.otp_key).expect("HMAC takes any key length");
+        mac.update(b"m2o-bot key check v1");
+        hex::encode(mac.finalize().into_bytes())
     }
 
     fn from_key(key: [u8; 32]) -> Secrets {
@@ -185,10 +201,13 @@ mod tests {
     #[test]
     fn key_file_is_created_private_and_reused() {
         let dir = tempfile::tempdir().unwrap();
-        let a = Secrets::from_key_file(dir.path()).unwrap();
+        assert!(Secrets::read_key_file(dir.path()).unwrap().is_none());
+        let a = Secrets::create_key_file(dir.path()).unwrap();
         let sealed = a.seal("x");
-        let b = Secrets::from_key_file(dir.path()).unwrap();
+        let b = Secrets::read_key_file(dir.path()).unwrap().expect("the file is there");
         assert_eq!(b.open(&sealed).unwrap(), "x");
+        assert_eq!(a.key_check(), b.key_check());
+        assert_ne!(a.key_check(), Secrets::from_hex(&"ab".repeat(32)).unwrap().key_check());
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

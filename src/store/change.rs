@@ -49,6 +49,8 @@ pub struct Change {
     /// The Telegram update this change handles, as (bot id, update id): recorded in the same write,
     /// so an update delivered again after a restart is recognised and skipped.
     pub update_handled: Option<(i64, u32)>,
+    /// A fact about the store itself: (key, value) in the `meta` tree.
+    pub meta: Option<(String, String)>,
     /// A message sent about a subject (a request, an escalation, a day's brief), remembered so it
     /// can be edited in place: (subject id, chat, message id, text).
     pub notice: Option<(u64, i64, i32, String)>,
@@ -186,6 +188,9 @@ fn apply(t: &Tx, change: &Change, keys: &[u64]) -> TxResult<()> {
         if let Some(old) = id.checked_sub(UPDATES_KEPT) {
             t[Tree::Updates].remove(update_key(bot, old).as_slice())?;
         }
+    }
+    if let Some((key, value)) = &change.meta {
+        t[Tree::Meta].insert(key.as_bytes(), value.as_bytes())?;
     }
     for key in &change.count {
         let n = t[Tree::Limits].get(key.as_bytes())?.map(|v| u64_from(&v)).unwrap_or(0);

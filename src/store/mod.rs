@@ -175,6 +175,27 @@ impl Store {
         Ok(self.tree(Tree::Sched).get(key.as_bytes())?.map(|v| String::from_utf8_lossy(&v).to_string()))
     }
 
+    /// A fact about the store itself (see [`Tree::Meta`]).
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.tree(Tree::Meta).get(key.as_bytes())?.map(|v| String::from_utf8_lossy(&v).to_string()))
+    }
+
+    /// A sealed value kept in the store (a client's or an agent's bot token), if there is one: to
+    /// tell whether a key opens this store's secrets.
+    pub fn any_sealed(&self) -> Result<Option<String>> {
+        if let Some(item) = self.tree(Tree::Agents).iter().next() {
+            let agent: Agent = decode(Tree::Agents, &item?.1)?;
+            return Ok(Some(agent.token_sealed));
+        }
+        for item in self.tree(Tree::Contacts).iter() {
+            let contact: Contact = decode(Tree::Contacts, &item?.1)?;
+            if let Some(bot) = contact.bot {
+                return Ok(Some(bot.token_sealed));
+            }
+        }
+        Ok(None)
+    }
+
     /// Whether this Telegram update of this bot was handled already.
     pub fn update_handled(&self, bot: i64, id: u32) -> Result<bool> {
         Ok(self.tree(Tree::Updates).contains_key(update_key(bot, id))?)

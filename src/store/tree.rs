@@ -45,10 +45,12 @@ pub enum Tree {
     ContactsByState,
     /// `<bot id><update id>` → nothing: Telegram updates already handled (the latest 10,000).
     Updates,
+    /// Facts about the store itself, e.g. `key_check`: which secret key its sealed values need.
+    Meta,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 20] = [
+    pub const ALL: [Tree; 21] = [
         Tree::Contacts,
         Tree::ContactsByEmail,
         Tree::ContactsByUser,
@@ -69,6 +71,7 @@ impl Tree {
         Tree::Sched,
         Tree::ContactsByState,
         Tree::Updates,
+        Tree::Meta,
     ];
 
     pub fn name(self) -> &'static str {
@@ -93,6 +96,7 @@ impl Tree {
             Tree::Sched => "sched",
             Tree::ContactsByState => "contacts_by_state",
             Tree::Updates => "updates",
+            Tree::Meta => "meta",
         }
     }
 
