@@ -319,3 +319,26 @@ async fn the_autonomy_radius_green_yellow_red_and_unknown() {
     );
     bench.stop().await;
 }
+
+/// An escalation longer than a Telegram message used to be refused by Telegram ("message is too
+/// long") and retried for ever: its notice is now cut to fit, with its buttons, and the outbox
+/// empties.
+#[tokio::test]
+async fn an_escalation_longer_than_a_message_reaches_the_deciders_cut_to_fit() {
+    let (bench, _m, token) = with_agent(&[]).await;
+    bench.emu.add_user(ORCHESTRATOR, "Orch", None, Some("en"));
+    let need = format!("a very long need {}", "🟢 lorem ipsum ".repeat(600));
+    let (s, body) = post(
+        &bench,
+        Some(&token),
+        "/v1/escalations",
+        json!({"doing": "writing", "tried": ["x"], "need": need, "proposed_fix": "shorten it"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{body}");
+    let notice = bench.message_containing(ORCHESTRATOR, "peter is stuck").await;
+    assert!(notice.text.encode_utf16().count() <= 4096 && notice.text.ends_with('…'), "{}", notice.text.len());
+    assert_eq!(notice.all_button_labels(), vec!["✅ Approve proposed fix", "❌ Skip", "🔄 Modify"]);
+    assert_eq!(bench.outbox_drained().await, 0, "nothing left to retry");
+    bench.stop().await;
+}

@@ -55,3 +55,34 @@ async fn an_update_delivered_again_after_a_restart_counts_once() {
     assert!(again.text.contains("3"), "3 tries left: {}", again.text);
     bench.stop().await;
 }
+
+/// A message Telegram refuses for good (a 400 "Bad Request") is set aside, not retried for ever,
+/// and the masters are told once; the refused alert about it would not be alerted about in turn.
+#[tokio::test]
+async fn a_message_refused_for_good_is_parked_and_the_masters_are_told() {
+    use m2o_bot::store::{Change, OutboxItem};
+    let bench = Bench::new().await;
+    bench.master(MASTER);
+    let anna = bench.user(461_000_004, "en");
+    bench.emu.press_start(&bench.control.token, anna.id);
+    let refusal =
+        serde_json::json!({"ok": false, "error_code": 400, "description": "Bad Request: can't parse entities"});
+    bench.emu.inject_fault("sendMessage", tg_emulator::Fault::Status(400, refusal));
+    let item = OutboxItem::telegram(anna.id, "a message Telegram will refuse".into());
+    bench.app().commit(&Change { outbox: vec![item], ..Change::default() }).unwrap();
+    let alert = bench.message_containing(MASTER, "Could not deliver").await;
+    assert!(
+        alert.text.contains(&format!("chat {}", anna.id)) && alert.text.contains("can't parse entities"),
+        "{}",
+        alert.text
+    );
+    assert!(!alert.text.contains("Telegram will refuse"), "the alert does not quote the message");
+    assert_eq!(bench.outbox_drained().await, 0);
+    let parked = bench.app().store.outbox_parked();
+    assert_eq!(parked.len(), 1, "kept for an operator to see");
+    let metrics =
+        reqwest::get(format!("http://{}/metrics", bench.http_addr.unwrap())).await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("m2o_outbox_parked 1"), "{metrics}");
+    bench.silent(&anna).await;
+    bench.stop().await;
+}

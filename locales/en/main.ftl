@@ -336,3 +336,4 @@ nurture-7 = 📬 Last note from us: we review our contact-track list every week.
 nurture-7-subject = Still interested in your own agent?
 nurture-email-footer = You get this because you asked about an agent at Machine.Machine. Send /stop to our Telegram bot to stop these messages.
 brief-fleet = Fleet: { $agents }
+master-outbox-parked = ⚠️ Could not deliver { $what }: it was refused ({ $why }). It is set aside and will not be tried again.

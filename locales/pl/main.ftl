@@ -337,3 +337,4 @@ nurture-7 = 📬 Ostatnia wiadomość od nas: co tydzień przeglądamy listę co
 nurture-7-subject = Nadal chcesz mieć własnego agenta?
 nurture-email-footer = Dostajesz tę wiadomość, bo pytałeś o agenta w Machine.Machine. Wyślij /stop do naszego bota na Telegramie, żeby zatrzymać te wiadomości.
 brief-fleet = Fleet: { $agents }
+master-outbox-parked = ⚠️ Nie udało się dostarczyć: { $what } — odmowa ({ $why }). Odłożone, nie będzie ponawiane.

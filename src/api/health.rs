@@ -71,6 +71,11 @@ pub async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
     let _ = writeln!(out, "m2o_outbox_depth {}", app.store.outbox_len());
     let _ = writeln!(
         out,
+        "# HELP m2o_outbox_parked Messages refused for good and set aside.\n# TYPE m2o_outbox_parked gauge"
+    );
+    let _ = writeln!(out, "m2o_outbox_parked {}", app.store.outbox_parked().len());
+    let _ = writeln!(
+        out,
         "# HELP m2o_api_requests_total HTTP API requests by status.\n# TYPE m2o_api_requests_total counter"
     );
     for (status, n) in m.api_requests() {

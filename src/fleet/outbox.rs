@@ -8,7 +8,7 @@
 
 use super::Attempt;
 use crate::app::App;
-use crate::services::mailer::Mail;
+use crate::services::mailer::{Mail, MailError};
 use crate::services::notifier::{Notifier, SendError};
 use crate::store::{Change, OutboxItem, Outgoing};
 use chrono::Duration;
@@ -25,6 +25,9 @@ enum Outcome {
     Dropped(String),
     /// Try again after this many seconds (or the usual backoff).
     Later(String, Option<i64>),
+    /// The receiver refused the request itself (a 4xx): retrying would fail the same way for ever.
+    /// Kept aside, and the masters are told.
+    Parked(String),
 }
 
 pub async fn run(app: Arc<App>, notifier: Arc<dyn Notifier>) {
@@ -95,11 +98,25 @@ fn settle(app: &App, key: u64, item: &OutboxItem, outcome: Outcome) -> anyhow::R
             let wait = wait.unwrap_or_else(|| (1i64 << item.attempts.min(10)).min(MAX_BACKOFF_SECONDS));
             tracing::warn!(attempts = item.attempts, wait, why, "outbox item not delivered yet");
             let later = OutboxItem {
-                what: item.what.clone(),
                 attempts: item.attempts + 1,
                 not_before: Some(app.clock.now() + Duration::seconds(wait)),
+                ..item.clone()
             };
             app.store.commit(&Change { outbox_settled: Some((key, Some(later))), ..Change::default() })?;
+        }
+        Outcome::Parked(why) => {
+            tracing::error!(item = key, what = describe(&item.what), why, "outbox item refused for good; set aside");
+            let parked = OutboxItem { parked: Some(why.clone()), ..item.clone() };
+            let mut change = Change { outbox_settled: Some((key, Some(parked))), ..Change::default() };
+            if !item.alert {
+                let text = app.master_tr().t_args(
+                    "master-outbox-parked",
+                    &[("what", describe(&item.what).as_str().into()), ("why", why.as_str().into())],
+                );
+                change.outbox = OutboxItem::to_each(&app.config.master_ids, &text, &[], None);
+                change.outbox.iter_mut().for_each(|alert| alert.alert = true);
+            }
+            app.commit(&change)?;
         }
     }
     Ok(())
@@ -111,6 +128,7 @@ async fn deliver(app: &App, notifier: &dyn Notifier, what: &Outgoing) -> Outcome
         {
             Ok(message_id) => Outcome::Delivered(notice_for.map(|s| (s, *chat_id, message_id, text.clone()))),
             Err(SendError::Unreachable(why)) => Outcome::Dropped(format!("chat {chat_id}: {why}")),
+            Err(SendError::Rejected(why)) => Outcome::Parked(why),
             Err(e @ SendError::RetryAfter(seconds)) => Outcome::Later(e.to_string(), Some(seconds as i64)),
             // A master who has not pressed Start yet may still do so: keep trying, backing off.
             Err(e @ (SendError::NotStarted | SendError::Failed(_))) => Outcome::Later(e.to_string(), None),
@@ -119,6 +137,12 @@ async fn deliver(app: &App, notifier: &dyn Notifier, what: &Outgoing) -> Outcome
             let mail = Mail { to: to.clone(), subject: subject.clone(), text: text.clone() };
             match app.mailer.send(&mail).await {
                 Ok(()) => Outcome::Delivered(None),
+                // The provider refused this message (a bad address, say): it will refuse it again.
+                Err(e @ MailError::Rejected { status, .. })
+                    if (400..500).contains(&status) && status != 408 && status != 429 =>
+                {
+                    Outcome::Parked(e.to_string())
+                }
                 Err(e) => Outcome::Later(e.to_string(), None),
             }
         }
@@ -136,6 +160,17 @@ async fn deliver(app: &App, notifier: &dyn Notifier, what: &Outgoing) -> Outcome
                 Err(e) => Outcome::Later(format!("callback unreachable: {}", e.without_url()), None),
             }
         }
+    }
+}
+
+/// What an item is, for a log line or an alert: never its content.
+fn describe(what: &Outgoing) -> String {
+    match what {
+        Outgoing::Telegram { chat_id, .. } => format!("a Telegram message to chat {chat_id}"),
+        Outgoing::Email { to, .. } => format!("an email to {to}"),
+        Outgoing::Crm { contact_id } => format!("the CRM update of contact {contact_id}"),
+        Outgoing::Greeting { agent } => format!("{agent}'s greeting"),
+        Outgoing::Webhook { .. } => "a decision for an agent's callback".to_string(),
     }
 }
 

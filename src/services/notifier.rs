@@ -27,11 +27,15 @@ pub enum SendError {
     /// Flood control: try again after this many seconds.
     #[error("flood limit, retry after {0}s")]
     RetryAfter(u64),
+    /// Telegram refused the request itself ("Bad Request: …"): the same request will never work.
+    #[error("refused: {0}")]
+    Rejected(String),
     /// Anything else (network, an outage, an edit of a message that is gone): maybe later.
     #[error("{0}")]
     Failed(String),
 }
 
+/// Texts longer than Telegram takes (4096 UTF-16 units) are cut with "…" rather than refused.
 pub trait Notifier: Send + Sync {
     /// Sends `text` with `buttons` (none when empty) to `chat` from our bot; the message's id.
     fn send<'a>(&'a self, chat: i64, text: &'a str, buttons: &'a Buttons) -> BoxFuture<'a, Result<i32, SendError>>;

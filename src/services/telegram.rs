@@ -54,6 +54,37 @@ pub fn error_kind(e: &RequestError) -> String {
     }
 }
 
+/// Telegram's limit for a message's text, in UTF-16 code units (as it counts them).
+pub const MAX_TEXT: usize = 4096;
+
+/// Length as Telegram counts it: UTF-16 code units. An emoji outside the Basic Multilingual Plane
+/// such as 🟢 counts as 2; a text within [`MAX_TEXT`] units is within it by any count.
+pub fn utf16_len(s: &str) -> usize {
+    s.encode_utf16().count()
+}
+
+/// `s` if it is within `max` UTF-16 units; else its longest prefix that fits with "…" after it.
+/// Cuts between chars, so a surrogate pair is never split.
+pub fn fit(s: &str, max: usize) -> String {
+    if utf16_len(s) <= max {
+        return s.to_string();
+    }
+    if max == 0 {
+        return String::new();
+    }
+    let budget = max - 1; // "…" is one unit
+    let mut used = 0;
+    let mut end = 0;
+    for (i, c) in s.char_indices() {
+        if used + c.len_utf16() > budget {
+            break;
+        }
+        used += c.len_utf16();
+        end = i + c.len_utf8();
+    }
+    format!("{}…", s[..end].trim_end())
+}
+
 /// Messages to people through the control bot (and agents' own bots for greetings).
 pub struct TelegramNotifier {
     bot: Bot,
@@ -96,6 +127,8 @@ pub fn send_error(e: &RequestError) -> SendError {
         // teloxide does not know every 403 wording; Telegram's are all "Forbidden: …".
         RequestError::Api(ApiError::Unknown(text)) if text.starts_with("Forbidden") => SendError::NotStarted,
         RequestError::RetryAfter(s) => SendError::RetryAfter(s.seconds().into()),
+        // Telegram says "Bad Request: …" for a request that is wrong in itself (400).
+        RequestError::Api(api) if api.to_string().starts_with("Bad Request") => SendError::Rejected(api.to_string()),
         _ => SendError::Failed(error_kind(e)),
     }
 }
@@ -103,6 +136,8 @@ pub fn send_error(e: &RequestError) -> SendError {
 impl Notifier for TelegramNotifier {
     fn send<'a>(&'a self, chat: i64, text: &'a str, buttons: &'a Buttons) -> BoxFuture<'a, Result<i32, SendError>> {
         Box::pin(async move {
+            let text = fit(text, MAX_TEXT);
+            let text = text.as_str();
             let sent = match &self.paced {
                 Some(paced) => {
                     let mut request = paced.send_message(ChatId(chat), text);
@@ -131,6 +166,7 @@ impl Notifier for TelegramNotifier {
         buttons: &'a Buttons,
     ) -> BoxFuture<'a, Result<(), SendError>> {
         Box::pin(async move {
+            let text = fit(text, MAX_TEXT);
             let mut request = self.bot.edit_message_text(ChatId(chat), MessageId(message), text);
             if !buttons.is_empty() {
                 request = request.reply_markup(keyboard(buttons));
@@ -141,6 +177,7 @@ impl Notifier for TelegramNotifier {
 
     fn send_from<'a>(&'a self, bot: &'a BotToken, chat: i64, text: &'a str) -> BoxFuture<'a, Result<i32, SendError>> {
         Box::pin(async move {
+            let text = fit(text, MAX_TEXT);
             let sent = bot_for(&self.http, &self.api_url, bot).send_message(ChatId(chat), text).await;
             sent.map(|m| m.id.0).map_err(|e| send_error(&e))
         })

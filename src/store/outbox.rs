@@ -15,6 +15,14 @@ pub struct OutboxItem {
     pub attempts: u32,
     #[serde(default)]
     pub not_before: Option<DateTime<Utc>>,
+    /// Set aside for good (the receiver refused the request itself), with why: kept for an
+    /// operator to see, never tried again.
+    #[serde(default)]
+    pub parked: Option<String>,
+    /// An alert about a parked item: if it cannot be delivered either, it is parked silently
+    /// rather than alerted about in turn.
+    #[serde(default)]
+    pub alert: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -43,7 +51,7 @@ pub enum Outgoing {
 
 impl OutboxItem {
     pub fn new(what: Outgoing) -> OutboxItem {
-        OutboxItem { what, attempts: 0, not_before: None }
+        OutboxItem { what, attempts: 0, not_before: None, parked: None, alert: false }
     }
 
     pub fn telegram(chat_id: i64, text: String) -> OutboxItem {
@@ -79,14 +87,25 @@ impl super::Store {
         for item in self.tree(Tree::Outbox).iter() {
             let (k, v) = item?;
             let item: OutboxItem = super::decode(Tree::Outbox, &v)?;
-            if item.not_before.is_none_or(|t| t <= now) {
+            if item.parked.is_none() && item.not_before.is_none_or(|t| t <= now) {
                 due.push((super::u64_from(&k), item));
             }
         }
         Ok(due)
     }
 
+    /// Items waiting to be delivered (parked ones are not waiting).
     pub fn outbox_len(&self) -> usize {
-        self.tree(Tree::Outbox).len()
+        self.tree(Tree::Outbox).len().saturating_sub(self.outbox_parked().len())
+    }
+
+    /// The items set aside for good, with their keys.
+    pub fn outbox_parked(&self) -> Vec<(u64, OutboxItem)> {
+        self.tree(Tree::Outbox)
+            .iter()
+            .filter_map(|item| item.ok())
+            .filter_map(|(k, v)| Some((super::u64_from(&k), super::decode::<OutboxItem>(Tree::Outbox, &v).ok()?)))
+            .filter(|(_, item)| item.parked.is_some())
+            .collect()
     }
 }

@@ -211,8 +211,9 @@ fn count(n: usize) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fleet::brief::split::{row_bytes, utf16_len, KEYBOARD_OVERHEAD};
+    use crate::fleet::brief::split::{row_bytes, KEYBOARD_OVERHEAD};
     use crate::i18n::I18n;
+    use crate::services::telegram::utf16_len;
 
     const FTL: &str = "\
 brief-title = ☀️ Morning Brief — { $date }

@@ -11,6 +11,8 @@
 //! message over them fails with "reply markup is too long". [`TELEGRAM`] stays under both, so a
 //! brief with many decisions is split by its buttons as well as by its text.
 
+use crate::services::telegram::{fit, utf16_len};
+
 /// One Telegram message: its text and its inline keyboard rows of (label, callback data).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BriefMessage {
@@ -53,11 +55,6 @@ pub const TELEGRAM: Limits = Limits { text_units: 4096, buttons: 100, keyboard_b
 
 /// Below this many units a header and an item cannot share a message; smaller limits are raised.
 const MIN_TEXT_UNITS: usize = 16;
-
-/// Length as Telegram counts it: UTF-16 code units.
-pub fn utf16_len(s: &str) -> usize {
-    s.encode_utf16().count()
-}
 
 /// Lays the sections out in as few messages as the limits allow. Sections are separated by a blank
 /// line, items by a newline. A message ends only between items; a section that goes on in the next
@@ -228,28 +225,6 @@ pub(super) fn row_bytes(row: &[(String, String)]) -> usize {
 fn json_string_len(s: &str) -> usize {
     // Serializing a &str cannot fail; the fallback is the worst case of escaping anyway.
     serde_json::to_string(s).map_or(s.len() * 6 + 2, |j| j.len())
-}
-
-/// `s` if it is within `max` UTF-16 units; else its longest prefix that fits with "…" after it.
-/// Cuts between chars, so a surrogate pair is never split.
-fn fit(s: &str, max: usize) -> String {
-    if utf16_len(s) <= max {
-        return s.to_string();
-    }
-    if max == 0 {
-        return String::new();
-    }
-    let budget = max - 1; // "…" is one unit
-    let mut used = 0;
-    let mut end = 0;
-    for (i, c) in s.char_indices() {
-        if used + c.len_utf16() > budget {
-            break;
-        }
-        used += c.len_utf16();
-        end = i + c.len_utf8();
-    }
-    format!("{}…", s[..end].trim_end())
 }
 
 #[cfg(test)]
