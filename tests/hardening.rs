@@ -86,3 +86,33 @@ async fn a_message_refused_for_good_is_parked_and_the_masters_are_told() {
     bench.silent(&anna).await;
     bench.stop().await;
 }
+
+/// Several Telegram accounts asking codes for one address used to flood its inbox (6 codes in
+/// seconds). Whoever asks, an address gets 3 codes an hour and 5 a day.
+#[tokio::test]
+async fn one_address_gets_a_few_codes_an_hour_and_a_day_whoever_asks() {
+    const VICTIM: &str = "victim@acme.io";
+    async fn ask(bench: &Bench, id: i64) -> String {
+        let user = bench.user(id, "en");
+        bench.say(&user, "/start").await;
+        bench.say(&user, VICTIM).await.text
+    }
+    let bench = Bench::new().await;
+    for i in 0..3 {
+        let reply = ask(&bench, 461_100_000 + i).await;
+        assert!(reply.contains("I've sent"), "{reply}");
+    }
+    let refused = ask(&bench, 461_100_010).await;
+    assert!(refused.contains("in the last hour") && refused.contains(VICTIM), "{refused}");
+    assert_eq!(bench.emails_sent().await, 3);
+
+    bench.clock.advance(chrono::Duration::minutes(61));
+    for i in 0..2 {
+        let reply = ask(&bench, 461_100_020 + i).await;
+        assert!(reply.contains("I've sent"), "{reply}");
+    }
+    let refused = ask(&bench, 461_100_030).await;
+    assert!(refused.contains("today"), "{refused}");
+    assert_eq!(bench.emails_sent().await, 5, "5 a day");
+    bench.stop().await;
+}

@@ -8,10 +8,13 @@ use super::{qualify, status, Ctx, HandlerResult, State};
 use crate::app::App;
 use crate::crypto;
 use crate::domain::callback::Tap;
-use crate::domain::otp::{CodeCheck, OtpRecord, CODE_TTL_MINUTES, MAX_CODES_PER_DAY, MAX_WRONG_TRIES};
+use crate::domain::otp::{
+    CodeCheck, OtpRecord, CODE_TTL_MINUTES, MAX_CODES_PER_ADDRESS_DAY, MAX_CODES_PER_ADDRESS_HOUR, MAX_CODES_PER_DAY,
+    MAX_WRONG_TRIES,
+};
 use crate::domain::{email, Contact, ContactState};
 use crate::services::mailer::Mail;
-use crate::store::{limit_key, AuditEntry, Guard, StoreError};
+use crate::store::{address_limit_keys, limit_key, AuditEntry, Guard, StoreError};
 use std::sync::Arc;
 use teloxide::prelude::*;
 
@@ -66,6 +69,16 @@ async fn send_code(ctx: &Ctx, contact: Contact, created: bool) -> HandlerResult 
         ctx.say(ctx.t_args("code-wait", &[("seconds", wait.into())])).await?;
         return Ok(());
     }
+    // Whoever asks: an address gets a few codes an hour and a day, so nobody's inbox is flooded.
+    let (hour, address_day) = address_limit_keys(&contact.email, now);
+    if app.store.count(&address_day)? >= MAX_CODES_PER_ADDRESS_DAY {
+        ctx.say(ctx.t_args("code-address-daily-limit", &[("email", (&contact.email).into())])).await?;
+        return Ok(());
+    }
+    if app.store.count(&hour)? >= MAX_CODES_PER_ADDRESS_HOUR {
+        ctx.say(ctx.t_args("code-address-hourly-limit", &[("email", (&contact.email).into())])).await?;
+        return Ok(());
+    }
     let code = crypto::new_code();
     let mail = Mail {
         to: contact.email.clone(),
@@ -86,7 +99,7 @@ async fn send_code(ctx: &Ctx, contact: Contact, created: bool) -> HandlerResult 
     }
     change.audit.push(AuditEntry::event(now, ctx.actor(), Some(contact.id), "code_sent", "one-time code emailed"));
     change.otp = Some((contact.id, Some(OtpRecord::new(app.secrets.code_hash(contact.id, &code), now))));
-    change.count.push(day);
+    change.count.extend([day, hour, address_day]);
     change.contact = Some(contact.clone());
     // Durable before the reply: a restart must not forget a code was sent (the daily limit).
     app.commit_durable(&change).await?;

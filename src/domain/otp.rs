@@ -8,6 +8,11 @@ use serde::{Deserialize, Serialize};
 pub const CODE_TTL_MINUTES: i64 = 10;
 pub const MAX_WRONG_TRIES: u32 = 5;
 pub const RESEND_AFTER_SECONDS: i64 = 60;
+/// Codes sent to one email address, whoever asks: a cap per hour and per day, so that several
+/// Telegram accounts cannot flood someone else's inbox.
+pub const MAX_CODES_PER_ADDRESS_HOUR: u32 = 3;
+pub const MAX_CODES_PER_ADDRESS_DAY: u32 = 5;
+
 pub const MAX_CODES_PER_DAY: u32 = 3;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

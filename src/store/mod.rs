@@ -399,6 +399,12 @@ fn update_key(bot: i64, id: u32) -> [u8; 12] {
     k
 }
 
+/// The keys of the per-address counters of codes sent: per hour and per day, e.g.
+/// `codes-to:anna@acme.io:2026-11-24T10` and `codes-to:anna@acme.io:2026-11-24`.
+pub fn address_limit_keys(email: &str, now: chrono::DateTime<chrono::Utc>) -> (String, String) {
+    (format!("codes-to:{email}:{}", now.format("%Y-%m-%dT%H")), format!("codes-to:{email}:{}", now.format("%Y-%m-%d")))
+}
+
 /// The key of a per-user, per-day counter, e.g. `codes:421000001:2026-11-24`.
 pub fn limit_key(kind: &str, user_id: i64, now: chrono::DateTime<chrono::Utc>) -> String {
     format!("{kind}:{user_id}:{}", now.format("%Y-%m-%d"))
