@@ -63,6 +63,21 @@ pub enum ConfirmError {
 /// the contact to `name_chosen` and through the gate, tell the masters (or start provisioning), and
 /// end the client's conversation — in one durable write.
 pub async fn confirm(app: &Arc<App>, contact_id: u64, name: &str, by: Actor) -> Result<Gate, ConfirmError> {
+    match pass_gate(app, contact_id, name, by.clone(), false).await? {
+        Some(gate) => Ok(gate),
+        // The last place went to another confirm meanwhile: this one waits for room.
+        None => pass_gate(app, contact_id, name, by, true).await?.ok_or(ConfirmError::NotFound(contact_id)),
+    }
+}
+
+/// The gate, once: `None` when the fleet filled up between reading and writing (nothing written).
+async fn pass_gate(
+    app: &Arc<App>,
+    contact_id: u64,
+    name: &str,
+    by: Actor,
+    known_full: bool,
+) -> Result<Option<Gate>, ConfirmError> {
     let mut c = app.store.contact(contact_id)?.ok_or(ConfirmError::NotFound(contact_id))?;
     let now = app.clock.now();
     let mut change = Change { dialogue: Some((c.chat_id, None)), ..Change::default() };
@@ -76,10 +91,11 @@ pub async fn confirm(app: &Arc<App>, contact_id: u64, name: &str, by: Actor) -> 
         &format!("confirmed agent name {name}"),
     ));
     c.agent_name = Some(name.to_string());
-    let full = match app.config.capacity {
-        Some(cap) => app.store.capacity_used()? >= cap,
-        None => false,
-    };
+    let full = known_full
+        || match app.config.capacity {
+            Some(cap) => app.store.capacity_used()? >= cap,
+            None => false,
+        };
     change.guards = vec![
         Guard::ContactIn(contact_id, ContactState::TokenValidated),
         Guard::NameFree { name: name.to_string(), for_contact: Some(contact_id) },
@@ -88,7 +104,9 @@ pub async fn confirm(app: &Arc<App>, contact_id: u64, name: &str, by: Actor) -> 
     change.claim_name = Some((name.to_string(), contact_id));
     change.index_email = Some((c.email.clone(), contact_id));
     // Capacity first; then a master's review only when M2O_REVIEW_ALL asks for it, since a
-    // qualified contact with a verified email and a working token meets the auto rule.
+    // qualified contact with a verified email and a working token meets the auto rule. The cap
+    // is checked again inside the write (`Guard::CapacityBelow`): of confirms racing for the last
+    // place, one gets it and the others are waitlisted.
     let gate = if full || app.config.review_all {
         let (to, why, gate) = if full {
             (ContactState::Waitlisted, "capacity reached", Gate::Waitlisted)
@@ -103,6 +121,9 @@ pub async fn confirm(app: &Arc<App>, contact_id: u64, name: &str, by: Actor) -> 
         gate
     } else {
         let why = "auto-approved: qualified, email verified, token valid";
+        if let Some(cap) = app.config.capacity {
+            change.guards.push(Guard::CapacityBelow(cap));
+        }
         let job_id = approve_into(app, &mut change, c, Actor::System, now, why).map_err(|e| match e {
             DecideError::Store(e) => ConfirmError::Store(e),
             DecideError::Transition(e) => ConfirmError::Transition(e),
@@ -112,6 +133,7 @@ pub async fn confirm(app: &Arc<App>, contact_id: u64, name: &str, by: Actor) -> 
     };
     match app.commit_durable(&change).await {
         Ok(()) => {}
+        Err(StoreError::Conflict(Guard::CapacityBelow(_))) => return Ok(None),
         Err(StoreError::Conflict(Guard::NameFree { name, .. })) => return Err(ConfirmError::NameTaken(name)),
         Err(StoreError::Conflict(Guard::EmailFree { .. })) => return Err(ConfirmError::EmailTaken),
         Err(e) => return Err(e.into()),
@@ -119,7 +141,7 @@ pub async fn confirm(app: &Arc<App>, contact_id: u64, name: &str, by: Actor) -> 
     if let Gate::Approved { job_id } = gate {
         jobs::start(app.clone(), job_id);
     }
-    Ok(gate)
+    Ok(Some(gate))
 }
 
 /// What each master is told about a request waiting for them, with [Approve] [Reject].
@@ -316,6 +338,37 @@ mod tests {
         let bob = f.client_with_bot("bob@acme.io", "bob_helper_bot");
         assert_eq!(confirm(&f.app, bob.id, "bob-agent", Actor::User(bob.user_id)).await.unwrap(), Gate::Waitlisted);
         assert_eq!(f.app.store.contact(bob.id).unwrap().unwrap().state, ContactState::Waitlisted);
+    }
+
+    /// `M2O_CAPACITY=2` and ten clients confirming at the same moment: two are approved, eight
+    /// waitlisted, in every round (the cap is a guard inside each write, not a read before it).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn the_capacity_cap_holds_when_confirms_race() {
+        for round in 0..5 {
+            let f = Fixture::with(&[("M2O_CAPACITY", "2")]).await;
+            let clients: Vec<Contact> = (0..10)
+                .map(|i| f.client_with_bot(&format!("c{i}@acme{round}.io"), &format!("c{i}_r{round}_bot")))
+                .collect();
+            let barrier = Arc::new(tokio::sync::Barrier::new(clients.len()));
+            let tasks: Vec<_> = clients
+                .iter()
+                .map(|c| {
+                    let (app, barrier, c) = (f.app.clone(), barrier.clone(), c.clone());
+                    tokio::spawn(async move {
+                        barrier.wait().await;
+                        confirm(&app, c.id, &format!("agent-{}", c.id), Actor::User(c.user_id)).await
+                    })
+                })
+                .collect();
+            let mut gates = Vec::new();
+            for t in tasks {
+                gates.push(t.await.unwrap().expect("confirmed"));
+            }
+            let approved = gates.iter().filter(|g| matches!(g, Gate::Approved { .. })).count();
+            let waitlisted = gates.iter().filter(|g| **g == Gate::Waitlisted).count();
+            assert_eq!((approved, waitlisted), (2, 8), "round {round}: {gates:?}");
+            assert_eq!(f.app.store.capacity_used().unwrap(), 2);
+        }
     }
 
     #[tokio::test]

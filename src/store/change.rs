@@ -4,7 +4,8 @@
 use super::guard::{check, Guard};
 use super::tree::{Tree, Tx};
 use super::{
-    audit, decode_tx, dialogue, encode, state_key, u64_from, update_key, Claimant, Store, TxResult, UPDATES_KEPT,
+    audit, capacity_tx, decode_tx, dialogue, encode, state_key, u64_from, update_key, Claimant, Store, TxResult,
+    CAPACITY_USED, UPDATES_KEPT,
 };
 use super::{AuditEntry, OutboxItem, Outgoing, Result};
 use crate::domain::agent::{Agent, Job};
@@ -103,6 +104,12 @@ fn apply(t: &Tx, change: &Change, keys: &[u64]) -> TxResult<()> {
     if let Some(contact) = &change.contact {
         let id = contact.id.to_be_bytes();
         let before: Option<Contact> = decode_tx(t, Tree::Contacts, &id)?;
+        let was_using = before.as_ref().is_some_and(|old| old.state.uses_capacity());
+        if was_using != contact.state.uses_capacity() {
+            let used = capacity_tx(t)?;
+            let used = if was_using { used.saturating_sub(1) } else { used + 1 };
+            t[Tree::Meta].insert(CAPACITY_USED.as_bytes(), &used.to_be_bytes())?;
+        }
         if let Some(old) = before.filter(|old| old.state != contact.state) {
             t[Tree::ContactsByState].remove(state_key(old.state, contact.id).as_slice())?;
         }

@@ -3,7 +3,7 @@
 //! other writes nothing.
 
 use super::tree::{Tree, Tx};
-use super::{abort, agent_blocks, decode_tx, u64_from, Claimant, StoreError, TxResult};
+use super::{abort, agent_blocks, capacity_tx, decode_tx, u64_from, Claimant, StoreError, TxResult};
 use crate::domain::agent::Agent;
 use crate::domain::escalation::{ActionRequest, ActionState, Escalation};
 use crate::domain::{Contact, ContactState};
@@ -29,6 +29,8 @@ pub enum Guard {
     MarkerAbsent(String),
     /// The bot is not registered to anyone but `for_contact` (`None`: to anyone at all).
     BotFree { bot_id: i64, for_contact: Option<u64> },
+    /// Fewer than this many contacts have an agent running or being built (`M2O_CAPACITY`).
+    CapacityBelow(usize),
 }
 
 pub(super) fn check(t: &Tx, guard: &Guard) -> TxResult<()> {
@@ -62,6 +64,7 @@ pub(super) fn check(t: &Tx, guard: &Guard) -> TxResult<()> {
             holds(a.is_some_and(|a| a.state == ActionState::Pending))
         }
         Guard::MarkerAbsent(key) => holds(t[Tree::Sched].get(key.as_bytes())?.is_none()),
+        Guard::CapacityBelow(cap) => holds((capacity_tx(t)? as usize) < *cap),
         Guard::BotFree { bot_id, for_contact } => {
             let holder = t[Tree::Bots].get(bot_id.to_be_bytes())?.map(|v| Claimant::decode(&v));
             holds(holder.is_none_or(|h| for_contact.is_some_and(|me| h == Claimant::Contact(me))))
@@ -263,6 +266,22 @@ mod tests {
         assert!(!f.passes(free(200, None)));
         f.put(Change { release_bot: Some(200), ..Change::default() });
         assert!(f.passes(free(200, None)), "released when its agent was destroyed");
+    }
+
+    #[test]
+    fn capacity_below() {
+        let f = Fixture::new();
+        assert!(f.passes(Guard::CapacityBelow(1)), "nobody yet");
+        let mut c = f.contact(1, "a@acme.io", ContactState::PendingReview);
+        assert!(f.passes(Guard::CapacityBelow(1)), "a request waiting uses no place");
+        c.state = ContactState::Provisioning;
+        f.put(Change { contact: Some(c.clone()), ..Change::default() });
+        assert_eq!(f.store.capacity_used().unwrap(), 1);
+        assert!(!f.passes(Guard::CapacityBelow(1)), "the one place is taken");
+        assert!(f.passes(Guard::CapacityBelow(2)));
+        c.state = ContactState::Churned;
+        f.put(Change { contact: Some(c), ..Change::default() });
+        assert!(f.passes(Guard::CapacityBelow(1)), "a churned client's place is free again");
     }
 
     #[test]

@@ -112,6 +112,12 @@ impl Store {
             fail_next: Default::default(),
         };
         store.index_states()?;
+        // A store from before the counter: count once (an absent counter reads 0, so a new
+        // store stays empty).
+        let used = store.capacity_counted() as u64;
+        if used > 0 && store.tree(Tree::Meta).get(CAPACITY_USED)?.is_none() {
+            store.tree(Tree::Meta).insert(CAPACITY_USED, &used.to_be_bytes())?;
+        }
         Ok(store)
     }
 
@@ -303,9 +309,15 @@ impl Store {
         Ok(self.tree(Tree::Limits).get(key.as_bytes())?.map(|v| u64_from(&v) as u32).unwrap_or(0))
     }
 
-    /// Contacts whose agent is running or being built (what `M2O_CAPACITY` limits).
+    /// Contacts whose agent is running or being built (what `M2O_CAPACITY` limits): a counter
+    /// kept in every contact's own transaction, so [`Guard::CapacityBelow`] can check it in one.
     pub fn capacity_used(&self) -> Result<usize> {
-        Ok(ContactState::ALL.iter().filter(|s| s.uses_capacity()).map(|s| self.count_in(*s)).sum())
+        Ok(self.tree(Tree::Meta).get(CAPACITY_USED)?.map(|v| u64_from(&v) as usize).unwrap_or(0))
+    }
+
+    /// The same, counted from the state index (the counter's origin for a store from before it).
+    fn capacity_counted(&self) -> usize {
+        ContactState::ALL.iter().filter(|s| s.uses_capacity()).map(|s| self.count_in(*s)).sum()
     }
 
     /// How many contacts are in a state (from the index: nothing is decoded).
@@ -386,6 +398,14 @@ fn state_key(state: ContactState, id: u64) -> Vec<u8> {
     let mut k = state_prefix(state);
     k.extend_from_slice(&id.to_be_bytes());
     k
+}
+
+/// The `meta` key of the capacity counter (see [`Store::capacity_used`]).
+const CAPACITY_USED: &str = "capacity_used";
+
+/// The capacity counter, inside a transaction.
+fn capacity_tx(t: &Tx) -> TxResult<u64> {
+    Ok(t[Tree::Meta].get(CAPACITY_USED.as_bytes())?.map(|v| u64_from(&v)).unwrap_or(0))
 }
 
 /// How many handled update ids are remembered per bot: far more than Telegram keeps unconfirmed.
