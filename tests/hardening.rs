@@ -116,3 +116,24 @@ async fn one_address_gets_a_few_codes_an_hour_and_a_day_whoever_asks() {
     assert_eq!(bench.emails_sent().await, 5, "5 a day");
     bench.stop().await;
 }
+
+/// `/start` in the middle of the questions used to start them over and clear the answers; it
+/// picks up at the question the client is at, answers kept — also after a `/cancel`.
+#[tokio::test]
+async fn start_in_the_middle_of_the_questions_picks_up_where_the_client_is() {
+    let bench = Bench::new().await;
+    let anna = bench.user(461_000_005, "en");
+    let q1 = bench.verified(&anna, "anna@acme.io").await;
+    let q2 = bench.tap(&anna, &q1, "Research").await;
+    assert!(q2.text.contains("Who will work"), "{}", q2.text);
+    let again = bench.say(&anna, "/start").await;
+    assert!(again.text.contains("Who will work"), "the second question again: {}", again.text);
+    let answers = bench.contact(&anna).unwrap().answers;
+    assert_eq!(answers.get("use_case").map(String::as_str), Some("research"), "the answer is kept");
+    bench.say(&anna, "/cancel").await;
+    let after_cancel = bench.say(&anna, "/start").await;
+    assert!(after_cancel.text.contains("Who will work"), "{}", after_cancel.text);
+    let q3 = bench.tap(&anna, &after_cancel, "small team").await;
+    assert!(q3.text.to_lowercase().contains("referral"), "{}", q3.text);
+    bench.stop().await;
+}

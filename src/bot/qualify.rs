@@ -37,6 +37,24 @@ pub async fn begin(ctx: &Ctx, contact: &Contact) -> HandlerResult {
     prompt_question(ctx, 0).await
 }
 
+/// `/start` in the middle of the questions: the one the chat is at is asked again (or, after a
+/// `/cancel`, the first one not answered yet); the answers given are kept.
+pub async fn resume(ctx: &Ctx, contact: &Contact, state: &State) -> HandlerResult {
+    let questions = &ctx.app.content.onboarding.qualification.questions;
+    let index = match state {
+        State::Question { contact_id, index } if *contact_id == contact.id => *index,
+        State::Timezone { contact_id } if *contact_id == contact.id => questions.len(),
+        _ => questions.iter().position(|q| !contact.answers.contains_key(&q.id)).unwrap_or(questions.len()),
+    };
+    let next = if index < questions.len() {
+        State::Question { contact_id: contact.id, index }
+    } else {
+        State::Timezone { contact_id: contact.id }
+    };
+    ctx.app.commit(&ctx.change_to(&next))?;
+    prompt_question(ctx, index).await
+}
+
 fn question(ctx: &Ctx, index: usize) -> Option<&Question> {
     ctx.app.content.onboarding.qualification.questions.get(index)
 }

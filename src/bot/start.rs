@@ -12,7 +12,7 @@ use teloxide::prelude::*;
 pub async fn on_command(bot: Bot, app: Arc<App>, msg: Message, cmd: ClientCommand, state: State) -> HandlerResult {
     let ctx = Ctx::from_message(&app, &bot, &msg);
     match cmd {
-        ClientCommand::Start(_payload) => start(&ctx).await,
+        ClientCommand::Start(_payload) => start(&ctx, &state).await,
         ClientCommand::Cancel => {
             if state == State::Idle {
                 ctx.say(ctx.t("cancel-nothing")).await?;
@@ -58,17 +58,18 @@ pub async fn idle(bot: Bot, app: Arc<App>, msg: Message) -> HandlerResult {
     Ok(())
 }
 
-async fn start(ctx: &Ctx) -> HandlerResult {
+async fn start(ctx: &Ctx, state: &State) -> HandlerResult {
     let Some(contact) = ctx.app.store.contact_by_user(ctx.user_id)? else {
         ctx.app.commit(&ctx.change_to(&State::Email))?;
         ctx.say(ctx.t("welcome")).await?;
         return Ok(());
     };
-    resume(ctx, &contact).await
+    resume(ctx, &contact, state).await
 }
 
-/// Puts the chat back at the step the contact's state calls for, and asks that step's question.
-async fn resume(ctx: &Ctx, contact: &Contact) -> HandlerResult {
+/// Puts the chat back at the step the contact's state calls for, and asks that step's question
+/// again: what was answered stays answered.
+async fn resume(ctx: &Ctx, contact: &Contact, state: &State) -> HandlerResult {
     let id = contact.id;
     match contact.state {
         ContactState::EmailPending => {
@@ -87,7 +88,8 @@ async fn resume(ctx: &Ctx, contact: &Contact) -> HandlerResult {
                 Ok(())
             }
         }
-        ContactState::EmailVerified | ContactState::Qualifying => qualify::begin(ctx, contact).await,
+        ContactState::EmailVerified => qualify::begin(ctx, contact).await,
+        ContactState::Qualifying => qualify::resume(ctx, contact, state).await,
         ContactState::Qualified => {
             ctx.app.commit(&ctx.change_to(&State::Token { contact_id: id }))?;
             token::prompt_token(ctx).await
