@@ -237,7 +237,16 @@ impl Bench {
         }
         drop(app);
         {
-            let store = m2o_bot::store::Store::open(self.dir.path()).expect("store reopens");
+            // sled lets go of the data dir's lock a moment after the last handle is dropped.
+            let mut store = m2o_bot::store::Store::open(self.dir.path());
+            for _ in 0..250 {
+                if store.is_ok() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                store = m2o_bot::store::Store::open(self.dir.path());
+            }
+            let store = store.expect("store reopens");
             f(&store);
             store.flush().await.unwrap();
         }
