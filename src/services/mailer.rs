@@ -27,6 +27,29 @@ pub enum MailError {
     Unreachable(String),
 }
 
+/// Replaces every run of exactly six digits (a one-time code's shape) with `******`, and keeps at
+/// most 300 characters.
+pub fn mask_codes(text: &str) -> String {
+    let chars: Vec<char> = text.chars().take(300).collect();
+    let mut out = String::with_capacity(chars.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let run = chars[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if run == 0 {
+            out.push(chars[i]);
+            i += 1;
+        } else {
+            if run == 6 {
+                out.push_str("******");
+            } else {
+                out.extend(&chars[i..i + run]);
+            }
+            i += run;
+        }
+    }
+    out
+}
+
 pub trait Mailer: Send + Sync {
     fn send<'a>(&'a self, mail: &'a Mail) -> BoxFuture<'a, Result<(), MailError>>;
 }
@@ -99,8 +122,41 @@ impl Mailer for BrevoMailer {
                 return Ok(());
             }
             let error: serde_json::Value = response.json().await.unwrap_or_default();
-            let field = |k: &str| error.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+            // A provider's error may echo the request, one-time code included: it goes to the log.
+            let field = |k: &str| mask_codes(error.get(k).and_then(|v| v.as_str()).unwrap_or_default());
             Err(MailError::Rejected { status: status.as_u16(), code: field("code"), message: field("message") })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    #[test]
+    fn six_digit_runs_are_masked_and_nothing_else() {
+        assert_eq!(mask_codes("code 123456 in 2026-11-24, id 1234567"), "code ****** in 2026-11-24, id 1234567");
+        assert_eq!(mask_codes("123456"), "******");
+        assert_eq!(mask_codes(&"x".repeat(500)).len(), 300);
+    }
+
+    /// Brevo's 400 can quote the request it refused; the code in it never reaches the error (and
+    /// so the log line "the code email was not sent").
+    #[tokio::test]
+    async fn a_refusal_that_echoes_the_request_does_not_carry_the_code() {
+        let server = MockServer::start().await;
+        let echo = r#"{"code":"invalid_parameter","message":"Invalid body {\"textContent\":\"Your code is 481516\"}"}"#;
+        Mock::given(method("POST"))
+            .and(path("/v3/smtp/email"))
+            .respond_with(ResponseTemplate::new(400).set_body_raw(echo, "application/json"))
+            .mount(&server)
+            .await;
+        let mailer = BrevoMailer::new(reqwest::Client::new(), &server.uri(), "key", "M2O", "m2o@example.org");
+        let mail = Mail { to: "anna@acme.io".into(), subject: "481516".into(), text: "Your code is 481516".into() };
+        let error = mailer.send(&mail).await.expect_err("refused").to_string();
+        assert!(error.contains("invalid_parameter") && error.contains("Your code is ******"), "{error}");
+        assert!(!error.contains("481516"), "{error}");
     }
 }
