@@ -60,10 +60,8 @@ struct DataDir {
 fn offline(command: &Command) -> anyhow::Result<Option<String>> {
     use m2o_bot::registry;
     use m2o_bot::store::Store;
-    let open = |d: &DataDir| {
-        Store::open(&d.data_dir)
-            .map_err(|e| anyhow::anyhow!("cannot open {} ({e}); is the bot running on it?", d.data_dir.display()))
-    };
+    // Store::open says what is wrong (in use, damaged, not ours) and what to do.
+    let open = |d: &DataDir| Store::open(&d.data_dir).map_err(anyhow::Error::from);
     Ok(Some(match command {
         Command::Registry { json, data } => {
             let store = open(data)?;
@@ -93,6 +91,11 @@ fn offline(command: &Command) -> anyhow::Result<Option<String>> {
 }
 
 fn main() -> ExitCode {
+    // Whatever the bot writes (sled's files, the key file, exports) is for its user only.
+    // SAFETY: umask(2) only sets the process's file mode mask; it cannot fail.
+    unsafe {
+        libc::umask(0o077);
+    }
     let cli = Cli::parse();
     #[cfg(feature = "console")]
     if let Command::Console(args) = cli.command {

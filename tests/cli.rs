@@ -155,3 +155,55 @@ async fn registry_export_and_import_round_trip() {
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("not empty"));
 }
+
+/// A data dir in use or damaged is named, with what to do — not "is the bot running?" for both.
+#[test]
+fn a_data_dir_in_use_or_damaged_is_refused_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let store = m2o_bot::store::Store::open(&data).expect("a new store");
+    let out = m2o(dir.path()).args(["registry", "--data-dir", "data"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("in use by another process"), "{err}");
+    drop(store);
+    std::thread::sleep(Duration::from_millis(200));
+
+    // sled's config file with a bad checksum: the database refuses it as corrupted.
+    let conf = data.join("conf");
+    let mut bytes = std::fs::read(&conf).unwrap();
+    bytes[5..14].copy_from_slice(b"garbage!!");
+    std::fs::write(&conf, bytes).unwrap();
+    let out = m2o(dir.path()).args(["export", "--data-dir", "data"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("is damaged") && err.contains("Restore it from a backup"), "{err}");
+    assert!(!err.contains("is the bot running"), "{err}");
+}
+
+/// The data dir and what sled writes in it are for the bot's user only.
+#[test]
+fn the_data_dir_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = m2o(dir.path()).args(["registry", "--data-dir", "data"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let data = dir.path().join("data");
+    assert_eq!(mode(&data), 0o700);
+    let mut stack = vec![data];
+    let mut files = 0;
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                assert_eq!(mode(&path), 0o700, "{}", path.display());
+                stack.push(path);
+            } else {
+                assert_eq!(mode(&path), 0o600, "{}", path.display());
+                files += 1;
+            }
+        }
+    }
+    assert!(files >= 2, "sled's files were looked at");
+}

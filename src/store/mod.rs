@@ -42,12 +42,39 @@ use tree::Tx;
 pub enum StoreError {
     #[error("storage: {0}")]
     Sled(#[from] sled::Error),
-    #[error("stored value in {tree} is unreadable: {source}")]
+    #[error(
+        "a stored value in {tree} is unreadable ({source}): the data dir is damaged, or was written by a newer m2o-bot"
+    )]
     Decode { tree: &'static str, source: serde_json::Error },
     #[error("the change was refused: {0:?}")]
     Conflict(Guard),
     #[error("no tree named {0}")]
     UnknownTree(String),
+    /// The data dir cannot be opened: what happened, and what to do.
+    #[error("{0}")]
+    Open(String),
+}
+
+/// Says why a data dir did not open, and what the operator can do about it.
+fn open_error(path: &Path, e: sled::Error) -> StoreError {
+    let dir = path.display();
+    StoreError::Open(match e {
+        sled::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock || io.to_string().contains("lock") => {
+            format!(
+                "the data dir {dir} is in use by another process (an m2o-bot already running on it?): stop it, or use \
+             another M2O_DATA_DIR"
+            )
+        }
+        sled::Error::Io(io) if io.kind() == std::io::ErrorKind::PermissionDenied => {
+            format!("the data dir {dir} cannot be read or written by this user ({io}): check its owner and permissions")
+        }
+        sled::Error::Io(io) => format!("the data dir {dir} cannot be used: {io}"),
+        sled::Error::Corruption { .. } => format!(
+            "the data dir {dir} is damaged (the database found corrupted data) and was not opened, so nothing more is \
+             lost. Restore it from a backup (with its secret.key), or move it aside to start empty"
+        ),
+        other => format!("the data dir {dir} could not be opened: {other}"),
+    })
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -99,10 +126,20 @@ impl std::fmt::Debug for Store {
 
 impl Store {
     pub fn open(path: &Path) -> Result<Store> {
+        let unusable =
+            |e: std::io::Error| StoreError::Open(format!("the data dir {} cannot be used: {e}", path.display()));
+        // Emails, the audit log and sealed tokens: for this user only, not other local users.
+        private_dir(path).map_err(unusable)?;
         // sled's default page cache is 1 GiB; 16 MiB keeps the idle process small and is plenty for
         // the working set (contacts and dialogues are a few hundred bytes each).
-        let db = sled::Config::new().path(path).cache_capacity(16 * 1024 * 1024).open()?;
-        let trees = Tree::ALL.iter().map(|t| db.open_tree(t.name())).collect::<std::result::Result<Vec<_>, _>>()?;
+        let db =
+            sled::Config::new().path(path).cache_capacity(16 * 1024 * 1024).open().map_err(|e| open_error(path, e))?;
+        make_private(path).map_err(unusable)?;
+        let trees = Tree::ALL
+            .iter()
+            .map(|t| db.open_tree(t.name()))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| open_error(path, e))?;
         let store = Store {
             db,
             trees,
@@ -385,6 +422,30 @@ impl Store {
             .map_err(|e| StoreError::Sled(sled::Error::Io(std::io::Error::other(e.to_string()))))??;
         Ok(())
     }
+}
+
+/// Creates the data dir if needed, for its owner only (0700).
+fn private_dir(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
+}
+
+/// Everything in the data dir for its owner only: directories 0700, files 0600. (Files sled makes
+/// later inherit the process's umask, which `main` sets to 077.)
+fn make_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    for entry in std::fs::read_dir(path)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(0o700))?;
+            make_private(&entry.path())?;
+        } else if kind.is_file() {
+            std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(())
 }
 
 fn state_prefix(state: ContactState) -> Vec<u8> {
