@@ -82,11 +82,7 @@ pub async fn start(app: Arc<App>, poll_timeout: Duration) -> anyhow::Result<Runn
     let delivery = tokio::spawn(crate::fleet::outbox::run(app.clone(), paced));
     tracing::info!(addr = %http_addr, admin = app.config.api_token.is_some(), "HTTP API listening");
     let router = crate::api::router(app.clone());
-    let http = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, router).await {
-            tracing::error!(error = %e, "the HTTP API stopped");
-        }
-    });
+    let http = tokio::spawn(crate::api::serve::serve(listener, router, app.config.http_read_timeout));
     let scheduler = tokio::spawn(crate::scheduler::run(app.clone()));
     Ok(Running { app, shutdown, dispatcher, delivery, scheduler, http, http_addr })
 }

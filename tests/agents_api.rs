@@ -7,6 +7,7 @@ mod common;
 use common::*;
 use m2o_bot::domain::agent::AgentState;
 use serde_json::{json, Value};
+use std::time::Duration;
 use tg_emulator::{BotEvent, TestUser};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -48,7 +49,7 @@ async fn get(bench: &Bench, token: &str, p: &str) -> (u16, Value) {
 
 #[tokio::test]
 async fn heartbeat_feeds_the_fleet_and_every_error_class_changes_nothing() {
-    let (bench, _m, token) = with_agent(&[("M2O_AGENT_RATE_PER_MIN", "9")]).await;
+    let (bench, _m, token) = with_agent(&[("M2O_AGENT_RATE_PER_MIN", "10")]).await;
     let (s, body) = post(
         &bench,
         Some(&token),
@@ -67,10 +68,21 @@ async fn heartbeat_feeds_the_fleet_and_every_error_class_changes_nothing() {
     assert_eq!(s, 401);
     let (s, _) = post(&bench, Some(&token), "/v1/agents/maya/heartbeat", json!({})).await;
     assert_eq!(s, 401);
+    // 415: a body that is not sent as JSON.
+    let r = reqwest::Client::new()
+        .post(url(&bench, "/v1/escalations"))
+        .bearer_auth(&token)
+        .header("content-type", "text/plain")
+        .body(r#"{"doing": "x", "tried": [], "need": "y"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 415);
     // 400: bad JSON, a missing field (named), an empty need, a mistyped field.
     let r = reqwest::Client::new()
         .post(url(&bench, "/v1/escalations"))
         .bearer_auth(&token)
+        .header("content-type", "application/json")
         .body("{not json")
         .send()
         .await
@@ -96,7 +108,7 @@ async fn heartbeat_feeds_the_fleet_and_every_error_class_changes_nothing() {
     let (s, body) = get(&bench, &token, "/v1/escalations/424242").await;
     assert_eq!((s, body["error"].as_str()), (404, Some("not_found")));
     assert!(bench.app().store.escalations().unwrap().is_empty(), "no error stored anything");
-    // 429 past the per-agent rate (9/min here; 8 used so far, refused ones included).
+    // 429 past the per-agent rate (10/min here; 9 used so far, refused ones included).
     let (s, _) = post(&bench, Some(&token), "/v1/agents/peter/heartbeat", json!({})).await;
     assert_eq!(s, 200);
     let r = reqwest::Client::new()
@@ -171,7 +183,7 @@ async fn answer_of(bench: &Bench, chat: i64, query: &str) -> Option<String> {
 
 #[tokio::test]
 async fn an_escalation_reaches_the_orchestrator_and_each_decision_reaches_the_agent() {
-    let (bench, m, token) = with_agent(&[]).await;
+    let (bench, m, token) = with_agent(&[("M2O_CALLBACK_HOSTS", "127.0.0.1")]).await;
     let orch = bench.emu.add_user(ORCHESTRATOR, "Orch", None, Some("en"));
     let callback = MockServer::start().await;
     Mock::given(method("POST")).and(path("/decisions")).respond_with(ResponseTemplate::new(200)).mount(&callback).await;
@@ -340,5 +352,64 @@ async fn an_escalation_longer_than_a_message_reaches_the_deciders_cut_to_fit() {
     assert!(notice.text.encode_utf16().count() <= 4096 && notice.text.ends_with('…'), "{}", notice.text.len());
     assert_eq!(notice.all_button_labels(), vec!["✅ Approve proposed fix", "❌ Skip", "🔄 Modify"]);
     assert_eq!(bench.outbox_drained().await, 0, "nothing left to retry");
+    bench.stop().await;
+}
+
+/// A client that sends its request slowly used to hold a connection open for as long as it liked
+/// (six stayed 40 s). Headers and body must now arrive within M2O_HTTP_READ_TIMEOUT_MS.
+#[tokio::test]
+async fn slow_requests_are_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (bench, _m, token) = with_agent(&[("M2O_HTTP_READ_TIMEOUT_MS", "300")]).await;
+    let addr = bench.http_addr.unwrap();
+
+    // Headers that never finish: the connection is closed.
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"POST /v1/escalations HTTP/1.1\r\nHost: bot\r\n").await.unwrap();
+    let started = std::time::Instant::now();
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut rest)).await;
+    assert!(read.is_ok(), "still open after 5 s");
+    assert!(started.elapsed() < Duration::from_secs(3), "closed after {:?}", started.elapsed());
+
+    // A body that never finishes: 408.
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /v1/escalations HTTP/1.1\r\nHost: bot\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"doing\""
+    );
+    slow.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut answer)).await;
+    assert!(read.is_ok(), "no answer within 5 s");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(bench.app().store.escalations().unwrap().is_empty());
+
+    // And the API still answers everyone else.
+    let (s, _) = post(&bench, Some(&token), "/v1/agents/peter/heartbeat", json!({})).await;
+    assert_eq!(s, 200);
+    bench.stop().await;
+}
+
+/// An agent's `callback_url` may only point where the operator allows (M2O_CALLBACK_HOSTS): an
+/// agent token could otherwise make the bot POST to the fleet's internal services.
+#[tokio::test]
+async fn callback_urls_only_to_allowed_hosts() {
+    let (bench, _m, token) = with_agent(&[("M2O_CALLBACK_HOSTS", "*.agents.internal,10.0.0.5")]).await;
+    for refused in [
+        "http://127.0.0.1:8000/x",
+        "http://coolify:8000/api",
+        "http://169.254.169.254/latest",
+        "http://agents.internal.evil.io/x",
+    ] {
+        let (s, body) = post(&bench, Some(&token), "/v1/agents/peter/online", json!({"callback_url": refused})).await;
+        assert_eq!(s, 400, "{refused}: {body}");
+        assert!(body["message"].as_str().unwrap().contains("M2O_CALLBACK_HOSTS"), "{body}");
+    }
+    assert_eq!(bench.app().store.agent("peter").unwrap().unwrap().callback_url, None, "nothing stored");
+    for allowed in ["http://peter.agents.internal:9000/decisions", "https://10.0.0.5/d"] {
+        let (s, body) = post(&bench, Some(&token), "/v1/agents/peter/online", json!({"callback_url": allowed})).await;
+        assert_eq!(s, 200, "{allowed}: {body}");
+    }
     bench.stop().await;
 }

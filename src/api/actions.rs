@@ -26,7 +26,7 @@ pub async fn create(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let agent = authenticate(&app, &limits, &headers)?;
-    let body: NewAction = parse(body)?;
+    let body: NewAction = parse(&headers, body)?;
     let action = required("action", &body.action)?;
     let summary = required("summary", &body.summary)?;
     let request = crate::fleet::actions::request(&app, &agent, &action, &summary).await.map_err(ApiError::internal)?;

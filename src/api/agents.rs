@@ -53,11 +53,15 @@ pub async fn online(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let agent = this_agent(&app, &limits, &headers, &name)?;
-    let body: Online = parse(body)?;
+    let body: Online = parse(&headers, body)?;
     if let Some(url) = &body.callback_url {
-        match reqwest::Url::parse(url) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") => {}
-            _ => return Err(ApiError::bad("`callback_url` must be an http(s) URL")),
+        if reqwest::Url::parse(url).map_or(true, |u| !matches!(u.scheme(), "http" | "https")) {
+            return Err(ApiError::bad("`callback_url` must be an http(s) URL"));
+        }
+        if !app.config.callback_allowed(url) {
+            return Err(ApiError::bad(
+                "`callback_url` is not on a host this fleet allows (M2O_CALLBACK_HOSTS); poll GET /v1/escalations/{id} and /v1/actions/{id} instead",
+            ));
         }
     }
     crate::fleet::live::online(&app, agent, body.callback_url).await.map_err(ApiError::internal)?;
@@ -72,7 +76,7 @@ pub async fn heartbeat(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let agent = this_agent(&app, &limits, &headers, &name)?;
-    let body: Heartbeat = parse(body)?;
+    let body: Heartbeat = parse(&headers, body)?;
     let clean = |s: Option<String>| s.map(|v| v.trim().chars().take(200).collect::<String>()).filter(|v| !v.is_empty());
     crate::fleet::live::heartbeat(&app, agent, clean(body.doing), clean(body.card))?;
     Ok(Json(json!({ "ok": true })))

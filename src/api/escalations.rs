@@ -35,7 +35,7 @@ pub async fn create(
     if agent.state == AgentState::Destroyed {
         return Err(ApiError::new(StatusCode::CONFLICT, "conflict", format!("agent {} is destroyed", agent.name)));
     }
-    let body: NewEscalation = parse(body)?;
+    let body: NewEscalation = parse(&headers, body)?;
     // The seed wants every escalation pre-digested: what it needs is the one field we cannot do without.
     let need = required("need", &body.need)?;
     let doing = required("doing", &body.doing)?;

@@ -12,6 +12,7 @@ mod body;
 mod escalations;
 mod health;
 mod limit;
+pub mod serve;
 
 use crate::app::App;
 use crate::domain::agent::Agent;
@@ -64,8 +65,20 @@ pub fn router(app: Arc<App>) -> Router {
     router
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(middleware::from_fn_with_state(app.clone(), deadline))
         .layer(middleware::from_fn_with_state(app, count))
         .with_state(state)
+}
+
+/// A request (its body, then its handler) must be done within `M2O_HTTP_READ_TIMEOUT_MS`: a client
+/// that sends its body slowly gets 408 and the connection back, instead of holding it.
+async fn deadline(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(app.config.http_read_timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            ApiError::new(StatusCode::REQUEST_TIMEOUT, "timeout", "the request took too long to arrive").into_response()
+        }
+    }
 }
 
 async fn count(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {

@@ -81,6 +81,11 @@ pub struct Config {
     pub spawn_timeout: std::time::Duration,
     /// How long an outgoing HTTP call (Coolify, Brevo, Twenty, Planka, Guacamole, `getMe`) may take.
     pub http_timeout: std::time::Duration,
+    /// How long a client of our HTTP API may take to send a request (headers, then body).
+    pub http_read_timeout: std::time::Duration,
+    /// Hosts an agent's `callback_url` may point at (`M2O_CALLBACK_HOSTS`): exact names or IPs,
+    /// or `*.suffix`. Empty: no callbacks (agents poll).
+    pub callback_hosts: Vec<String>,
     pub crm: Option<Twenty>,
     pub guacamole: Option<Guacamole>,
     /// First wait before retrying a failed provisioning step (doubles each attempt).
@@ -311,6 +316,19 @@ impl Config {
         let retry_base = millis("M2O_RETRY_BASE_MS", 2_000);
         let spawn_timeout = millis("M2O_SPAWN_TIMEOUT_MS", 600_000);
         let http_timeout = millis("M2O_HTTP_TIMEOUT_MS", 30_000).max(std::time::Duration::from_millis(100));
+        let http_read_timeout = millis("M2O_HTTP_READ_TIMEOUT_MS", 10_000).max(std::time::Duration::from_millis(100));
+        let mut callback_hosts = Vec::new();
+        for host in get("M2O_CALLBACK_HOSTS").unwrap_or_default().split(',').map(str::trim).filter(|h| !h.is_empty()) {
+            let ok = host.trim_start_matches("*.").chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
+            if ok {
+                callback_hosts.push(host.to_lowercase());
+            } else {
+                bad(
+                    "M2O_CALLBACK_HOSTS",
+                    format!("`{host}` is not a host name (e.g. agents.internal, *.agents.internal, 10.0.0.5)"),
+                );
+            }
+        }
         let sla_raw = get("M2O_ESCALATION_SLA").unwrap_or_else(|| "4h".into());
         let escalation_sla = crate::domain::escalation::parse_duration(&sla_raw).unwrap_or_else(|| {
             bad("M2O_ESCALATION_SLA", format!("`{sla_raw}` is not a duration like 4h, 30m or 1d"));
@@ -354,6 +372,8 @@ impl Config {
             coolify,
             spawn_timeout,
             http_timeout,
+            http_read_timeout,
+            callback_hosts,
             crm,
             guacamole,
             retry_base,
@@ -426,6 +446,19 @@ impl Config {
 
     pub fn is_master(&self, user_id: i64) -> bool {
         self.master_ids.contains(&user_id)
+    }
+
+    /// Whether an agent's callback may be POSTed to this URL: http(s), and its host among
+    /// `M2O_CALLBACK_HOSTS` — so an agent's token cannot make the bot call internal services.
+    pub fn callback_allowed(&self, url: &str) -> bool {
+        let Ok(url) = reqwest::Url::parse(url) else { return false };
+        let Some(host) = url.host_str().map(str::to_lowercase) else { return false };
+        matches!(url.scheme(), "http" | "https")
+            && url.username().is_empty()
+            && self.callback_hosts.iter().any(|allowed| match allowed.strip_prefix("*.") {
+                Some(suffix) => host.ends_with(&format!(".{suffix}")),
+                None => *allowed == host || allowed.trim_matches(['[', ']']) == host.trim_matches(['[', ']']),
+            })
     }
 
     /// The control bot's id (the digits of its token before the colon).

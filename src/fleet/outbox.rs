@@ -149,7 +149,11 @@ async fn deliver(app: &App, notifier: &dyn Notifier, what: &Outgoing) -> Outcome
         Outgoing::Crm { contact_id } => super::crm::mirror(app, *contact_id).await.into(),
         Outgoing::Greeting { agent } => super::live::deliver_greeting(app, notifier, agent).await.into(),
         Outgoing::Webhook { url, body } => {
-            let sent = app.http.post(url).timeout(std::time::Duration::from_secs(10)).json(body).send().await;
+            // Checked again here: M2O_CALLBACK_HOSTS may have changed since the agent gave its URL.
+            if !app.config.callback_allowed(url) {
+                return Outcome::Dropped("the callback's host is not in M2O_CALLBACK_HOSTS".into());
+            }
+            let sent = webhook_client().post(url).timeout(std::time::Duration::from_secs(10)).json(body).send().await;
             match sent {
                 Ok(r) if r.status().is_success() => Outcome::Delivered(None),
                 // The agent's endpoint is wrong: retrying will not fix it; it can still poll.
@@ -161,6 +165,19 @@ async fn deliver(app: &App, notifier: &dyn Notifier, what: &Outgoing) -> Outcome
             }
         }
     }
+}
+
+/// The client for agents' callbacks: it follows no redirect, so an allowed host cannot send the
+/// bot on to one that is not.
+fn webhook_client() -> &'static reqwest::Client {
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    CLIENT.get_or_init(|| {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .build()
+            .unwrap_or_default()
+    })
 }
 
 /// What an item is, for a log line or an alert: never its content.
