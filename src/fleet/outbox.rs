@@ -200,3 +200,35 @@ impl From<Attempt> for Outcome {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fleet::testing::{Fixture, MASTER};
+
+    /// Telegram has no way to send exactly once: a message it took just before a crash (or a
+    /// failed write) is sent again. What the outbox does guarantee: the item and the notice it
+    /// leaves are settled in one write, so a notice is never remembered twice nor an item lost.
+    #[tokio::test]
+    async fn a_notice_is_settled_in_one_write_and_sent_at_least_once() {
+        let f = Fixture::new().await;
+        let notice = OutboxItem::to_each(&[MASTER], "🆕 Agent request #7", &[], Some(7));
+        f.app.commit(&Change { outbox: notice, ..Change::default() }).unwrap();
+
+        f.app.store.fail_next_commit();
+        assert!(deliver_due(&f.app, f.app.notifier.as_ref()).await.is_err(), "the settling write failed");
+        assert_eq!(f.app.store.outbox_len(), 1, "so the item is still there");
+        assert!(f.app.store.notices(7).unwrap().is_empty(), "and no notice was half-recorded");
+
+        deliver_due(&f.app, f.app.notifier.as_ref()).await.unwrap();
+        assert_eq!(f.app.store.outbox_len(), 0);
+        assert_eq!(f.app.store.notices(7).unwrap().len(), 1, "one notice remembered");
+        let sent = f
+            .emu
+            .transcript(&f.app.config.telegram_token, MASTER)
+            .into_iter()
+            .filter(|e| e.text.contains("request #7"))
+            .count();
+        assert_eq!(sent, 2, "at least once: Telegram got it twice");
+    }
+}
