@@ -61,9 +61,10 @@ struct Parameters {
 }
 
 /// Why a `getUpdates` failed, and how long to wait before the next.
-struct Failed {
-    why: String,
-    retry_after: Option<Duration>,
+#[derive(Debug)]
+pub struct Failed {
+    pub why: String,
+    pub retry_after: Option<Duration>,
 }
 
 /// Just the id of an update: readable even when the rest of it is not.
@@ -174,7 +175,7 @@ impl Polling {
                 self.errors = 0;
                 metrics.last_poll_ok_at.store(self.app.clock.now().timestamp(), Ordering::Relaxed);
                 for update in raw {
-                    self.take(&update);
+                    self.take(update);
                 }
                 true
             }
@@ -192,16 +193,43 @@ impl Polling {
     }
 }
 
-async fn get_updates(http: reqwest::Client, url: reqwest::Url, body: GetUpdates) -> Result<Vec<Box<RawValue>>, Failed> {
+async fn get_updates(http: reqwest::Client, url: reqwest::Url, body: GetUpdates) -> Result<Vec<Received>, Failed> {
     let failed = |why: String| Failed { why, retry_after: None };
     // without_url: the URL holds the bot's token.
     let response = http.post(url).json(&body).send().await;
     let response = response.map_err(|e| failed(format!("network error: {}", e.without_url())))?;
     let bytes = response.bytes().await.map_err(|e| failed(format!("network error: {}", e.without_url())))?;
-    let answer: Answer = serde_json::from_slice(&bytes)
+    read_answer(&bytes)
+}
+
+/// One update of an answer, as far as it could be read.
+#[derive(Debug)]
+pub enum Received {
+    Update(Box<Update>),
+    /// It does not decode, or is of a kind we do not read: skipped, counted, logged by id.
+    Skipped {
+        update_id: Option<i64>,
+        why: String,
+    },
+}
+
+impl Received {
+    pub fn update_id(&self) -> Option<i64> {
+        match self {
+            Received::Update(u) => Some(u.id.0.into()),
+            Received::Skipped { update_id, .. } => *update_id,
+        }
+    }
+}
+
+/// Reads a `getUpdates` answer's body, each update on its own. Never panics, whatever the bytes
+/// (the fuzz tests hold it to that).
+pub fn read_answer(bytes: &[u8]) -> Result<Vec<Received>, Failed> {
+    let failed = |why: String| Failed { why, retry_after: None };
+    let answer: Answer = serde_json::from_slice(bytes)
         .map_err(|e| failed(format!("not a Bot API answer ({:?} at column {})", e.classify(), e.column())))?;
     match (answer.ok, answer.result) {
-        (true, Some(updates)) => Ok(updates),
+        (true, Some(updates)) => Ok(updates.iter().map(|raw| decode(raw)).collect()),
         _ => Err(Failed {
             why: format!(
                 "api error {}: {}",
@@ -213,25 +241,28 @@ async fn get_updates(http: reqwest::Client, url: reqwest::Url, body: GetUpdates)
     }
 }
 
+/// Decodes one raw update. The reason for a skip names the kind of error and where, not serde's
+/// message: that can quote the update's text.
+fn decode(raw: &RawValue) -> Received {
+    let update_id = serde_json::from_str::<Id>(raw.get()).ok().map(|i| i.update_id);
+    match serde_json::from_str::<Update>(raw.get()) {
+        Ok(update) if !matches!(update.kind, UpdateKind::Error(_)) => Received::Update(Box::new(update)),
+        Ok(_) => Received::Skipped { update_id, why: "a kind or shape we do not read".into() },
+        Err(e) => Received::Skipped { update_id, why: format!("{:?} error at column {}", e.classify(), e.column()) },
+    }
+}
+
 impl Polling {
-    /// Decodes one raw update into the queue, or counts and skips it; the offset moves past it
-    /// either way.
-    fn take(&mut self, raw: &RawValue) {
-        let metrics = &self.app.metrics;
-        let id = serde_json::from_str::<Id>(raw.get()).ok().map(|i| i.update_id);
-        if let Some(id) = id {
+    /// Queues one received update, or counts and skips it; the offset moves past it either way.
+    fn take(&mut self, received: Received) {
+        if let Some(id) = received.update_id() {
             self.offset = self.offset.max(id + 1);
         }
-        match serde_json::from_str::<Update>(raw.get()) {
-            Ok(update) if !matches!(update.kind, UpdateKind::Error(_)) => self.ready.push_back(update),
-            Ok(_) => {
-                metrics.updates_undecodable.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(update_id = ?id, "skipped an update of a kind or shape we do not read");
-            }
-            Err(e) => {
-                metrics.updates_undecodable.fetch_add(1, Ordering::Relaxed);
-                // The kind of error and where, not serde's message: that can quote the text.
-                tracing::warn!(update_id = ?id, error = ?e.classify(), column = e.column(), "skipped an update that does not decode");
+        match received {
+            Received::Update(update) => self.ready.push_back(*update),
+            Received::Skipped { update_id, why } => {
+                self.app.metrics.updates_undecodable.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(update_id = ?update_id, why, "skipped an update");
             }
         }
     }

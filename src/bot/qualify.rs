@@ -187,7 +187,7 @@ pub async fn prompt_timezone(ctx: &Ctx) -> HandlerResult {
 
 pub async fn receive_timezone(bot: Bot, app: Arc<App>, msg: Message, contact_id: u64) -> HandlerResult {
     let ctx = Ctx::from_message(&app, &bot, &msg);
-    let zone = msg.text().and_then(|t| Tz::from_str_insensitive(t.trim().replace(' ', "_").as_str()).ok());
+    let zone = msg.text().and_then(crate::domain::timezone::parse);
     match zone {
         Some(tz) => finish(&ctx, contact_id, tz).await,
         None if msg.text().is_some() => {

@@ -10,6 +10,7 @@ pub mod escalation;
 pub mod name;
 pub mod otp;
 pub mod qualification;
+pub mod timezone;
 pub mod token;
 
 pub use contact::{check_transition, Actor, ClientBot, Contact, ContactState, Decision, TransitionError};
