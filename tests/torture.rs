@@ -347,3 +347,50 @@ async fn kill_nine_ten_times_and_every_promise_holds() {
     let coolify = coolify.lock().unwrap();
     assert!(coolify.apps.len() >= CLIENTS / 2 && !coolify.deployments.is_empty(), "provisioning ran under the kills");
 }
+
+/// A wrong code try must not be forgotten by a crash right after the bot said so: SIGKILLed a
+/// moment after each "That code isn't right", the bot still counts every try ("4 tries left",
+/// then 3, then 2 — not "4" each time).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_code_try_survives_a_kill_right_after_the_reply() {
+    let emu = Emulator::start().await.unwrap();
+    let control = emu.create_bot("m2o_torture_bot", "M2O");
+    let (brevo_url, _codes) = brevo_double().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let env: Vec<(String, String)> = [
+        ("TELOXIDE_TOKEN", control.token.as_str()),
+        ("TELOXIDE_API_URL", emu.api_url().as_str()),
+        ("M2O_MASTER_IDS", "900001"),
+        ("M2O_DATA_DIR", &dir.path().display().to_string()),
+        ("M2O_SECRET_KEY", SECRET_KEY),
+        ("M2O_HTTP_ADDR", &format!("127.0.0.1:{port}")),
+        ("M2O_MAILER", "brevo"),
+        ("M2O_BREVO_API_KEY", "xkeysib-torture"),
+        ("M2O_BREVO_API_URL", &brevo_url),
+        ("M2O_MAIL_FROM", "M2O <m2o@example.org>"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let mut bot = Bot { child: None, env, health: format!("http://127.0.0.1:{port}/healthz") };
+    bot.start().await;
+    let anna = emu.add_user(471_000_001, "Anna", None, Some("en"));
+    let say = |text: &str| {
+        emu.send_text(&control.token, &anna, text);
+        let emu = emu.clone();
+        let token = control.token.clone();
+        async move { emu.next_message(&token, anna.id, Duration::from_secs(5)).await.expect("a reply").text }
+    };
+    say("/start").await;
+    assert!(say("anna@acme.io").await.contains("6-digit code"));
+    for left in [4, 3, 2] {
+        let reply = say("000000").await;
+        assert!(reply.contains(&format!("{left} tries left")), "expected {left} tries left: {reply}");
+        bot.kill(); // at once: sled would flush on its own only within 0.5 s
+        bot.start().await;
+        let resumed = say("/start").await;
+        assert!(resumed.contains("6-digit code"), "{resumed}");
+    }
+    bot.kill();
+}
