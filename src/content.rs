@@ -16,6 +16,7 @@ pub use crate::i18n::LANGUAGES;
 const EMBEDDED_ONBOARDING: &str = include_str!("../dialogues/onboarding.toml");
 const EMBEDDED_AUTONOMY: &str = include_str!("../dialogues/autonomy.toml");
 const EMBEDDED_NURTURE: &str = include_str!("../dialogues/nurture.toml");
+const EMBEDDED_REFERRALS: &str = include_str!("../dialogues/referrals.toml");
 const EMBEDDED_LOCALES: [(&str, &str); 2] =
     [("en", include_str!("../locales/en/main.ftl")), ("pl", include_str!("../locales/pl/main.ftl"))];
 
@@ -66,6 +67,37 @@ impl Nurture {
     }
 }
 
+/// Referral codes an operator hands out, and the answers that mean "I have none"
+/// (`dialogues/referrals.toml`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Referrals {
+    pub codes: Vec<String>,
+    pub skip: Vec<String>,
+}
+
+/// What a client typed at the referral question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReferralAnswer {
+    /// A code on the list, as the list spells it.
+    Known(String),
+    /// "no", "brak", "-" …: the same as the [Skip] button.
+    Skip,
+    Unknown,
+}
+
+impl Referrals {
+    pub fn judge(&self, typed: &str) -> ReferralAnswer {
+        let words = typed.trim().trim_end_matches(['.', '!']).trim().to_lowercase();
+        if self.skip.iter().any(|s| s.to_lowercase() == words) {
+            return ReferralAnswer::Skip;
+        }
+        match self.codes.iter().find(|c| c.eq_ignore_ascii_case(typed.trim())) {
+            Some(code) => ReferralAnswer::Known(code.clone()),
+            None => ReferralAnswer::Unknown,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Onboarding {
     pub qualification: Qualification,
@@ -107,6 +139,7 @@ pub struct Content {
     pub onboarding: Onboarding,
     pub autonomy: Autonomy,
     pub nurture: Nurture,
+    pub referrals: Referrals,
     pub i18n: I18n,
     /// The folder content was read from; `None` when built in. Used to find the BotFather
     /// animation.
@@ -120,8 +153,10 @@ impl Content {
         let autonomy: Autonomy =
             toml::from_str(EMBEDDED_AUTONOMY).map_err(|e| ContentError::Other("autonomy.toml", e))?;
         let nurture: Nurture = toml::from_str(EMBEDDED_NURTURE).map_err(|e| ContentError::Other("nurture.toml", e))?;
+        let referrals: Referrals =
+            toml::from_str(EMBEDDED_REFERRALS).map_err(|e| ContentError::Other("referrals.toml", e))?;
         let i18n = I18n::new(EMBEDDED_LOCALES.iter().map(|(l, s)| (l.to_string(), s.to_string())))?;
-        Content::validated(onboarding, autonomy, nurture, i18n, None)
+        Content::validated(onboarding, autonomy, nurture, referrals, i18n, None)
     }
 
     /// Reads `<dir>/dialogues/onboarding.toml` and `<dir>/locales/<lang>/main.ftl`.
@@ -136,21 +171,25 @@ impl Content {
             .map_err(|e| ContentError::Other("autonomy.toml", e))?;
         let nurture: Nurture = toml::from_str(&read("dialogues/nurture.toml".into())?)
             .map_err(|e| ContentError::Other("nurture.toml", e))?;
+        let referrals: Referrals = toml::from_str(&read("dialogues/referrals.toml".into())?)
+            .map_err(|e| ContentError::Other("referrals.toml", e))?;
         let mut locales = Vec::new();
         for lang in LANGUAGES {
             locales.push((lang.to_string(), read(format!("locales/{lang}/main.ftl"))?));
         }
-        Content::validated(onboarding, autonomy, nurture, I18n::new(locales)?, Some(dir.to_path_buf()))
+        let i18n = I18n::new(locales)?;
+        Content::validated(onboarding, autonomy, nurture, referrals, i18n, Some(dir.to_path_buf()))
     }
 
     fn validated(
         onboarding: Onboarding,
         autonomy: Autonomy,
         nurture: Nurture,
+        referrals: Referrals,
         i18n: I18n,
         dir: Option<std::path::PathBuf>,
     ) -> Result<Content, ContentError> {
-        let content = Content { onboarding, autonomy, nurture, i18n, dir };
+        let content = Content { onboarding, autonomy, nurture, referrals, i18n, dir };
         content.check()?;
         Ok(content)
     }
@@ -214,6 +253,17 @@ impl Content {
                 return invalid(format!("reserved name {name:?} must be lowercase"));
             }
         }
+        for code in &self.referrals.codes {
+            // Stored on the contact and shown to masters; the same shape the question accepts.
+            let well_formed = (3..=32).contains(&code.len())
+                && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !well_formed {
+                return invalid(format!("referrals.toml: code {code:?} must be 3-32 of A-Z, 0-9, - and _"));
+            }
+            if self.referrals.judge(code) == ReferralAnswer::Skip {
+                return invalid(format!("referrals.toml: code {code:?} is also a skip word"));
+            }
+        }
         for key in self.dialogue_keys() {
             for lang in LANGUAGES {
                 if !self.i18n.has(lang, &key) {
@@ -249,6 +299,18 @@ mod tests {
     }
 
     #[test]
+    fn referral_answers_skip_words_known_and_unknown_codes() {
+        let c = Content::embedded().unwrap();
+        let r = &c.referrals;
+        for typed in ["none", " No. ", "-", "n/a", "nie", "Brak", "nie mam!", "POMIŃ"] {
+            assert_eq!(r.judge(typed), ReferralAnswer::Skip, "{typed}");
+        }
+        assert_eq!(r.judge("friend-2026"), ReferralAnswer::Known("FRIEND-2026".into()));
+        assert_eq!(r.judge("FRIEND-2027"), ReferralAnswer::Unknown);
+        assert_eq!(r.judge("a bit of everything"), ReferralAnswer::Unknown);
+    }
+
+    #[test]
     fn timezone_guess_uses_the_language_code() {
         let c = Content::embedded().unwrap();
         assert_eq!(c.onboarding.timezones.guess(Some("pl")), Some("Europe/Warsaw"));
@@ -264,7 +326,13 @@ mod tests {
         let i18n = I18n::new(EMBEDDED_LOCALES.iter().map(|(l, s)| (l.to_string(), s.to_string()))).unwrap();
         let autonomy: Autonomy = toml::from_str(EMBEDDED_AUTONOMY).unwrap();
         let nurture: Nurture = toml::from_str(EMBEDDED_NURTURE).unwrap();
-        let err = Content::validated(o, autonomy, nurture, i18n, None).unwrap_err().to_string();
+        let referrals: Referrals = toml::from_str(EMBEDDED_REFERRALS).unwrap();
+        let mut bad_code = referrals.clone();
+        bad_code.codes.push("no spaces allowed".into());
+        let err = Content::validated(o, autonomy, nurture, referrals, i18n, None).unwrap_err().to_string();
         assert!(err.contains("Mars/Olympus"), "{err}");
+        let c = Content::embedded().unwrap();
+        let err = Content::validated(c.onboarding, c.autonomy, c.nurture, bad_code, c.i18n, None).unwrap_err();
+        assert!(err.to_string().contains("no spaces allowed"), "{err}");
     }
 }

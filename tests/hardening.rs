@@ -124,7 +124,7 @@ async fn start_in_the_middle_of_the_questions_picks_up_where_the_client_is() {
     let bench = Bench::new().await;
     let anna = bench.user(461_000_005, "en");
     let q1 = bench.verified(&anna, "anna@acme.io").await;
-    let q2 = bench.tap(&anna, &q1, "Research").await;
+    let q2 = bench.tap(&anna, &q1, "🔎").await;
     assert!(q2.text.contains("Who will work"), "{}", q2.text);
     let again = bench.say(&anna, "/start").await;
     assert!(again.text.contains("Who will work"), "the second question again: {}", again.text);

@@ -31,10 +31,14 @@ async fn happy_path_from_start_to_the_masters_notification() {
     let q1 = bench.reply(&anna).await;
     assert!(q1.text.contains("What will your agent mostly do?"), "{}", q1.text);
     assert_eq!(bench.contact(&anna).unwrap().state, ContactState::Qualifying);
-    let q2 = bench.tap(&anna, &q1, "Research").await;
+    let q2 = bench.tap(&anna, &q1, "🔎").await;
     let q3 = bench.tap(&anna, &q2, "company").await;
     assert!(q3.text.contains("referral"), "{}", q3.text);
-    let tz = bench.say(&anna, "friend-42").await;
+    // A code nobody handed out earns nothing; one on dialogues/referrals.toml does.
+    let unknown = bench.say(&anna, "friend-42").await;
+    assert!(unknown.text.contains("I don't know the code friend-42"), "{}", unknown.text);
+    assert_eq!(unknown.all_button_labels(), vec!["Skip"]);
+    let tz = bench.say(&anna, "friend-2026").await;
     assert!(tz.text.contains("timezone"), "{}", tz.text);
     let qualified = bench.say(&anna, "europe/warsaw").await;
     assert!(qualified.text.contains("you're in"), "{}", qualified.text);
@@ -43,8 +47,8 @@ async fn happy_path_from_start_to_the_masters_notification() {
     let c = bench.contact(&anna).unwrap();
     assert_eq!(c.state, ContactState::Qualified);
     assert_eq!(c.score, Some(50 + 30 + 20 + 40 + 25));
+    assert_eq!(c.answers.get("referral").map(String::as_str), Some("FRIEND-2026"));
     assert_eq!(c.timezone.as_deref(), Some("Europe/Warsaw"));
-    assert_eq!(c.answers.get("referral").map(String::as_str), Some("FRIEND-42"));
 
     let client_bot = bench.emu.create_bot("acme_helper_bot", "Acme Helper");
     let (forwarded_id, connected) = bench.forward_botfather(&anna, &client_bot).await;
@@ -230,11 +234,11 @@ async fn questions_want_buttons_and_a_bad_timezone_is_refused() {
     assert!(r.text.contains("tap one of the buttons"), "{}", r.text);
     let again = bench.reply(&anna).await;
     assert_eq!(again.text, q1.text, "the question is asked again");
-    let q2 = bench.tap(&anna, &again, "Research").await;
-    let q3 = bench.tap(&anna, &q2, "company").await;
-    let bad = bench.say(&anna, "no").await;
-    assert!(bad.text.contains("referral code is 3 to 32"), "{}", bad.text);
-    let tz = bench.tap(&anna, &q3, "Skip").await;
+    let q2 = bench.tap(&anna, &again, "🔎").await;
+    bench.tap(&anna, &q2, "company").await;
+    let bad = bench.say(&anna, "a bit of everything").await;
+    assert!(bad.text.contains("I don't know the code a bit of everything"), "{}", bad.text);
+    let tz = bench.tap(&anna, &bad, "Skip").await;
     let bad = bench.say(&anna, "Mars/Olympus").await;
     assert!(bad.text.contains("don't know that timezone"), "{}", bad.text);
     assert_eq!(bench.contact(&anna).unwrap().state, ContactState::Qualifying);
@@ -243,12 +247,36 @@ async fn questions_want_buttons_and_a_bad_timezone_is_refused() {
     assert!(ok.text.contains("you're in"), "{}", ok.text);
 }
 
+/// Item 3 of issue 10: "none" used to count as a referral code (+25) and sent a solo gmail user with
+/// "a bit of everything" over the threshold.
+#[tokio::test]
+async fn no_in_any_language_skips_the_referral_and_scores_nothing() {
+    let bench = Bench::new().await;
+    for (i, (lang, answer, general, solo)) in
+        [("en", "none", "A bit of everything", "Just me"), ("pl", "Brak.", "Wszystkiego po trochu", "Tylko ja")]
+            .into_iter()
+            .enumerate()
+    {
+        let user = bench.user(421_000_030 + i as i64, lang);
+        let q1 = bench.verified(&user, &format!("solo{i}@gmail.com")).await;
+        let q2 = bench.tap(&user, &q1, general).await;
+        bench.tap(&user, &q2, solo).await;
+        let tz = bench.say(&user, answer).await;
+        assert!(tz.all_button_labels().iter().any(|l| l.contains("UTC")), "{lang}: {}", tz.text);
+        bench.tap(&user, &tz, "UTC").await;
+        let c = bench.contact(&user).unwrap();
+        assert_eq!(c.answers.get("referral"), None, "{lang}");
+        assert_eq!(c.score, Some(50), "{lang}");
+        assert_eq!(c.state, ContactState::ContactTrack, "{lang}");
+    }
+}
+
 #[tokio::test]
 async fn a_button_from_an_earlier_step_changes_nothing() {
     let bench = Bench::new().await;
     let anna = bench.user(421_000_009, "en");
     let q1 = bench.verified(&anna, "anna@acme.io").await;
-    let q2 = bench.tap(&anna, &q1, "Research").await;
+    let q2 = bench.tap(&anna, &q1, "🔎").await;
     // Tap the first question's buttons again, now that it is over.
     let data = q1.button_data("Sales").unwrap();
     let query = bench.emu.tap(&bench.control.token, &anna, q1.message_id, &data);
@@ -466,7 +494,7 @@ async fn polish_clients_are_answered_in_polish() {
     bench.say(&ola, &code).await;
     let q1 = bench.reply(&ola).await;
     assert!(q1.text.contains("Czym głównie"), "{}", q1.text);
-    let q2 = bench.tap(&ola, &q1, "Research").await;
+    let q2 = bench.tap(&ola, &q1, "🔎").await;
     let q3 = bench.tap(&ola, &q2, "Firma").await;
     let tz = bench.tap(&ola, &q3, "Pomiń").await;
     // The zone guessed from the language comes first.
@@ -492,7 +520,7 @@ async fn two_clients_interleaved_never_see_each_other() {
     let bob_q1 = bench.reply(&bob).await;
     bench.say(&anna, &anna_code).await;
     let anna_q1 = bench.reply(&anna).await;
-    bench.tap(&bob, &bob_q1, "Research").await;
+    bench.tap(&bob, &bob_q1, "🔎").await;
     bench.tap(&anna, &anna_q1, "Sales").await;
     assert_eq!(bench.contact(&anna).unwrap().answers.get("use_case").map(String::as_str), Some("sales"));
     assert_eq!(bench.contact(&bob).unwrap().answers.get("use_case").map(String::as_str), Some("research"));

@@ -20,7 +20,7 @@ async fn a_restart_between_any_two_steps_resumes_at_the_same_step() {
     bench.say(&anna, &code).await;
     let q1 = bench.reply(&anna).await;
     bench.restart().await;
-    let q2 = bench.tap(&anna, &q1, "Research").await;
+    let q2 = bench.tap(&anna, &q1, "🔎").await;
     bench.restart().await;
     let q3 = bench.tap(&anna, &q2, "small team").await;
     bench.restart().await;

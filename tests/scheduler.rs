@@ -40,7 +40,7 @@ async fn the_brief_is_sent_once_a_day_late_until_noon_and_never_twice() {
     scheduler::tick(bench.app()).await;
     let brief = bench.message_containing(MASTER, "Morning Brief — 2026-11-25").await;
     assert!(
-        brief.text.contains("NEEDS YOU (1):") && brief.text.contains("anna-agent spawn — anna@acme.io (score 120)"),
+        brief.text.contains("NEEDS YOU (1):") && brief.text.contains("anna-agent spawn — anna@acme.io (score 120 = 50 base + 30 company email + 20 🔎 Research + 20 A small team (2-10))"),
         "{}",
         brief.text
     );
@@ -104,7 +104,7 @@ async fn the_brief_shows_every_section_and_a_decision_edits_it_in_place() {
     bench.clock.set(at("2026-11-25T07:00:00Z"));
     scheduler::tick(bench.app()).await;
     let brief = bench.message_containing(MASTER, "Morning Brief — 2026-11-25").await;
-    let expected_start = "☀️ Morning Brief — 2026-11-25\n\nNEEDS YOU (1):\n  1. anna-agent spawn — anna@acme.io (score 120)\n\nHAPPENING:\n  peter → TopoDIM blog post 3\n\nSHIPPED YESTERDAY:\n  • peter went live";
+    let expected_start = "☀️ Morning Brief — 2026-11-25\n\nNEEDS YOU (1):\n  1. anna-agent spawn — anna@acme.io (score 120 = 50 base + 30 company email + 20 🔎 Research + 20 A small team (2-10))\n\nHAPPENING:\n  peter → TopoDIM blog post 3\n\nSHIPPED YESTERDAY:\n  • peter went live";
     assert!(brief.text.starts_with(expected_start), "{}", brief.text);
     assert!(brief.text.ends_with("Fleet: peter 🟢"), "{}", brief.text);
     assert_eq!(brief.all_button_labels(), vec!["1. ✅ Approve", "1. ❌ Reject"]);

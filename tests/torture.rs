@@ -183,7 +183,7 @@ async fn client(
                 emu.send_text(&token, &user, &code);
             }
         } else if t.contains("mostly do") {
-            tap(&m, "Research");
+            tap(&m, "🔎");
         } else if t.contains("Who will work") {
             tap(&m, "small team");
         } else if t.contains("referral") {

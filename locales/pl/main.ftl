@@ -64,7 +64,7 @@ mail-code-body =
 ## Kwalifikacja
 
 q-use_case = Czym głównie będzie się zajmował Twój agent?
-q-use_case-research = 🔎 Research
+q-use_case-research = 🔎 Wyszukiwanie i analizy
 q-use_case-content = ✍️ Teksty i treści
 q-use_case-support = 💬 Obsługa klienta
 q-use_case-sales = 📈 Sprzedaż i leady
@@ -75,13 +75,13 @@ q-team_size-solo = Tylko ja
 q-team_size-small_team = Mały zespół (2-10)
 q-team_size-company = Firma (10+)
 q-referral = Masz kod polecający? Wpisz go albo stuknij „Pomiń”.
-referral-invalid = Kod polecający to od 3 do 32 liter, cyfr, - lub _. Wpisz go ponownie albo stuknij „Pomiń”.
+referral-unknown = Nie znam kodu { $code }. Sprawdź go i wpisz ponownie albo stuknij „Pomiń”.
 button-skip = Pomiń
 tz-ask = W jakiej strefie czasowej jesteś? Wybierz jedną albo wpisz jej nazwę, np. Europe/Warsaw.
 tz-invalid = Nie znam tej strefy czasowej. Wyślij nazwę w rodzaju Europe/Warsaw albo America/New_York.
 qualified = 🎉 Świetnie, wchodzisz! Teraz Twój agent potrzebuje własnego bota na Telegramie.
 contact-track =
-    Dziękujemy! Obecnie wdrażamy zespoły, których potrzeby najlepiej pasują do tego, co potrafią nasze agenty, więc na razie nie zakładamy dla Ciebie agenta.
+    Dziękujemy! Obecnie wdrażamy zespoły, których potrzeby najlepiej pasują do tego, co potrafią nasi agenci, więc na razie nie zakładamy dla Ciebie agenta.
 
     Zapisaliśmy Twoje dane i odezwiemy się e-mailem. Wyślij /status w dowolnej chwili, żeby sprawdzić, na jakim jesteś etapie.
 
@@ -194,7 +194,7 @@ master-help =
     /reject <id> [powód] — odrzuć je (klient zostanie poinformowany)
     /qualify <email> — przesuń leada z contact track dalej
     /leads [pending|qualified|contact_track|waitlisted] — leady z przyciskami
-    /fleet — wszystkie agenty i ich stan
+    /fleet — wszyscy agenci i ich stan
     /agent <nazwa> — jeden agent: właściciel, bot, stan, kroki uruchamiania
     /destroy <nazwa> — usuń agenta (najpierw pyta)
     /brief — poranny brief teraz
@@ -317,7 +317,7 @@ brief-fix-revoked = poproś { $owner } o nowy token (wie jak)
 digest-title = 📋 Leady z contact track w tym tygodniu ({ $count }); jedno stuknięcie kwalifikuje:
 review =
     📊 Podsumowanie tygodnia
-    Działające agenty: { $live } (nowe w tym tygodniu: { $new })
+    Działający agenci: { $live } (nowe w tym tygodniu: { $new })
     Leady: czeka na weryfikację { $pending } · zakwalifikowane { $qualified } · contact track { $track } · lista oczekujących { $waitlisted }
     Rozstrzygnięte eskalacje: { $decided } (mediana czasu do decyzji { $median })
 master-token-rotated =
@@ -331,12 +331,35 @@ health-token-revoked = ⚠️ Twój agent { $name } nie może już używać bota
 new-token-other-bot = Ten token należy do innego bota. Wyślij nowy token dla @{ $bot }.
 new-token-ok = ✅ Mam nowy token. Twój agent uruchamia się z nim ponownie; dam znać, gdy wróci.
 stop-done = OK: nie wyślemy więcej wiadomości. Wyślij /start w dowolnej chwili, jeśli zmienisz zdanie.
-nurture-1 = 👋 Dziękujemy za zainteresowanie Machine.Machine! Agent przejmuje za Ciebie research, pisanie, obsługę klienta lub pracę IT przez całą dobę. Odpisz tutaj, co oddałbyś mu najpierw; /stop kończy te wiadomości.
+nurture-1 = 👋 Dziękujemy za zainteresowanie Machine.Machine! Agent przejmuje za Ciebie wyszukiwanie informacji, pisanie, obsługę klienta lub pracę IT przez całą dobę. Odpisz tutaj, co oddałbyś mu najpierw; /stop kończy te wiadomości.
 nurture-1-subject = Co oddałbyś agentowi AI?
 nurture-3 = 💡 Zespoły używają agenta do codziennych briefów, pierwszych wersji tekstów i odpowiedzi klientom. Jeśli coś z tego pasuje, napisz tutaj, a sprawdzimy, czy możemy uruchomić Cię wcześniej. /stop kończy te wiadomości.
-nurture-3-subject = Trzy rzeczy, które agenty robią codziennie
-nurture-7 = 📬 Ostatnia wiadomość od nas: co tydzień przeglądamy listę contact track. Jeśli Twoje potrzeby się zmieniły (zespół, konkretne zastosowanie), wyślij /start i daj nam znać. /stop kończy te wiadomości.
+nurture-3-subject = Trzy rzeczy, które agenci robią codziennie
+nurture-7 = 📬 Ostatnia wiadomość od nas: co tydzień przeglądamy zgłoszenia osób, z którymi jesteśmy w kontakcie. Jeśli Twoje potrzeby się zmieniły (zespół, konkretne zastosowanie), odpisz tutaj: przekażemy to zespołowi. /stop kończy te wiadomości.
 nurture-7-subject = Nadal chcesz mieć własnego agenta?
 nurture-email-footer = Dostajesz tę wiadomość, bo pytałeś o agenta w Machine.Machine. Wyślij /stop do naszego bota na Telegramie, żeby zatrzymać te wiadomości.
 brief-fleet = Fleet: { $agents }
 master-outbox-parked = ⚠️ Nie udało się dostarczyć: { $what } — odmowa ({ $why }). Odłożone, nie będzie ponawiane.
+
+## Kim jest dana osoba, dla masterów (fleet::people)
+
+who = #{ $id } { $name } · { $email } · { $state } · wynik { $score }
+score-base = baza
+score-company-email = firmowy e-mail
+score-none = jeszcze bez wyniku
+score-changed = { $score } (liczony według wcześniejszej tabeli; dziś: { $now })
+state-email-pending = czeka na kod z e-maila
+state-email-verified = e-mail potwierdzony
+state-qualifying = odpowiada na pytania
+state-qualified = zakwalifikowany, podłącza bota
+state-contact-track = na contact track
+state-token-validated = bot podłączony, wybiera nazwę
+state-name-chosen = nazwa wybrana, potwierdza
+state-pending-review = czeka na decyzję
+state-waitlisted = na liście oczekujących
+state-provisioning = w trakcie konfiguracji
+state-live = działa
+state-active = aktywny
+state-degraded = działa, z problemem
+state-churned = wyłączony
+state-rejected = odrzucony

@@ -6,6 +6,7 @@
 use super::ctx::keyboard;
 use super::{token, Ctx, HandlerResult, State};
 use crate::app::App;
+use crate::content::ReferralAnswer;
 use crate::domain::callback::Tap;
 use crate::domain::qualification::{self, Track};
 use crate::domain::qualification::{Question, QuestionKind};
@@ -97,16 +98,20 @@ pub async fn receive_answer(bot: Bot, app: Arc<App>, msg: Message, (contact_id, 
         return prompt_timezone(&ctx).await;
     };
     match (&q.kind, msg.text()) {
-        (QuestionKind::Text { .. }, Some(text)) => {
-            let code = text.trim();
-            let well_formed = (3..=32).contains(&code.len())
-                && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-            if !well_formed {
-                ctx.say(ctx.t("referral-invalid")).await?;
-                return Ok(());
+        (QuestionKind::Text { .. }, Some(text)) => match ctx.app.content.referrals.judge(text) {
+            ReferralAnswer::Known(code) => record_answer(&ctx, contact_id, index, Some(code)).await,
+            ReferralAnswer::Skip => record_answer(&ctx, contact_id, index, None).await,
+            ReferralAnswer::Unknown => {
+                // Only a code an operator handed out earns points; "a bit of everything" is not one.
+                let code: String = text.trim().chars().take(32).collect();
+                let skip = vec![vec![(
+                    ctx.t("button-skip"),
+                    Tap::Answer { question: q.id.clone(), option: "-".into() }.data(),
+                )]];
+                ctx.ask(ctx.t_args("referral-unknown", &[("code", code.as_str().into())]), keyboard(skip)).await?;
+                Ok(())
             }
-            record_answer(&ctx, contact_id, index, Some(code.to_uppercase())).await
-        }
+        },
         (QuestionKind::Text { .. }, None) => {
             ctx.say(ctx.t("answer-not-text")).await?;
             Ok(())

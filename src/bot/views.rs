@@ -7,7 +7,7 @@ use crate::app::App;
 use crate::domain::agent::{health, AgentState, Health};
 use crate::domain::callback::MasterTap;
 use crate::domain::ContactState;
-use crate::fleet::{brief, progress};
+use crate::fleet::{brief, people, progress};
 
 /// `/leads [pending|qualified|contact_track|waitlisted]`: the leads in a state, oldest first, with
 /// buttons to decide them.
@@ -43,7 +43,7 @@ pub async fn leads(ctx: &Ctx, filter: &str) -> HandlerResult {
             &[
                 ("id", (c.id as i64).into()),
                 ("email", (&c.email).into()),
-                ("score", c.score.unwrap_or_default().into()),
+                ("score", people::score_text(&ctx.app, &ctx.tr(), c).as_str().into()),
                 ("age", (&age).into()),
                 ("name", (&name).into()),
             ],

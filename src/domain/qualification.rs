@@ -58,19 +58,51 @@ pub enum Track {
     ContactTrack,
 }
 
-pub fn score(q: &Qualification, email_domain: &str, answers: &BTreeMap<String, String>) -> u32 {
-    let company_email = !q.free_mail_domains.iter().any(|d| d == email_domain);
-    let mut total = q.base + if company_email { q.company_email_points } else { 0 };
+/// One part of a score: what earned the points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Part {
+    Base,
+    CompanyEmail,
+    /// A chosen option of a choice question.
+    Choice {
+        question: String,
+        option: String,
+    },
+    /// A text answer (the referral code).
+    Text {
+        question: String,
+        answer: String,
+    },
+}
+
+/// The parts of the score that earned points, base first, in the order of the questions.
+pub fn breakdown(q: &Qualification, email_domain: &str, answers: &BTreeMap<String, String>) -> Vec<(Part, u32)> {
+    let mut parts = vec![(Part::Base, q.base)];
+    if !q.free_mail_domains.iter().any(|d| d == email_domain) {
+        parts.push((Part::CompanyEmail, q.company_email_points));
+    }
     for question in &q.questions {
         let Some(answer) = answers.get(&question.id) else {
             continue;
         };
-        total += match &question.kind {
-            QuestionKind::Choice { options } => options.iter().find(|o| &o.id == answer).map_or(0, |o| o.points),
-            QuestionKind::Text { points, .. } => *points,
-        };
+        let id = question.id.clone();
+        match &question.kind {
+            QuestionKind::Choice { options } => {
+                if let Some(o) = options.iter().find(|o| &o.id == answer) {
+                    parts.push((Part::Choice { question: id, option: o.id.clone() }, o.points));
+                }
+            }
+            QuestionKind::Text { points, .. } => {
+                parts.push((Part::Text { question: id, answer: answer.clone() }, *points))
+            }
+        }
     }
-    total
+    parts.retain(|(part, points)| *points > 0 || *part == Part::Base);
+    parts
+}
+
+pub fn score(q: &Qualification, email_domain: &str, answers: &BTreeMap<String, String>) -> u32 {
+    breakdown(q, email_domain, answers).iter().map(|(_, points)| points).sum()
 }
 
 pub fn track(q: &Qualification, score: u32) -> Track {
@@ -118,6 +150,24 @@ mod tests {
         // threshold is inclusive
         assert_eq!(track(q, 70), Track::Qualified);
         assert_eq!(track(q, 69), Track::ContactTrack);
+    }
+
+    #[test]
+    fn the_breakdown_names_what_earned_points() {
+        let q = &shipped();
+        let a = answers(&[("use_case", "research"), ("team_size", "solo"), ("referral", "FRIEND-2026")]);
+        let parts = breakdown(q, "acme.io", &a);
+        assert_eq!(
+            parts,
+            vec![
+                (Part::Base, 50),
+                (Part::CompanyEmail, 30),
+                (Part::Choice { question: "use_case".into(), option: "research".into() }, 20),
+                (Part::Text { question: "referral".into(), answer: "FRIEND-2026".into() }, 25),
+            ],
+            "solo earns nothing and is left out"
+        );
+        assert_eq!(score(q, "acme.io", &a), 125);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! yet, inside the same transaction that moves the contact and creates the agent and its job, so
 //! whichever surface calls first wins and a second call starts nothing.
 
-use super::{brief, buttons, jobs, notices};
+use super::{brief, buttons, jobs, notices, people};
 use crate::app::App;
 use crate::domain::agent::{Agent, Job, NewAgent};
 use crate::domain::{Actor, Contact, ContactState, Decision, TransitionError};
@@ -159,7 +159,7 @@ fn request_notice(app: &App, c: &Contact) -> (String, Vec<Vec<(String, String)>>
             ("email", (&c.email).into()),
             ("bot", bot.into()),
             ("timezone", c.timezone.as_deref().unwrap_or("UTC").into()),
-            ("score", c.score.unwrap_or_default().into()),
+            ("score", people::score_text(app, &tr, c).as_str().into()),
         ],
     );
     (text, buttons)

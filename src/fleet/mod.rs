@@ -32,6 +32,7 @@ pub mod leads;
 pub mod live;
 pub mod notices;
 pub mod outbox;
+pub mod people;
 pub mod progress;
 pub mod spawn;
 #[cfg(test)]

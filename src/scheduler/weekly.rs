@@ -7,7 +7,7 @@ use crate::app::App;
 use crate::domain::agent::AgentState;
 use crate::domain::escalation::median;
 use crate::domain::{Actor, ContactState};
-use crate::fleet::buttons;
+use crate::fleet::{buttons, people};
 use crate::store::{AuditEntry, Change, Guard, OutboxItem, StoreError};
 use chrono::{DateTime, Duration, NaiveTime, Utc, Weekday};
 use std::sync::Arc;
@@ -79,7 +79,7 @@ pub async fn digest(app: &Arc<App>) -> anyhow::Result<Change> {
     let mut text = tr.t_args("digest-title", &[("count", (leads.len() as i64).into())]);
     let mut rows = Vec::new();
     for c in leads.iter().take(40) {
-        text.push_str(&format!("\n#{} {} — {}", c.id, c.email, c.score.unwrap_or_default()));
+        text.push_str(&format!("\n#{} {} — {}", c.id, c.email, people::score_text(app, &tr, c)));
         rows.push(buttons::qualify(&tr, c.id));
     }
     if leads.len() > 40 {

@@ -176,7 +176,7 @@ impl Bench {
     /// Answers the questions so the client qualifies (company email + research + small team).
     pub async fn qualified(&self, user: &TestUser, email: &str) -> SentMessage {
         let q1 = self.verified(user, email).await;
-        let q2 = self.tap(user, &q1, "Research").await;
+        let q2 = self.tap(user, &q1, "🔎").await;
         let q3 = self.tap(user, &q2, "small team").await;
         let tz = self.tap(user, &q3, "Skip").await;
         assert!(tz.text.contains("timezone"), "{}", tz.text);

@@ -6,7 +6,7 @@ use crate::app::App;
 use crate::domain::agent::{AgentState, JobState};
 use crate::domain::escalation::{ActionState, Radius};
 use crate::domain::ContactState;
-use crate::fleet::buttons;
+use crate::fleet::{buttons, people};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 
 pub async fn gather(app: &App, now: DateTime<Utc>, date: NaiveDate) -> anyhow::Result<BriefInput> {
@@ -47,7 +47,7 @@ pub async fn gather(app: &App, now: DateTime<Utc>, date: NaiveDate) -> anyhow::R
                 &[
                     ("name", c.agent_name.as_deref().unwrap_or("?").into()),
                     ("email", (&c.email).into()),
-                    ("score", c.score.unwrap_or_default().into()),
+                    ("score", people::score_text(app, &tr, &c).as_str().into()),
                 ],
             ),
             buttons: buttons::request(&tr, c.id),
