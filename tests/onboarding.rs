@@ -184,6 +184,55 @@ async fn a_new_code_waits_sixty_seconds_and_three_a_day_at_most() {
     assert!(again.text.contains("sent a 6-digit code"), "{}", again.text);
 }
 
+/// Item 2 of issue 10: [✏️ Change email] then a new address within 60 s was told "Please wait 49 s",
+/// and the code in the inbox was then refused as "not an email address".
+#[tokio::test]
+async fn changing_the_email_never_traps_the_client() {
+    let bench = Bench::new().await;
+    let anna = bench.user(421_000_040, "en");
+    bench.say(&anna, "/start").await;
+    let sent = bench.say(&anna, "anna@gmial.com").await;
+    let ask = bench.tap(&anna, &sent, "Change email").await;
+    assert!(ask.text.contains("send me the email address"), "{}", ask.text);
+    // A new address, seconds later: its own code at once.
+    let sent = bench.say(&anna, "anna@acme.io").await;
+    assert!(sent.text.contains("sent a 6-digit code to anna@acme.io"), "{}", sent.text);
+    assert_eq!(bench.emails_sent().await, 2);
+    let status = bench.say(&anna, "/status").await;
+    assert!(status.text.contains("anna@acme.io"), "every screen has the new address: {}", status.text);
+    // Change again, then the code turns up after all: typed at the email step, it counts.
+    let sent = bench.say(&anna, "/start").await;
+    let ask = bench.tap(&anna, &sent, "Change email").await;
+    assert!(ask.text.contains("anna@acme.io"), "{}", ask.text);
+    let code = bench.last_code("anna@acme.io").await;
+    let ok = bench.say(&anna, &code).await;
+    assert!(ok.text.starts_with("✅ Email confirmed"), "{}", ok.text);
+    assert_eq!(bench.contact(&anna).unwrap().email, "anna@acme.io");
+    assert_eq!(bench.contact(&anna).unwrap().state, ContactState::Qualifying);
+
+    // The same address again within 60 s: no second mail, and the chat waits for the code again.
+    let bob = bench.user(421_000_041, "en");
+    bench.say(&bob, "/start").await;
+    let sent = bench.say(&bob, "bob@acme.io").await;
+    bench.tap(&bob, &sent, "Change email").await;
+    let same = bench.say(&bob, "bob@acme.io").await;
+    assert!(same.text.contains("The code I sent to bob@acme.io a moment ago"), "{}", same.text);
+    assert_eq!(bench.emails_sent().await, 3);
+    let code = bench.last_code("bob@acme.io").await;
+    let ok = bench.say(&bob, &code).await;
+    assert!(ok.text.starts_with("✅"), "{}", ok.text);
+
+    // The per-user daily cap still holds across addresses.
+    let carl = bench.user(421_000_042, "en");
+    bench.say(&carl, "/start").await;
+    let mut last = bench.say(&carl, "carl1@acme.io").await;
+    for i in 2..=4 {
+        bench.tap(&carl, &last, "Change email").await;
+        last = bench.say(&carl, &format!("carl{i}@acme.io")).await;
+    }
+    assert!(last.text.contains("daily maximum"), "{}", last.text);
+}
+
 #[tokio::test]
 async fn a_mail_provider_error_changes_nothing() {
     let bench = Bench::new().await;

@@ -24,11 +24,18 @@ pub async fn receive_email(bot: Bot, app: Arc<App>, msg: Message) -> HandlerResu
         ctx.say(ctx.t("email-not-text")).await?;
         return Ok(());
     };
+    let existing = app.store.contact_by_user(ctx.user_id)?;
+    // [✏️ Change email], then the code arrives after all: it is a code, not a bad address.
+    if let Some(c) = existing.as_ref().filter(|c| c.state == ContactState::EmailPending) {
+        if looks_like_code(text) && app.store.otp(c.id)?.is_some() {
+            app.commit(&ctx.change_to(&State::Code { contact_id: c.id }))?;
+            return check_code(&ctx, c.id, text).await;
+        }
+    }
     let Some(address) = email::normalize(text) else {
         ctx.say(ctx.t("email-invalid")).await?;
         return Ok(());
     };
-    let existing = app.store.contact_by_user(ctx.user_id)?;
     if let Some(c) = existing.as_ref().filter(|c| c.state != ContactState::EmailPending) {
         // The email is settled for this contact; nothing to ask here.
         app.commit(&ctx.change_ending())?;
@@ -40,6 +47,16 @@ pub async fn receive_email(bot: Bot, app: Arc<App>, msg: Message) -> HandlerResu
         return Ok(());
     }
     let created = existing.is_none();
+    let same_address = existing.as_ref().is_some_and(|c| c.email == address);
+    if let (true, Some(c)) = (same_address, existing.as_ref()) {
+        if let Some(wait) = app.store.otp(c.id)?.and_then(|r| r.resend_wait(ctx.now())) {
+            // The same address again, seconds later: the code on its way is the one to type.
+            app.commit(&ctx.change_to(&State::Code { contact_id: c.id }))?;
+            let text = ctx.t_args("code-still-valid", &[("email", (&c.email).into()), ("seconds", wait.into())]);
+            ctx.ask(text, code_keyboard(&ctx)).await?;
+            return Ok(());
+        }
+    }
     let contact = match existing {
         Some(mut c) => {
             c.email = address;
@@ -48,7 +65,14 @@ pub async fn receive_email(bot: Bot, app: Arc<App>, msg: Message) -> HandlerResu
         }
         None => Contact::new(app.store.new_id()?, ctx.user_id, ctx.chat.0, ctx.lang, &address, ctx.now()),
     };
-    send_code(&ctx, contact, created).await
+    // A new address gets its code at once: the 60 s wait is between codes to one address, and the
+    // per-user and per-address caps still hold.
+    send_code(&ctx, contact, created, !same_address).await
+}
+
+fn looks_like_code(text: &str) -> bool {
+    let typed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    typed.len() == 6 && typed.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Whether another person's open request or agent already uses this email.
@@ -58,14 +82,14 @@ fn email_taken(app: &App, address: &str, user_id: i64) -> anyhow::Result<bool> {
 
 /// Mails a fresh code and, only once the provider accepted it, stores its hash and moves the chat
 /// to the code step. A refused or failed send changes nothing.
-async fn send_code(ctx: &Ctx, contact: Contact, created: bool) -> HandlerResult {
+async fn send_code(ctx: &Ctx, contact: Contact, created: bool, new_address: bool) -> HandlerResult {
     let (app, now) = (&ctx.app, ctx.now());
     let day = limit_key("codes", ctx.user_id, now);
     if app.store.count(&day)? >= MAX_CODES_PER_DAY {
         ctx.say(ctx.t_args("code-daily-limit", &[("count", MAX_CODES_PER_DAY.into())])).await?;
         return Ok(());
     }
-    if let Some(wait) = app.store.otp(contact.id)?.and_then(|r| r.resend_wait(now)) {
+    if let Some(wait) = app.store.otp(contact.id)?.and_then(|r| r.resend_wait(now)).filter(|_| !new_address) {
         ctx.say(ctx.t_args("code-wait", &[("seconds", wait.into())])).await?;
         return Ok(());
     }
@@ -125,15 +149,20 @@ pub async fn receive_code(bot: Bot, app: Arc<App>, msg: Message, contact_id: u64
         ctx.say(ctx.t("code-not-text")).await?;
         return Ok(());
     };
+    check_code(&ctx, contact_id, text).await
+}
+
+async fn check_code(ctx: &Ctx, contact_id: u64, text: &str) -> HandlerResult {
+    let (ctx, app) = (ctx, &ctx.app);
     let typed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    if typed.len() != 6 || !typed.bytes().all(|b| b.is_ascii_digit()) {
+    if !looks_like_code(text) {
         // Maybe they meant to give another email: say how, rather than counting a wrong try.
         let hint = if email::normalize(text).is_some() { "code-looks-like-email" } else { "code-format" };
-        ctx.ask(ctx.t(hint), code_keyboard(&ctx)).await?;
+        ctx.ask(ctx.t(hint), code_keyboard(ctx)).await?;
         return Ok(());
     }
     let (Some(contact), Some(record)) = (app.store.contact(contact_id)?, app.store.otp(contact_id)?) else {
-        ctx.ask(ctx.t("code-none"), code_keyboard(&ctx)).await?;
+        ctx.ask(ctx.t("code-none"), code_keyboard(ctx)).await?;
         return Ok(());
     };
     let now = ctx.now();
@@ -145,21 +174,21 @@ pub async fn receive_code(bot: Bot, app: Arc<App>, msg: Message, contact_id: u64
         change
     };
     match record.judge(matches, now) {
-        CodeCheck::Correct => verified(&ctx, contact).await,
+        CodeCheck::Correct => verified(ctx, contact).await,
         CodeCheck::Wrong(left) => {
             app.commit_durable(&counted("wrong code")).await?;
-            ctx.ask(ctx.t_args("code-wrong", &[("left", left.into())]), code_keyboard(&ctx)).await?;
+            ctx.ask(ctx.t_args("code-wrong", &[("left", left.into())]), code_keyboard(ctx)).await?;
             Ok(())
         }
         CodeCheck::Locked => {
             if record.wrong_tries < MAX_WRONG_TRIES {
                 app.commit_durable(&counted("wrong code; code locked")).await?;
             }
-            ctx.ask(ctx.t("code-locked"), code_keyboard(&ctx)).await?;
+            ctx.ask(ctx.t("code-locked"), code_keyboard(ctx)).await?;
             Ok(())
         }
         CodeCheck::Expired => {
-            ctx.ask(ctx.t("code-expired"), code_keyboard(&ctx)).await?;
+            ctx.ask(ctx.t("code-expired"), code_keyboard(ctx)).await?;
             Ok(())
         }
     }
@@ -199,12 +228,15 @@ pub async fn tap_new_code(ctx: &Ctx, contact_id: u64) -> anyhow::Result<bool> {
     let Some(contact) = ctx.app.store.contact(contact_id)? else {
         return Ok(false);
     };
-    send_code(ctx, contact, false).await?;
+    send_code(ctx, contact, false, false).await?;
     Ok(true)
 }
 
-pub async fn tap_change_email(ctx: &Ctx) -> anyhow::Result<bool> {
+pub async fn tap_change_email(ctx: &Ctx, contact_id: u64) -> anyhow::Result<bool> {
+    let Some(contact) = ctx.app.store.contact(contact_id)? else {
+        return Ok(false);
+    };
     ctx.app.commit(&ctx.change_to(&State::Email))?;
-    ctx.say(ctx.t("email-ask-again")).await?;
+    ctx.say(ctx.t_args("email-ask-again", &[("email", (&contact.email).into())])).await?;
     Ok(true)
 }

@@ -37,7 +37,7 @@ pub async fn on_tap(bot: Bot, app: Arc<App>, q: CallbackQuery, state: State) -> 
             qualify::tap_timezone(&ctx, contact_id, &zone, message).await?
         }
         (Some(Tap::NewCode), State::Code { contact_id }) => email::tap_new_code(&ctx, contact_id).await?,
-        (Some(Tap::ChangeEmail), State::Code { .. }) => email::tap_change_email(&ctx).await?,
+        (Some(Tap::ChangeEmail), State::Code { contact_id }) => email::tap_change_email(&ctx, contact_id).await?,
         (Some(Tap::UseName(name)), State::Name { contact_id }) => {
             naming::accept_name(&ctx, contact_id, &name).await.map(|_| true)?
         }
