@@ -83,7 +83,7 @@ qualified = 🎉 Great, you're in! Next, your agent needs its own Telegram bot.
 contact-track =
     Thank you! Right now we're onboarding teams whose needs match what our agents do best, so we won't set up an agent for you just yet.
 
-    We've saved your details and will be in touch by email. Send /status any time to see where you stand.
+    We've saved your details and will be in touch. You can write to the team right here any time; /status shows where you stand.
 
 ## Your bot
 
@@ -133,15 +133,15 @@ status-none = You haven't started yet. Send /start to begin.
 status-email-pending = Waiting for you to confirm your email ({ $email }). Send /start to continue.
 status-qualifying = You're answering a few questions. Send /start to continue.
 status-qualified = Next step: connect your bot from @BotFather. Send /start to continue.
-status-contact-track = We have your details and will be in touch by email ({ $email }).
+status-contact-track = We have your details ({ $email }) and will be in touch. Write here any time: the team reads it.
 status-token-validated = Next step: choose your agent's name. Send /start to continue.
 status-pending-review = Your agent { $name } is waiting for review. I'll message you here when it's approved.
 status-waitlisted = Your agent { $name } is on the waitlist. I'll message you here when a slot opens.
 status-provisioning = Your agent { $name } is being set up.
 status-live = Your agent { $name } is live.
 status-degraded = Your agent { $name } has a problem; we're on it.
-status-churned = Your agent has been switched off. Write to us if you'd like it back.
-status-rejected = We couldn't approve your request this time. Write to us if you have questions.
+status-churned = Your agent has been switched off. Write here if you'd like it back: the team reads it.
+status-rejected = We couldn't approve your request this time. Write here if you have questions: the team reads it.
 
 ## For the masters
 
@@ -163,7 +163,7 @@ master-request-waitlisted =
 ## Decisions, provisioning, going live (client side)
 
 request-approved = ✅ Approved! I'm setting up your agent { $name } now and will keep you posted here.
-request-rejected = We're sorry: we couldn't approve your agent request this time.
+request-rejected = We're sorry: we couldn't approve your agent request this time. Write here if you have questions.
 request-rejected-reason = {" "}Reason: { $reason }
 progress-client = ⚙️ Setting up your agent { $name }: step { $step } of { $total }…
 progress-client-done = ⚡ Your agent { $name } is live!
@@ -343,7 +343,7 @@ master-outbox-parked = ⚠️ Could not deliver { $what }: it was refused ({ $wh
 
 ## Who a person is, for the masters (fleet::people)
 
-who = #{ $id } { $name } · { $email } · { $state } · score { $score }
+who = #{ $id } { $name }{ $email } · { $state } · score { $score }
 score-base = base
 score-company-email = company email
 score-none = not scored yet
@@ -363,3 +363,26 @@ state-active = active
 state-degraded = live, with a problem
 state-churned = switched off
 state-rejected = turned down
+
+## The two-way line between clients and the masters (fleet::line, bot::line)
+
+line-card =
+    💬 A message from { $who }
+    Reply to this message to answer, or tap ↩️ Reply.
+button-reply = ↩️ Reply
+line-answered = ↩️ { $by }: { $text }
+line-from-team =
+    💬 From the team:
+
+    { $text }
+
+    You can answer right here.
+line-text-only = I can pass on text only. Please type your message.
+line-token-removed = That looked like a bot token, so I deleted it and passed nothing on. Never send a token here unless I ask for one.
+line-sent = ✉️ Sent to the team. They'll answer here.
+line-held = ✉️ Kept. You've written a lot today, so the team will read the rest of today's messages in your history rather than one by one.
+line-reply-ask = ✍️ Type your answer to { $who }. It goes to them from the bot; /cancel drops it.
+line-reply-waiting = Waiting for your answer…
+line-answer-sent = ✉️ Sent to { $email }.
+master-idle-hint = To answer a client, reply to their message (swipe it left) or tap ↩️ Reply under it. /start shows your home panel, /help the commands.
+master-cancel-done = OK, dropped.

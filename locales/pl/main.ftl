@@ -84,7 +84,7 @@ qualified = 🎉 Świetnie, wchodzisz! Teraz Twój agent potrzebuje własnego bo
 contact-track =
     Dziękujemy! Obecnie wdrażamy zespoły, których potrzeby najlepiej pasują do tego, co potrafią nasi agenci, więc na razie nie zakładamy dla Ciebie agenta.
 
-    Zapisaliśmy Twoje dane i odezwiemy się e-mailem. Wyślij /status w dowolnej chwili, żeby sprawdzić, na jakim jesteś etapie.
+    Zapisaliśmy Twoje dane i odezwiemy się. W każdej chwili możesz napisać tutaj do zespołu; /status pokaże, na jakim jesteś etapie.
 
 ## Twój bot
 
@@ -134,15 +134,15 @@ status-none = Jeszcze nie zacząłeś. Wyślij /start, żeby zacząć.
 status-email-pending = Czekam na potwierdzenie Twojego e-maila ({ $email }). Wyślij /start, żeby kontynuować.
 status-qualifying = Odpowiadasz na kilka pytań. Wyślij /start, żeby kontynuować.
 status-qualified = Następny krok: podłącz swojego bota z @BotFather. Wyślij /start, żeby kontynuować.
-status-contact-track = Mamy Twoje dane i odezwiemy się e-mailem ({ $email }).
+status-contact-track = Mamy Twoje dane ({ $email }) i odezwiemy się. Pisz tutaj w dowolnej chwili: zespół to czyta.
 status-token-validated = Następny krok: wybierz nazwę agenta. Wyślij /start, żeby kontynuować.
 status-pending-review = Twój agent { $name } czeka na weryfikację. Napiszę tutaj, gdy zostanie zatwierdzony.
 status-waitlisted = Twój agent { $name } jest na liście oczekujących. Napiszę tutaj, gdy zwolni się miejsce.
 status-provisioning = Twój agent { $name } jest właśnie uruchamiany.
 status-live = Twój agent { $name } działa.
 status-degraded = Twój agent { $name } ma problem; już się tym zajmujemy.
-status-churned = Twój agent został wyłączony. Napisz do nas, jeśli chcesz go przywrócić.
-status-rejected = Tym razem nie mogliśmy zatwierdzić Twojego zgłoszenia. Napisz do nas, jeśli masz pytania.
+status-churned = Twój agent został wyłączony. Napisz tutaj, jeśli chcesz go przywrócić: zespół to czyta.
+status-rejected = Tym razem nie mogliśmy zatwierdzić Twojego zgłoszenia. Napisz tutaj, jeśli masz pytania: zespół to czyta.
 
 ## Dla masterów
 
@@ -164,7 +164,7 @@ master-request-waitlisted =
 ## Decyzje, uruchamianie, start agenta (strona klienta)
 
 request-approved = ✅ Zatwierdzone! Właśnie uruchamiam Twojego agenta { $name } i będę informować o postępach tutaj.
-request-rejected = Przykro nam: tym razem nie mogliśmy zatwierdzić Twojego zgłoszenia.
+request-rejected = Przykro nam: tym razem nie mogliśmy zatwierdzić Twojego zgłoszenia. Napisz tutaj, jeśli masz pytania.
 request-rejected-reason = {" "}Powód: { $reason }
 progress-client = ⚙️ Uruchamiam Twojego agenta { $name }: krok { $step } z { $total }…
 progress-client-done = ⚡ Twój agent { $name } działa!
@@ -344,7 +344,7 @@ master-outbox-parked = ⚠️ Nie udało się dostarczyć: { $what } — odmowa 
 
 ## Kim jest dana osoba, dla masterów (fleet::people)
 
-who = #{ $id } { $name } · { $email } · { $state } · wynik { $score }
+who = #{ $id } { $name }{ $email } · { $state } · wynik { $score }
 score-base = baza
 score-company-email = firmowy e-mail
 score-none = jeszcze bez wyniku
@@ -364,3 +364,26 @@ state-active = aktywny
 state-degraded = działa, z problemem
 state-churned = wyłączony
 state-rejected = odrzucony
+
+## Dwustronna linia między klientami a masterami (fleet::line, bot::line)
+
+line-card =
+    💬 Wiadomość od { $who }
+    Odpowiedz na tę wiadomość albo stuknij ↩️ Odpowiedz.
+button-reply = ↩️ Odpowiedz
+line-answered = ↩️ { $by }: { $text }
+line-from-team =
+    💬 Od zespołu:
+
+    { $text }
+
+    Możesz odpowiedzieć tutaj.
+line-text-only = Mogę przekazać tylko tekst. Napisz, proszę, swoją wiadomość.
+line-token-removed = To wyglądało na token bota, więc usunąłem wiadomość i niczego nie przekazałem. Nie wysyłaj tu tokenów, chyba że o nie poproszę.
+line-sent = ✉️ Przekazane zespołowi. Odpowiedź przyjdzie tutaj.
+line-held = ✉️ Zapisane. Napisałeś dziś sporo, więc zespół przeczyta resztę dzisiejszych wiadomości w historii, a nie pojedynczo.
+line-reply-ask = ✍️ Napisz odpowiedź dla { $who }. Bot ją przekaże; /cancel rezygnuje.
+line-reply-waiting = Czekam na Twoją odpowiedź…
+line-answer-sent = ✉️ Wysłane do { $email }.
+master-idle-hint = Żeby odpowiedzieć klientowi, odpowiedz na jego wiadomość (przesuń ją w lewo) albo stuknij ↩️ Odpowiedz pod nią. /start pokazuje panel główny, /help polecenia.
+master-cancel-done = OK, porzucone.

@@ -61,8 +61,12 @@ pub async fn announce_commands(bot: &Bot, app: &App) {
     }
 }
 
-pub async fn on_command(bot: Bot, app: Arc<App>, msg: Message, cmd: MasterCommand) -> HandlerResult {
+pub async fn on_command(bot: Bot, app: Arc<App>, msg: Message, cmd: MasterCommand, state: State) -> HandlerResult {
     let ctx = Ctx::from_message(&app, &bot, &msg);
+    if state.is_masters() {
+        // A command instead of the note, answer or reason asked for: that step is dropped.
+        app.commit(&ctx.change_ending())?;
+    }
     if !app.config.is_master(ctx.user_id) {
         if cmd != MasterCommand::Help {
             let why = format!("/{} by a non-master", format!("{cmd:?}").split('(').next().unwrap_or("").to_lowercase());
@@ -251,6 +255,8 @@ pub async fn on_tap(ctx: &Ctx, tap: MasterTap, message: &Message) -> anyhow::Res
             Ok(a) => ctx.t_args("escalation-sent", &[("agent", (&a.agent).into())]),
             Err(e) => e.to_string(),
         },
+        MasterTap::Reply(contact_id) => super::line::tap_reply(ctx, contact_id).await?,
+        _ => ctx.t("tap-step-over"),
     })
 }
 

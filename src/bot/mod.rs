@@ -8,6 +8,7 @@
 
 pub mod ctx;
 mod email;
+mod line;
 pub mod listener;
 pub mod master;
 mod naming;
@@ -70,6 +71,7 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         .enter_dialogue::<Message, DialogueStorage, State>()
         .branch(master_commands)
         .branch(commands)
+        .branch(dptree::filter_map(line::answering).endpoint(line::receive_reply_to_notice))
         .branch(case![State::Email].endpoint(email::receive_email))
         .branch(case![State::Code { contact_id }].endpoint(email::receive_code))
         .branch(case![State::Question { contact_id, index }].endpoint(qualify::receive_answer))
@@ -79,6 +81,7 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         .branch(case![State::Confirm { contact_id, name }].endpoint(naming::receive_text_at_confirm))
         .branch(case![State::EscalationNote { escalation }].endpoint(master::receive_note))
         .branch(case![State::NewToken { agent }].endpoint(token::receive_new_token))
+        .branch(case![State::ReplyTo { contact_id }].endpoint(line::receive_reply))
         .branch(case![State::Idle].endpoint(start::idle));
     let taps = Update::filter_callback_query()
         .enter_dialogue::<CallbackQuery, DialogueStorage, State>()

@@ -3,7 +3,7 @@
 //! restart) is never stranded and never starts over by accident.
 
 use super::status::status_text;
-use super::{email, naming, qualify, token, ClientCommand, Ctx, HandlerResult, State};
+use super::{email, line, naming, qualify, token, ClientCommand, Ctx, HandlerResult, State};
 use crate::app::App;
 use crate::domain::{Contact, ContactState};
 use std::sync::Arc;
@@ -16,6 +16,9 @@ pub async fn on_command(bot: Bot, app: Arc<App>, msg: Message, cmd: ClientComman
         ClientCommand::Cancel => {
             if state == State::Idle {
                 ctx.say(ctx.t("cancel-nothing")).await?;
+            } else if state.is_masters() {
+                app.commit(&ctx.change_ending())?;
+                ctx.say(ctx.t("master-cancel-done")).await?;
             } else {
                 app.commit(&ctx.change_ending())?;
                 ctx.say(ctx.t("cancel-done")).await?;
@@ -54,7 +57,11 @@ pub async fn on_command(bot: Bot, app: Arc<App>, msg: Message, cmd: ClientComman
 /// Text in a chat with no conversation under way.
 pub async fn idle(bot: Bot, app: Arc<App>, msg: Message) -> HandlerResult {
     let ctx = Ctx::from_message(&app, &bot, &msg);
-    ctx.say(ctx.t("idle-hint")).await?;
+    if let Some(c) = app.store.contact_by_user(ctx.user_id)?.filter(|c| crate::domain::line::open_for(c.state)) {
+        return line::from_client(&ctx, &c, &msg).await;
+    }
+    let hint = if app.config.is_master(ctx.user_id) { "master-idle-hint" } else { "idle-hint" };
+    ctx.say(ctx.t(hint)).await?;
     Ok(())
 }
 

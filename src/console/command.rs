@@ -11,6 +11,11 @@ pub enum Command {
     Nothing,
     /// Sent as the current person's text message to the control bot.
     Say(String),
+    /// `:reply "NEEDLE" TEXT`: Telegram's Reply to the newest bot message containing NEEDLE.
+    Reply {
+        to: String,
+        text: String,
+    },
     /// `/as master`, `/as client [N] [LANG]`.
     As {
         role: Role,
@@ -98,6 +103,7 @@ impl Command {
         Ok(match head {
             ":say" if !rest.is_empty() => Command::Say(rest.to_string()),
             ":say" => return Err("usage: :say TEXT".into()),
+            ":reply" => reply(rest)?,
             ":botfather" => Command::BotFather(one("USERNAME")?),
             ":token" => Command::Token(one("USERNAME")?),
             ":start" => Command::Start(one("USERNAME")?),
@@ -125,6 +131,17 @@ fn regex(re: &str) -> Result<Regex, String> {
         return Err("expect needs a regular expression, e.g. expect: Welcome".into());
     }
     Regex::new(re).map_err(|e| format!("bad regular expression: {e}"))
+}
+
+fn reply(rest: &str) -> Result<Command, String> {
+    let usage = || "usage: :reply \"PART OF THE MESSAGE\" TEXT".to_string();
+    let quoted = rest.strip_prefix('"').ok_or_else(usage)?;
+    let (to, text) = quoted.split_once('"').ok_or_else(usage)?;
+    let text = text.trim();
+    if to.is_empty() || text.is_empty() {
+        return Err(usage());
+    }
+    Ok(Command::Reply { to: to.to_string(), text: text.to_string() })
 }
 
 fn tap(rest: &str) -> Result<TapTarget, String> {
@@ -273,6 +290,10 @@ mod tests {
         assert!(matches!(parse("tap \"small team\""), Command::Tap(TapTarget::Label(l)) if l == "small team"));
         assert!(matches!(parse("tap Research"), Command::Tap(TapTarget::Label(l)) if l == "Research"));
         assert!(Command::parse("tap").is_err() && Command::parse("tap 0").is_err());
+        assert!(
+            matches!(parse(":reply \"A message from\" Hi there"), Command::Reply { to, text } if to == "A message from" && text == "Hi there")
+        );
+        assert!(Command::parse(":reply Hi").is_err() && Command::parse(":reply \"x\"").is_err());
         assert!(matches!(parse("/as master"), Command::As { role: Role::Master, lang: None }));
         assert!(matches!(parse("/as client"), Command::As { role: Role::Client(1), lang: None }));
         assert!(matches!(parse("/as client 2 pl"), Command::As { role: Role::Client(2), lang: Some(l) } if l == "pl"));

@@ -79,6 +79,8 @@ Telegram and mail
   :code wrong                   send a code that is surely wrong
   :mails                        every mail the log mailer did not send
   :say TEXT                     send TEXT as is (for text that looks like a command)
+  :reply "PART" TEXT            answer with Telegram's Reply the newest bot message to you that
+                                contains PART (a master answering a client's relayed message)
   {{code}}, {{token:USERNAME}}  in a message: the code, or that bot's token; {{NAME}}: a value
                                 captured by an expect with a named group, e.g.
                                 expect: request #(?P<id>\d+)   then   /approve {{id}}

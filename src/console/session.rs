@@ -232,6 +232,20 @@ impl Session {
         match Command::parse(&line)? {
             Command::Nothing => {}
             Command::Say(text) => self.send(&text).await?,
+            Command::Reply { to, text } => {
+                let user = self.user();
+                let replied = self
+                    .shared
+                    .emu
+                    .transcript(&self.control.token, user.id)
+                    .into_iter()
+                    .rev()
+                    .find(|e| e.from_bot && !e.deleted && e.text.contains(&to))
+                    .ok_or_else(|| format!("no message from the bot to {} contains {to:?}", self.who_now()))?;
+                let text = self.fill(&text).await?;
+                self.say_line(Style::Dim, &format!("  ↩️ {} replies to #{}", self.who_now(), replied.message_id));
+                self.shared.emu.reply_text(&self.control.token, &user, replied.message_id, &text);
+            }
             Command::As { role, lang } => self.switch(role, lang.as_deref()),
             Command::Tap(target) => self.tap(target).await?,
             Command::BotFather(username) => self.botfather(&username)?,

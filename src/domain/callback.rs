@@ -27,6 +27,38 @@ pub enum Tap {
     Confirm,
     ChangeName,
     Cancel,
+    /// `me:withdraw`, `me:forget`: the confirmations of `/cancel` on a waiting request and of
+    /// `/forget`; `me:keep` declines either. They act on the client's own record, at any step.
+    Withdraw,
+    Forget,
+    Keep,
+}
+
+/// A view of the fleet a master can open from the home panel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    /// Requests waiting for a decision (pending review and waitlisted).
+    Requests,
+    Escalations,
+    Fleet,
+    /// Contact-track leads.
+    Track,
+    /// Clients stuck mid-onboarding for two days or more.
+    Stalled,
+}
+
+impl Screen {
+    pub const ALL: [Screen; 5] = [Screen::Requests, Screen::Escalations, Screen::Fleet, Screen::Track, Screen::Stalled];
+
+    fn code(self) -> &'static str {
+        match self {
+            Screen::Requests => "rq",
+            Screen::Escalations => "es",
+            Screen::Fleet => "fl",
+            Screen::Track => "ct",
+            Screen::Stalled => "st",
+        }
+    }
 }
 
 /// A button of the fleet: only masters may press it (orchestrators too for escalations and 🟡
@@ -48,6 +80,24 @@ pub enum MasterTap {
     Escalation(u64, Verdict),
     /// `ac:<id>:a|r` — an action request's `[Approve]` `[Reject]`.
     Action(u64, bool),
+    /// `rp:<contact id>`: `[↩️ Reply]` under a client's message on the line.
+    Reply(u64),
+    /// `rn:<request id>`: `[❌ Reject without a reason]`, the confirmation of `[Reject]`;
+    /// `kw:<request id>`: `[↩️ Keep waiting]`, its way back.
+    RejectNow(u64),
+    KeepWaiting(u64),
+    /// `nd:<contact id>`: `[🔔 Nudge]` a client stuck mid-onboarding.
+    Nudge(u64),
+    /// `ld:<contact id>`: a lead's card; `ag:<agent>`: an agent's card (pick-lists, [👤 Owner]).
+    Lead(u64),
+    Agent(String),
+    /// `da:<agent>`: `[🗑 Destroy]` on an agent's card, which asks; `ds:` above confirms.
+    DestroyAsk(String),
+    /// `ta:<agent>`: `[🔑 New token]`, which asks; `tn:<agent>` confirms and rotates.
+    TokenAsk(String),
+    TokenNow(String),
+    /// `vw:<screen>`: a view from the home panel.
+    View(Screen),
 }
 
 /// A tap, read from its callback data.
@@ -79,6 +129,9 @@ impl Tap {
             ("cf", "yes") => Tap::Confirm,
             ("cf", "name") => Tap::ChangeName,
             ("cf", "no") => Tap::Cancel,
+            ("me", "withdraw") => Tap::Withdraw,
+            ("me", "forget") => Tap::Forget,
+            ("me", "keep") => Tap::Keep,
             _ => return None,
         };
         Some(tap)
@@ -94,6 +147,9 @@ impl Tap {
             Tap::Confirm => "cf:yes".into(),
             Tap::ChangeName => "cf:name".into(),
             Tap::Cancel => "cf:no".into(),
+            Tap::Withdraw => "me:withdraw".into(),
+            Tap::Forget => "me:forget".into(),
+            Tap::Keep => "me:keep".into(),
         }
     }
 }
@@ -109,6 +165,16 @@ impl MasterTap {
             "lq" => MasterTap::Qualify(id()?),
             "ds" => MasterTap::Destroy(rest.to_string()),
             "dn" => MasterTap::Done(rest.to_string()),
+            "rp" => MasterTap::Reply(id()?),
+            "rn" => MasterTap::RejectNow(id()?),
+            "kw" => MasterTap::KeepWaiting(id()?),
+            "nd" => MasterTap::Nudge(id()?),
+            "ld" => MasterTap::Lead(id()?),
+            "ag" => MasterTap::Agent(rest.to_string()),
+            "da" => MasterTap::DestroyAsk(rest.to_string()),
+            "ta" => MasterTap::TokenAsk(rest.to_string()),
+            "tn" => MasterTap::TokenNow(rest.to_string()),
+            "vw" => MasterTap::View(Screen::ALL.into_iter().find(|s| s.code() == rest)?),
             "es" => {
                 let (id, v) = rest.split_once(':')?;
                 let verdict = match v {
@@ -149,6 +215,16 @@ impl MasterTap {
                 format!("es:{id}:{v}")
             }
             MasterTap::Action(id, approve) => format!("ac:{id}:{}", if *approve { "a" } else { "r" }),
+            MasterTap::Reply(id) => format!("rp:{id}"),
+            MasterTap::RejectNow(id) => format!("rn:{id}"),
+            MasterTap::KeepWaiting(id) => format!("kw:{id}"),
+            MasterTap::Nudge(id) => format!("nd:{id}"),
+            MasterTap::Lead(id) => format!("ld:{id}"),
+            MasterTap::Agent(name) => format!("ag:{name}"),
+            MasterTap::DestroyAsk(name) => format!("da:{name}"),
+            MasterTap::TokenAsk(name) => format!("ta:{name}"),
+            MasterTap::TokenNow(name) => format!("tn:{name}"),
+            MasterTap::View(screen) => format!("vw:{}", screen.code()),
         }
     }
 
@@ -174,6 +250,9 @@ mod tests {
             Tap::Confirm,
             Tap::ChangeName,
             Tap::Cancel,
+            Tap::Withdraw,
+            Tap::Forget,
+            Tap::Keep,
         ];
         for tap in steps {
             assert_eq!(Callback::parse(&tap.data()), Some(Callback::Step(tap.clone())));
@@ -191,7 +270,17 @@ mod tests {
             MasterTap::Escalation(57, Verdict::Modify),
             MasterTap::Action(58, true),
             MasterTap::Action(58, false),
+            MasterTap::Reply(u64::MAX),
+            MasterTap::RejectNow(3),
+            MasterTap::KeepWaiting(3),
+            MasterTap::Nudge(4),
+            MasterTap::Lead(5),
+            MasterTap::Agent("peter-the-twentieth1".into()),
+            MasterTap::DestroyAsk("peter-the-twentieth1".into()),
+            MasterTap::TokenAsk("peter".into()),
+            MasterTap::TokenNow("peter".into()),
         ];
+        let fleet = fleet.into_iter().chain(Screen::ALL.map(MasterTap::View));
         for tap in fleet {
             assert_eq!(Callback::parse(&tap.data()), Some(Callback::Fleet(tap.clone())));
             assert!(tap.data().len() <= 64);
@@ -200,7 +289,21 @@ mod tests {
 
     #[test]
     fn forged_or_stale_data_is_nothing() {
-        for data in ["", "c:confirm:1", "cf:maybe", "ap:", "ap:-1", "ap:x", "es:1:z", "es:1", "ac:2:", "zz:1"] {
+        for data in [
+            "",
+            "c:confirm:1",
+            "cf:maybe",
+            "ap:",
+            "ap:-1",
+            "ap:x",
+            "es:1:z",
+            "es:1",
+            "ac:2:",
+            "zz:1",
+            "vw:zz",
+            "me:x",
+            "rp:",
+        ] {
             assert_eq!(Callback::parse(data), None, "{data:?}");
         }
     }

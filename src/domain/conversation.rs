@@ -42,4 +42,19 @@ pub enum State {
     NewToken {
         agent: String,
     },
+    /// A master tapped [↩️ Reply] under a client's message: their next message goes to the client.
+    ReplyTo {
+        contact_id: u64,
+    },
+    /// A master tapped [❌ Reject] on a request: their next message is the reason the client reads.
+    RejectReason {
+        contact_id: u64,
+    },
+}
+
+impl State {
+    /// A master's step (a note, an answer, a reason): a master's command leaves it.
+    pub fn is_masters(&self) -> bool {
+        matches!(self, State::EscalationNote { .. } | State::ReplyTo { .. } | State::RejectReason { .. })
+    }
 }

@@ -7,6 +7,7 @@ pub mod contact;
 pub mod conversation;
 pub mod email;
 pub mod escalation;
+pub mod line;
 pub mod name;
 pub mod otp;
 pub mod qualification;

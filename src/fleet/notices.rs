@@ -7,9 +7,9 @@ use crate::app::App;
 
 /// Edits every notice about `subject` to show `outcome` under its text, without buttons.
 pub async fn settle(app: &App, subject: u64, outcome: &str) {
-    for (chat, message, text) in app.store.notices(subject).unwrap_or_default() {
-        let edited = format!("{text}\n\n{outcome}");
-        if let Err(e) = app.notifier.edit(chat, message, &edited, &[]).await {
+    for n in app.store.notices(subject).unwrap_or_default() {
+        let edited = format!("{}\n\n{outcome}", n.text);
+        if let Err(e) = app.notifier.edit(n.chat, n.message, &edited, &[]).await {
             tracing::debug!(error = %e, "could not settle a notice");
         }
     }

@@ -10,7 +10,7 @@ use super::Attempt;
 use crate::app::App;
 use crate::services::mailer::{Mail, MailError};
 use crate::services::notifier::{Notifier, SendError};
-use crate::store::{Change, OutboxItem, Outgoing};
+use crate::store::{Change, Notice, OutboxItem, Outgoing};
 use chrono::Duration;
 use std::sync::Arc;
 
@@ -18,9 +18,9 @@ const MAX_BACKOFF_SECONDS: i64 = 600;
 
 /// What became of one delivery attempt.
 enum Outcome {
-    /// Accepted; for a notice, the message to remember (subject, chat, message id, text) so it can
+    /// Accepted; for a notice, the message to remember (subject, what was sent where) so it can
     /// be edited in place when its subject is decided.
-    Delivered(Option<Notice>),
+    Delivered(Option<(u64, Notice)>),
     /// Will never work (a chat that blocked us); dropped with a warning.
     Dropped(String),
     /// Try again after this many seconds (or the usual backoff).
@@ -81,14 +81,13 @@ pub async fn deliver_due(app: &App, notifier: &dyn Notifier) -> anyhow::Result<(
     results.into_iter().collect()
 }
 
-type Notice = (u64, i64, i32, String);
-
 fn settle(app: &App, key: u64, item: &OutboxItem, outcome: Outcome) -> anyhow::Result<()> {
     match outcome {
         // The item goes and its notice is remembered together: a crash between the two would
         // otherwise send it again.
         Outcome::Delivered(notice) => {
-            app.store.commit(&Change { outbox_settled: Some((key, None)), notice, ..Change::default() })?
+            let notices = notice.into_iter().collect();
+            app.store.commit(&Change { outbox_settled: Some((key, None)), notices, ..Change::default() })?
         }
         Outcome::Dropped(why) => {
             tracing::warn!(why, "outbox item dropped");
@@ -126,13 +125,26 @@ async fn deliver(app: &App, notifier: &dyn Notifier, what: &Outgoing) -> Outcome
     match what {
         Outgoing::Telegram { chat_id, text, buttons, notice_for } => match notifier.send(*chat_id, text, buttons).await
         {
-            Ok(message_id) => Outcome::Delivered(notice_for.map(|s| (s, *chat_id, message_id, text.clone()))),
+            Ok(message_id) => Outcome::Delivered(notice_for.map(|s| {
+                (s, Notice { chat: *chat_id, message: message_id, text: text.clone(), buttons: buttons.clone() })
+            })),
             Err(SendError::Unreachable(why)) => Outcome::Dropped(format!("chat {chat_id}: {why}")),
             Err(SendError::Rejected(why)) => Outcome::Parked(why),
             Err(e @ SendError::RetryAfter(seconds)) => Outcome::Later(e.to_string(), Some(seconds as i64)),
             // A master who has not pressed Start yet may still do so: keep trying, backing off.
             Err(e @ (SendError::NotStarted | SendError::Failed(_))) => Outcome::Later(e.to_string(), None),
         },
+        Outgoing::Edit { chat_id, message_id, text, buttons } => {
+            match notifier.edit(*chat_id, *message_id, text, buttons).await {
+                Ok(()) => Outcome::Delivered(None),
+                // Too old to edit, or deleted: the store and the line keep the text.
+                Err(SendError::Rejected(why) | SendError::Unreachable(why)) => {
+                    Outcome::Dropped(format!("edit in chat {chat_id}: {why}"))
+                }
+                Err(SendError::RetryAfter(seconds)) => Outcome::Later("rate limited".into(), Some(seconds as i64)),
+                Err(e) => Outcome::Later(e.to_string(), None),
+            }
+        }
         Outgoing::Email { to, subject, text } => {
             let mail = Mail { to: to.clone(), subject: subject.clone(), text: text.clone() };
             match app.mailer.send(&mail).await {
@@ -184,6 +196,7 @@ fn webhook_client() -> &'static reqwest::Client {
 fn describe(what: &Outgoing) -> String {
     match what {
         Outgoing::Telegram { chat_id, .. } => format!("a Telegram message to chat {chat_id}"),
+        Outgoing::Edit { chat_id, .. } => format!("an edit of a message in chat {chat_id}"),
         Outgoing::Email { to, .. } => format!("an email to {to}"),
         Outgoing::Crm { contact_id } => format!("the CRM update of contact {contact_id}"),
         Outgoing::Greeting { agent } => format!("{agent}'s greeting"),

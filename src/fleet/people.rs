@@ -61,13 +61,14 @@ pub fn score_text(app: &App, tr: &Tr, c: &Contact) -> String {
     }
 }
 
-/// One line naming the person: "anna-helper · anna@acme.io · waiting for review · score 125 = …".
+/// One line naming the person: "#12 anna-helper · anna@acme.io · waiting for review · score 125 = …"
+/// (no name before they chose one).
 pub fn who(app: &App, tr: &Tr, c: &Contact) -> String {
     tr.t_args(
         "who",
         &[
             ("id", (c.id as i64).into()),
-            ("name", c.agent_name.as_deref().unwrap_or("—").into()),
+            ("name", c.agent_name.as_deref().map(|n| format!("{n} · ")).unwrap_or_default().as_str().into()),
             ("email", (&c.email).into()),
             ("state", state_label(tr, c.state).as_str().into()),
             ("score", score_text(app, tr, c).as_str().into()),

@@ -7,9 +7,10 @@ use super::{
     audit, capacity_tx, decode_tx, dialogue, encode, state_key, u64_from, update_key, Claimant, Store, TxResult,
     CAPACITY_USED, UPDATES_KEPT,
 };
-use super::{AuditEntry, OutboxItem, Outgoing, Result};
+use super::{AuditEntry, Notice, OutboxItem, Outgoing, Result};
 use crate::domain::agent::{Agent, Job};
 use crate::domain::escalation::{ActionRequest, Escalation};
+use crate::domain::line::LineEntry;
 use crate::domain::otp::OtpRecord;
 use crate::domain::{Contact, Decision};
 use sled::transaction::TransactionError;
@@ -52,9 +53,12 @@ pub struct Change {
     pub update_handled: Option<(i64, u32)>,
     /// A fact about the store itself: (key, value) in the `meta` tree.
     pub meta: Option<(String, String)>,
-    /// A message sent about a subject (a request, an escalation, a day's brief), remembered so it
-    /// can be edited in place: (subject id, chat, message id, text).
-    pub notice: Option<(u64, i64, i32, String)>,
+    /// Messages sent about a subject (a request, an escalation, a day's brief, a client's line),
+    /// remembered so they can be edited in place: (subject id, notice). One with the chat and
+    /// message id of a notice already kept replaces it (the message was edited).
+    pub notices: Vec<(u64, Notice)>,
+    /// Messages on the two-way line: (contact id, entry).
+    pub line: Vec<(u64, LineEntry)>,
 }
 
 impl Store {
@@ -75,8 +79,9 @@ impl Store {
             }
             _ => change,
         };
-        let mut keys = Vec::with_capacity(change.audit.len() + change.outbox.len());
-        for _ in 0..change.audit.len() + change.outbox.len() {
+        let wanted = change.audit.len() + change.outbox.len() + change.line.len();
+        let mut keys = Vec::with_capacity(wanted);
+        for _ in 0..wanted {
             keys.push(self.db.generate_id()?);
         }
         let result = self.trees.as_slice().transaction(|t| {
@@ -132,11 +137,12 @@ fn apply(t: &Tx, change: &Change, keys: &[u64]) -> TxResult<()> {
             None => t[Tree::Outbox].remove(&key.to_be_bytes())?,
         };
     }
-    if let Some((subject, chat, message, text)) = &change.notice {
-        let key = subject.to_be_bytes();
-        let mut all: Vec<(i64, i32, String)> = decode_tx(t, Tree::Notices, &key)?.unwrap_or_default();
-        all.push((*chat, *message, text.clone()));
-        t[Tree::Notices].insert(&key, encode(&all))?;
+    for (subject, notice) in &change.notices {
+        super::notices::upsert(t, *subject, notice)?;
+    }
+    for (contact, entry) in &change.line {
+        let seq = keys.next().copied().unwrap_or_default();
+        t[Tree::Line].insert(&super::line_key(*contact, seq), encode(entry))?;
     }
     if let Some((chat, state)) = &change.dialogue {
         match state {

@@ -20,6 +20,7 @@ pub mod audit;
 mod change;
 pub mod dialogue;
 mod guard;
+mod notices;
 pub mod outbox;
 mod tree;
 
@@ -31,6 +32,7 @@ pub use audit::{Actor, AuditEntry};
 pub use change::Change;
 pub use dialogue::SledStorage;
 pub use guard::Guard;
+pub use notices::{Buttons, Notice};
 pub use outbox::{OutboxItem, Outgoing};
 use serde::{de::DeserializeOwned, Serialize};
 use sled::transaction::ConflictableTransactionError;
@@ -271,10 +273,14 @@ impl Store {
         self.get(Tree::Decisions, &contact_id.to_be_bytes())
     }
 
-    /// The notices sent about a subject (a request, an escalation, an action, a day's brief):
-    /// (chat id, message id, text), in the order they were sent.
-    pub fn notices(&self, subject: u64) -> Result<Vec<(i64, i32, String)>> {
-        Ok(self.get(Tree::Notices, &subject.to_be_bytes())?.unwrap_or_default())
+    /// The two-way line with a contact, oldest first.
+    pub fn line(&self, contact_id: u64) -> Result<Vec<crate::domain::line::LineEntry>> {
+        let mut entries = Vec::new();
+        for item in self.tree(Tree::Line).scan_prefix(contact_id.to_be_bytes()) {
+            let (_, v) = item?;
+            entries.push(decode(Tree::Line, &v)?);
+        }
+        Ok(entries)
     }
 
     /// Whether `name` is free for `for_contact` (`None`: a master's spawn), outside a transaction;
@@ -512,6 +518,13 @@ fn decode<T: DeserializeOwned>(tree: Tree, bytes: &[u8]) -> Result<T> {
 
 fn decode_tx<T: DeserializeOwned>(t: &Tx, tree: Tree, key: &[u8]) -> TxResult<Option<T>> {
     t[tree].get(key)?.map(|v| decode(tree, &v).map_err(abort)).transpose()
+}
+
+fn line_key(contact: u64, seq: u64) -> [u8; 16] {
+    let mut key = [0; 16];
+    key[..8].copy_from_slice(&contact.to_be_bytes());
+    key[8..].copy_from_slice(&seq.to_be_bytes());
+    key
 }
 
 fn u64_from(bytes: &[u8]) -> u64 {

@@ -39,6 +39,15 @@ pub enum Outgoing {
         #[serde(default)]
         notice_for: Option<u64>,
     },
+    /// An edit of a message the control bot sent (a notice that grew: a client's folded messages,
+    /// a master's answer under them). The store's copy of the notice was updated in the same write.
+    Edit {
+        chat_id: i64,
+        message_id: i32,
+        text: String,
+        #[serde(default)]
+        buttons: Vec<Vec<(String, String)>>,
+    },
     /// An email through the configured mailer (never a secret: codes are sent directly).
     Email { to: String, subject: String, text: String },
     /// Mirror the contact's current state to the CRM.

@@ -47,10 +47,14 @@ pub enum Tree {
     Updates,
     /// Facts about the store itself, e.g. `key_check`: which secret key its sealed values need.
     Meta,
+    /// `<chat><message id>` → the subject a notice is about, for a master's Reply to it.
+    NoticesByMessage,
+    /// `<contact id><sequence>` → `LineEntry`: the two-way line between a client and the masters.
+    Line,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 21] = [
+    pub const ALL: [Tree; 23] = [
         Tree::Contacts,
         Tree::ContactsByEmail,
         Tree::ContactsByUser,
@@ -72,6 +76,8 @@ impl Tree {
         Tree::ContactsByState,
         Tree::Updates,
         Tree::Meta,
+        Tree::NoticesByMessage,
+        Tree::Line,
     ];
 
     pub fn name(self) -> &'static str {
@@ -97,6 +103,8 @@ impl Tree {
             Tree::ContactsByState => "contacts_by_state",
             Tree::Updates => "updates",
             Tree::Meta => "meta",
+            Tree::NoticesByMessage => "notices_by_message",
+            Tree::Line => "line",
         }
     }
 

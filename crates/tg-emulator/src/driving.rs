@@ -31,6 +31,23 @@ impl Emulator {
         self.user_message(bot_token, user, fields)
     }
 
+    /// The user answers the bot's message `message_id` with Telegram's Reply:
+    /// the update carries that message, as the bot stored it, in
+    /// `reply_to_message`.
+    pub fn reply_text(&self, bot_token: &str, user: &TestUser, message_id: i32, text: &str) -> i32 {
+        let bot_id = self.bot_id(bot_token);
+        let replied = {
+            let st = self.lock();
+            st.chats
+                .get(&(bot_id, user.id))
+                .and_then(|chat| chat.messages.get(&message_id))
+                .filter(|m| !m.deleted)
+                .map(|m| m.json.clone())
+                .unwrap_or_else(|| panic!("emulator: no message {message_id} to reply to in chat {}", user.id))
+        };
+        self.send_message_json(bot_token, user, json!({ "text": text, "reply_to_message": replied }))
+    }
+
     /// The user forwards a message with `text` originally sent by `from` (a
     /// Bot API `User` object, e.g. [`super::botfather_user`]).
     pub fn forward_text(&self, bot_token: &str, user: &TestUser, from: &Value, text: &str) -> i32 {

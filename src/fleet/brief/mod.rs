@@ -87,10 +87,10 @@ pub async fn refresh_today(app: &App) {
             return;
         }
     };
-    let mut chats: Vec<i64> = sent.iter().map(|(c, _, _)| *c).collect();
+    let mut chats: Vec<i64> = sent.iter().map(|n| n.chat).collect();
     chats.dedup();
     for chat in chats {
-        let ids: Vec<i32> = sent.iter().filter(|(c, _, _)| *c == chat).map(|(_, m, _)| *m).collect();
+        let ids: Vec<i32> = sent.iter().filter(|n| n.chat == chat).map(|n| n.message).collect();
         for (i, id) in ids.iter().enumerate() {
             let (text, buttons) = match messages.get(i) {
                 Some(m) => (m.text.as_str(), m.buttons.as_slice()),
