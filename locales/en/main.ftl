@@ -386,3 +386,30 @@ line-reply-waiting = Waiting for your answer…
 line-answer-sent = ✉️ Sent to { $email }.
 master-idle-hint = To answer a client, reply to their message (swipe it left) or tap ↩️ Reply under it. /start shows your home panel, /help the commands.
 master-cancel-done = OK, dropped.
+
+## A master's home, unknown commands, stalled clients (bot::home)
+
+home =
+    🏠 Your fleet
+    🆕 Requests waiting for you: { $pending } (on the waitlist: { $waitlisted })
+    🆘 Open escalations: { $escalations }
+    🤖 Agents: { $green } 🟢 · { $yellow } 🟡 · { $red } 🔴
+    📋 Leads: { $track } on the contact track · { $stalled } stuck mid-onboarding
+home-requests = 🆕 Requests ({ $count })
+home-escalations = 🆘 Escalations ({ $count })
+home-fleet = 🤖 Fleet ({ $count })
+home-track = 📋 Contact track ({ $count })
+home-stalled = ⏸ Stuck ({ $count })
+unknown-command-closest = I don't know { $typed } — did you mean { $known }?
+unknown-command = I don't know { $typed }. /help lists the commands.
+master-no-escalations = No escalations are open.
+master-escalation-line = 🆘 #{ $id } { $agent } needs: { $need }
+master-no-stalled = Nobody is stuck mid-onboarding.
+master-stalled-title = ⏸ Stuck mid-onboarding for 2 days or more ({ $count }):
+master-stalled-line = #{ $id } { $email } — { $state } — { $days }d
+button-nudge = 🔔 Nudge #{ $id }
+master-nudged = 🔔 { $email } was nudged.
+master-nudge-already = They were nudged already: once is enough.
+master-nudge-stopped = They sent /stop: no more messages to them.
+master-nudge-moved-on = They moved on since: no nudge needed.
+nudge = 👋 You started setting up your own AI agent with us and stopped halfway. Send /start to pick up exactly where you left off (it takes a minute), or write here if something got in the way. /stop ends these messages.

@@ -387,3 +387,30 @@ line-reply-waiting = Czekam na Twoją odpowiedź…
 line-answer-sent = ✉️ Wysłane do { $email }.
 master-idle-hint = Żeby odpowiedzieć klientowi, odpowiedz na jego wiadomość (przesuń ją w lewo) albo stuknij ↩️ Odpowiedz pod nią. /start pokazuje panel główny, /help polecenia.
 master-cancel-done = OK, porzucone.
+
+## Panel główny mastera, nieznane polecenia, utknięci klienci (bot::home)
+
+home =
+    🏠 Twoja flota
+    🆕 Zgłoszenia czekające na Ciebie: { $pending } (na liście oczekujących: { $waitlisted })
+    🆘 Otwarte eskalacje: { $escalations }
+    🤖 Agenci: { $green } 🟢 · { $yellow } 🟡 · { $red } 🔴
+    📋 Leady: { $track } na contact track · { $stalled } utknęło w połowie
+home-requests = 🆕 Zgłoszenia ({ $count })
+home-escalations = 🆘 Eskalacje ({ $count })
+home-fleet = 🤖 Flota ({ $count })
+home-track = 📋 Contact track ({ $count })
+home-stalled = ⏸ Utknięci ({ $count })
+unknown-command-closest = Nie znam { $typed } — czy chodziło o { $known }?
+unknown-command = Nie znam { $typed }. /help pokazuje polecenia.
+master-no-escalations = Nie ma otwartych eskalacji.
+master-escalation-line = 🆘 #{ $id } { $agent } potrzebuje: { $need }
+master-no-stalled = Nikt nie utknął w połowie.
+master-stalled-title = ⏸ Utknęli w połowie od 2 dni lub dłużej ({ $count }):
+master-stalled-line = #{ $id } { $email } — { $state } — { $days } d
+button-nudge = 🔔 Przypomnij #{ $id }
+master-nudged = 🔔 Przypomniano { $email }.
+master-nudge-already = Już raz przypomnieliśmy: to wystarczy.
+master-nudge-stopped = Wysłali /stop: nie piszemy do nich więcej.
+master-nudge-moved-on = Poszli już dalej: przypomnienie niepotrzebne.
+nudge = 👋 Zacząłeś u nas konfigurować własnego agenta AI i zatrzymałeś się w połowie. Wyślij /start, żeby wrócić dokładnie tam, gdzie skończyłeś (to zajmie minutę), albo napisz tutaj, jeśli coś stanęło na przeszkodzie. /stop kończy te wiadomości.

@@ -12,7 +12,7 @@ use crate::domain::escalation::Verdict;
 use crate::domain::token::{looks_like_token, BotToken};
 use crate::domain::Actor;
 use crate::fleet::destroy::DestroyError;
-use crate::fleet::leads::QualifyError;
+use crate::fleet::leads::{NudgeError, QualifyError};
 use crate::fleet::live::{DoneError, Greeting};
 use crate::fleet::spawn::SpawnError;
 use crate::fleet::tokens::TokenError;
@@ -256,6 +256,14 @@ pub async fn on_tap(ctx: &Ctx, tap: MasterTap, message: &Message) -> anyhow::Res
             Err(e) => e.to_string(),
         },
         MasterTap::Reply(contact_id) => super::line::tap_reply(ctx, contact_id).await?,
+        MasterTap::View(screen) => super::home::open(ctx, screen).await?,
+        MasterTap::Nudge(id) => match fleet::leads::nudge(app, id, by) {
+            Ok(c) => ctx.t_args("master-nudged", &[("email", (&c.email).into())]),
+            Err(NudgeError::Store(e)) => return Err(e.into()),
+            Err(NudgeError::AlreadyNudged) => ctx.t("master-nudge-already"),
+            Err(NudgeError::Stopped) => ctx.t("master-nudge-stopped"),
+            Err(NudgeError::NotFound(_) | NudgeError::NotStalled) => ctx.t("master-nudge-moved-on"),
+        },
         _ => ctx.t("tap-step-over"),
     })
 }

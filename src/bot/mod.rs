@@ -8,6 +8,7 @@
 
 pub mod ctx;
 mod email;
+mod home;
 mod line;
 pub mod listener;
 pub mod master;
@@ -17,6 +18,7 @@ mod start;
 mod status;
 mod taps;
 mod token;
+mod unknown;
 pub mod views;
 
 use crate::app::{App, Handling, HANDLING};
@@ -71,6 +73,7 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         .enter_dialogue::<Message, DialogueStorage, State>()
         .branch(master_commands)
         .branch(commands)
+        .branch(dptree::filter_map(unknown::unknown_command).endpoint(unknown::on_unknown_command))
         .branch(dptree::filter_map(line::answering).endpoint(line::receive_reply_to_notice))
         .branch(case![State::Email].endpoint(email::receive_email))
         .branch(case![State::Code { contact_id }].endpoint(email::receive_code))

@@ -12,6 +12,12 @@ use teloxide::prelude::*;
 pub async fn on_command(bot: Bot, app: Arc<App>, msg: Message, cmd: ClientCommand, state: State) -> HandlerResult {
     let ctx = Ctx::from_message(&app, &bot, &msg);
     match cmd {
+        ClientCommand::Start(_payload) if app.config.is_master(ctx.user_id) => {
+            if state.is_masters() {
+                app.commit(&ctx.change_ending())?;
+            }
+            super::home::show(&ctx).await
+        }
         ClientCommand::Start(_payload) => start(&ctx, &state).await,
         ClientCommand::Cancel => {
             if state == State::Idle {

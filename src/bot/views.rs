@@ -7,7 +7,7 @@ use crate::app::App;
 use crate::domain::agent::{health, AgentState, Health};
 use crate::domain::callback::MasterTap;
 use crate::domain::ContactState;
-use crate::fleet::{brief, people, progress};
+use crate::fleet::{brief, buttons, people, progress};
 
 /// `/leads [pending|qualified|contact_track|waitlisted]`: the leads in a state, oldest first, with
 /// buttons to decide them.
@@ -25,13 +25,14 @@ pub async fn leads(ctx: &Ctx, filter: &str) -> HandlerResult {
     let now = ctx.now();
     let mut leads = ctx.app.store.contacts_in(state)?;
     leads.sort_by_key(|c| c.created_at);
+    let label = people::state_label(&ctx.tr(), state);
     if leads.is_empty() {
-        ctx.say(ctx.t_args("master-no-leads", &[("state", state.as_str().into())])).await?;
+        ctx.say(ctx.t_args("master-no-leads", &[("state", label.as_str().into())])).await?;
         return Ok(());
     }
     const SHOWN: usize = 20;
     let mut text =
-        ctx.t_args("master-leads-title", &[("state", state.as_str().into()), ("count", (leads.len() as i64).into())]);
+        ctx.t_args("master-leads-title", &[("state", label.as_str().into()), ("count", (leads.len() as i64).into())]);
     let mut rows = Vec::new();
     for c in leads.iter().take(SHOWN) {
         let age = (now - c.created_at).num_hours();
@@ -63,6 +64,75 @@ pub async fn leads(ctx: &Ctx, filter: &str) -> HandlerResult {
     }
     if leads.len() > SHOWN {
         text.push_str(&ctx.t_args("master-leads-more", &[("count", ((leads.len() - SHOWN) as i64).into())]));
+    }
+    if rows.is_empty() {
+        ctx.say(text).await?;
+    } else {
+        ctx.ask(text, keyboard(rows)).await?;
+    }
+    Ok(())
+}
+
+/// The home panel's [Requests]: pending review, then the waitlist (each only when not empty).
+pub async fn requests(ctx: &Ctx) -> HandlerResult {
+    let waitlisted = ctx.app.store.count_in(ContactState::Waitlisted);
+    if ctx.app.store.count_in(ContactState::PendingReview) > 0 || waitlisted == 0 {
+        leads(ctx, "pending").await?;
+    }
+    if waitlisted > 0 {
+        leads(ctx, "waitlisted").await?;
+    }
+    Ok(())
+}
+
+/// The home panel's [Escalations]: each open one with its buttons.
+pub async fn escalations(ctx: &Ctx) -> HandlerResult {
+    let open: Vec<_> = ctx.app.store.escalations()?.into_iter().filter(|e| e.ruling.is_none()).collect();
+    if open.is_empty() {
+        ctx.say(ctx.t("master-no-escalations")).await?;
+        return Ok(());
+    }
+    let tr = ctx.tr();
+    for e in open.iter().take(10) {
+        let text = ctx.t_args(
+            "master-escalation-line",
+            &[("id", (e.id as i64).into()), ("agent", (&e.agent).into()), ("need", (&e.need).into())],
+        );
+        ctx.ask(text, keyboard(vec![buttons::escalation(&tr, e)])).await?;
+    }
+    Ok(())
+}
+
+/// The home panel's [Stalled]: clients stuck mid-onboarding, each with [🔔 Nudge].
+pub async fn stalled(ctx: &Ctx) -> HandlerResult {
+    let now = ctx.now();
+    let stuck = crate::fleet::leads::stalled(&ctx.app, now)?;
+    if stuck.is_empty() {
+        ctx.say(ctx.t("master-no-stalled")).await?;
+        return Ok(());
+    }
+    let tr = ctx.tr();
+    let mut text = ctx.t_args("master-stalled-title", &[("count", (stuck.len() as i64).into())]);
+    let mut rows = Vec::new();
+    for c in stuck.iter().take(20) {
+        let days = (now - c.updated_at).num_days();
+        text.push('\n');
+        text.push_str(&ctx.t_args(
+            "master-stalled-line",
+            &[
+                ("id", (c.id as i64).into()),
+                ("email", (&c.email).into()),
+                ("state", people::state_label(&tr, c.state).as_str().into()),
+                ("days", days.into()),
+            ],
+        ));
+        let nudged = c.nudged_at.is_some();
+        if !nudged {
+            rows.push(vec![(
+                ctx.t_args("button-nudge", &[("id", (c.id as i64).into())]),
+                MasterTap::Nudge(c.id).data(),
+            )]);
+        }
     }
     if rows.is_empty() {
         ctx.say(text).await?;

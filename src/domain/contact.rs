@@ -196,6 +196,10 @@ pub struct Contact {
     /// They sent /stop: no more nurture messages.
     #[serde(default)]
     pub nurture_stopped: bool,
+    /// When they were nudged to finish their onboarding (once: by a master's [🔔 Nudge] or the
+    /// scheduler).
+    #[serde(default)]
+    pub nudged_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -216,6 +220,7 @@ impl Contact {
             agent_name: None,
             contact_track_at: None,
             nurture_stopped: false,
+            nudged_at: None,
             created_at: now,
             updated_at: now,
         }

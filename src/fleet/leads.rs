@@ -6,6 +6,7 @@ use crate::app::App;
 use crate::domain::conversation::State;
 use crate::domain::{Actor, Contact, ContactState, TransitionError};
 use crate::store::{dialogue, AuditEntry, Change, Guard, OutboxItem, StoreError};
+use chrono::{DateTime, Duration, Utc};
 
 #[derive(Debug, thiserror::Error)]
 pub enum QualifyError {
@@ -46,6 +47,77 @@ pub fn qualify(app: &App, contact_id: u64, by: Actor) -> Result<Contact, Qualify
         },
         Err(e) => Err(e.into()),
     }
+}
+
+/// Mid-onboarding states a client can stall in (their next step is theirs).
+pub const STALLED_STATES: [ContactState; 5] = [
+    ContactState::EmailPending,
+    ContactState::EmailVerified,
+    ContactState::Qualifying,
+    ContactState::Qualified,
+    ContactState::TokenValidated,
+];
+
+/// How long without a step before a client counts as stalled.
+pub const STALLED_AFTER_HOURS: i64 = 48;
+
+/// Clients stuck mid-onboarding for `STALLED_AFTER_HOURS` or more, longest-stuck first.
+pub fn stalled(app: &App, now: DateTime<Utc>) -> Result<Vec<Contact>, StoreError> {
+    let mut stuck = Vec::new();
+    for state in STALLED_STATES {
+        for c in app.store.iter_in(state) {
+            let c = c?;
+            if now - c.updated_at >= Duration::hours(STALLED_AFTER_HOURS) {
+                stuck.push(c);
+            }
+        }
+    }
+    stuck.sort_by_key(|c| c.updated_at);
+    Ok(stuck)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum NudgeError {
+    #[error("there is no lead #{0}")]
+    NotFound(u64),
+    /// Past onboarding, or not stuck long enough.
+    #[error("not stalled")]
+    NotStalled,
+    #[error("already nudged")]
+    AlreadyNudged,
+    /// They sent /stop.
+    #[error("they asked for no more messages")]
+    Stopped,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// One reminder to a client stuck mid-onboarding, in their language, with how to pick up or stop.
+/// At most once per client, whoever asks (a master's [🔔 Nudge], or the scheduler at 10:00 their
+/// time); the mark and the message are written together.
+pub fn nudge(app: &App, contact_id: u64, by: Actor) -> Result<Contact, NudgeError> {
+    let mut c = app.store.contact(contact_id)?.ok_or(NudgeError::NotFound(contact_id))?;
+    let now = app.clock.now();
+    if !STALLED_STATES.contains(&c.state) || now - c.updated_at < Duration::hours(STALLED_AFTER_HOURS) {
+        return Err(NudgeError::NotStalled);
+    }
+    if c.nudged_at.is_some() {
+        return Err(NudgeError::AlreadyNudged);
+    }
+    if c.nurture_stopped {
+        return Err(NudgeError::Stopped);
+    }
+    c.nudged_at = Some(now);
+    let tr = app.content.i18n.tr(&c.lang);
+    let mut change = Change { guards: vec![Guard::ContactIn(c.id, c.state)], ..Change::default() };
+    change.outbox.push(OutboxItem::telegram(c.chat_id, tr.t("nudge")));
+    change.audit.push(AuditEntry::event(now, by, Some(c.id), "nudged", "stalled mid-onboarding"));
+    change.contact = Some(c.clone());
+    app.commit(&change).map_err(|e| match e {
+        StoreError::Conflict(_) => NudgeError::NotStalled,
+        e => e.into(),
+    })?;
+    Ok(c)
 }
 
 #[cfg(test)]

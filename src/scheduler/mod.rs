@@ -12,7 +12,8 @@
 //! - 09:00 in each contact-track lead's own timezone on days 1, 3 and 7: a nurture message
 //!   (Telegram and email), until they are qualified or send /stop (spec §7.7).
 
-pub mod nurture;
+mod nudge;
+mod nurture;
 pub mod slots;
 pub mod weekly;
 
@@ -45,6 +46,9 @@ pub async fn tick(app: &Arc<App>) {
     }
     if let Err(e) = nurture::run_due(app, now).await {
         tracing::error!(error = %e, "nurture failed");
+    }
+    if let Err(e) = nudge::run_due(app, now).await {
+        tracing::error!(error = %e, "nudges failed");
     }
 }
 
