@@ -109,14 +109,26 @@ async fn the_brief_shows_every_section_and_a_decision_edits_it_in_place() {
     assert!(brief.text.ends_with("Fleet: peter 🟢"), "{}", brief.text);
     assert_eq!(brief.all_button_labels(), vec!["1. ✅ Approve", "1. ❌ Reject"]);
 
-    // Approving from the brief edits the brief.
+    // Approving from the brief edits that item only: its line says so, its buttons go, the rest
+    // of the brief is as the master read it.
     bench.emu.tap(&bench.control.token, &m, brief.message_id, &brief.button_data("Approve").unwrap());
     bench
-        .eventually("the brief was edited", |b| {
-            let now = b.current_text(MASTER, brief.message_id);
-            !now.contains("anna-agent spawn") && now.contains("All clear")
+        .eventually("the brief's item was settled", |b| {
+            b.current_text(MASTER, brief.message_id).contains("— ✅ Approved")
         })
         .await;
+    let now = bench.current_text(MASTER, brief.message_id);
+    let item = now.lines().find(|l| l.starts_with("  1. anna-agent spawn")).unwrap();
+    assert!(item.ends_with("— ✅ Approved by master 900001 at 07:00 UTC"), "{item}");
+    assert!(now.contains("HAPPENING:\n  peter → TopoDIM blog post 3"), "the rest stays: {now}");
+    let buttons = bench
+        .emu
+        .transcript(&bench.control.token, MASTER)
+        .into_iter()
+        .find(|e| e.message_id == brief.message_id)
+        .unwrap()
+        .buttons;
+    assert!(buttons.is_empty(), "{buttons:?}");
     assert_ne!(bench.contact(&anna).unwrap().state, ContactState::PendingReview);
     bench.stop().await;
 }

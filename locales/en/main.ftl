@@ -299,7 +299,6 @@ brief-shipped-cont = SHIPPED YESTERDAY (cont.):
 brief-blocked = BLOCKED:
 brief-blocked-cont = BLOCKED (cont.):
 brief-more = …and { $count } more
-brief-all-clear = ☀️ All clear: nothing needs you now.
 brief-nothing = Nothing needs you and nothing is blocked: today's brief would be skipped.
 brief-need-request = { $name } spawn — { $email } (score { $score })
 brief-need-escalation = { $agent } stuck: { $need } → proposed: { $fix }
@@ -413,3 +412,23 @@ master-nudge-already = They were nudged already: once is enough.
 master-nudge-stopped = They sent /stop: no more messages to them.
 master-nudge-moved-on = They moved on since: no nudge needed.
 nudge = 👋 You started setting up your own AI agent with us and stopped halfway. Send /start to pick up exactly where you left off (it takes a minute), or write here if something got in the way. /stop ends these messages.
+
+## Deciding a request in the chat (bot::decide)
+
+decide-not-found = There is no request #{ $id }.
+decide-not-pending = Request #{ $id } is not waiting for a decision: they are { $state }.
+decide-already-approved = Request #{ $id } was already approved by { $by } at { $at }.
+decide-already-rejected = Request #{ $id } was already rejected by { $by } at { $at }.
+decide-name-taken = The agent name { $name } is taken by another agent.
+master-rejected-reason = ❌ Request #{ $id } rejected; the client was told, with your reason.
+button-reject-now = ❌ Reject without a reason
+button-keep-waiting = ↩️ Keep waiting
+reject-ask =
+    ❌ Reject { $who }?
+    Type the reason the client will read, or tap below.
+reject-waiting = Type a reason, or tap a button.
+reject-kept = Request #{ $id } is still waiting.
+reject-reason-not-text = Please type the reason as text, or tap a button above.
+pick-no-requests = No requests are waiting for a decision.
+pick-approve = Which request do you approve?
+pick-reject = Which request do you reject? (You will be asked for a reason.)

@@ -300,7 +300,6 @@ brief-shipped-cont = ZROBIONE WCZORAJ (cd.):
 brief-blocked = ZABLOKOWANE:
 brief-blocked-cont = ZABLOKOWANE (cd.):
 brief-more = …i jeszcze { $count }
-brief-all-clear = ☀️ Wszystko jasne: nic teraz na Ciebie nie czeka.
 brief-nothing = Nic na Ciebie nie czeka i nic nie jest zablokowane: dzisiejszy brief zostałby pominięty.
 brief-need-request = { $name } — { $email } (wynik { $score })
 brief-need-escalation = { $agent } utknął: { $need } → propozycja: { $fix }
@@ -414,3 +413,23 @@ master-nudge-already = Już raz przypomnieliśmy: to wystarczy.
 master-nudge-stopped = Wysłali /stop: nie piszemy do nich więcej.
 master-nudge-moved-on = Poszli już dalej: przypomnienie niepotrzebne.
 nudge = 👋 Zacząłeś u nas konfigurować własnego agenta AI i zatrzymałeś się w połowie. Wyślij /start, żeby wrócić dokładnie tam, gdzie skończyłeś (to zajmie minutę), albo napisz tutaj, jeśli coś stanęło na przeszkodzie. /stop kończy te wiadomości.
+
+## Decyzja o zgłoszeniu na czacie (bot::decide)
+
+decide-not-found = Nie ma zgłoszenia #{ $id }.
+decide-not-pending = Zgłoszenie #{ $id } nie czeka na decyzję: stan to „{ $state }”.
+decide-already-approved = Zgłoszenie #{ $id } zostało już zatwierdzone przez { $by } o { $at }.
+decide-already-rejected = Zgłoszenie #{ $id } zostało już odrzucone przez { $by } o { $at }.
+decide-name-taken = Nazwa agenta { $name } jest zajęta przez innego agenta.
+master-rejected-reason = ❌ Zgłoszenie #{ $id } odrzucone; klient dostał wiadomość z Twoim powodem.
+button-reject-now = ❌ Odrzuć bez powodu
+button-keep-waiting = ↩️ Niech czeka
+reject-ask =
+    ❌ Odrzucić { $who }?
+    Napisz powód, który przeczyta klient, albo stuknij poniżej.
+reject-waiting = Napisz powód albo stuknij przycisk.
+reject-kept = Zgłoszenie #{ $id } nadal czeka.
+reject-reason-not-text = Napisz powód tekstem albo stuknij przycisk powyżej.
+pick-no-requests = Żadne zgłoszenie nie czeka na decyzję.
+pick-approve = Które zgłoszenie zatwierdzasz?
+pick-reject = Które zgłoszenie odrzucasz? (Zapytam o powód.)

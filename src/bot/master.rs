@@ -5,7 +5,7 @@
 //! nothing. Each command parses its arguments, calls `fleet`, and says what came of it.
 
 use super::ctx::keyboard;
-use super::{views, Ctx, HandlerResult, State};
+use super::{decide, views, Ctx, HandlerResult, State};
 use crate::app::App;
 use crate::domain::callback::MasterTap;
 use crate::domain::escalation::Verdict;
@@ -16,7 +16,7 @@ use crate::fleet::leads::{NudgeError, QualifyError};
 use crate::fleet::live::{DoneError, Greeting};
 use crate::fleet::spawn::SpawnError;
 use crate::fleet::tokens::TokenError;
-use crate::fleet::{self, approval, escalations, jobs};
+use crate::fleet::{self, escalations, jobs};
 use std::sync::Arc;
 use teloxide::prelude::*;
 use teloxide::types::BotCommandScope;
@@ -81,26 +81,14 @@ pub async fn on_command(bot: Bot, app: Arc<App>, msg: Message, cmd: MasterComman
     let by = Actor::Master(ctx.user_id);
     let reply = match cmd {
         MasterCommand::Spawn(args) => spawn(&ctx, &msg, &args).await?,
-        MasterCommand::Approve(id) => match parse_id(&id) {
-            Some(id) => match approval::approve(&app, id, by).await {
-                Ok(_) => ctx.t_args("master-approved", &[("id", (id as i64).into())]),
-                Err(e) => format!("⚠️ {e}"),
-            },
-            None => ctx.t("master-usage-approve"),
+        MasterCommand::Approve(args) => match decide::approve_command(&ctx, &args).await? {
+            Some(reply) => reply,
+            None => return Ok(()),
         },
-        MasterCommand::Reject(args) => {
-            let (id, reason) = args.trim().split_once(' ').map_or((args.trim(), ""), |(a, b)| (a, b.trim()));
-            match parse_id(id) {
-                Some(id) => {
-                    let reason = (!reason.is_empty()).then(|| reason.to_string());
-                    match approval::reject(&app, id, by, reason).await {
-                        Ok(()) => ctx.t_args("master-rejected", &[("id", (id as i64).into())]),
-                        Err(e) => format!("⚠️ {e}"),
-                    }
-                }
-                None => ctx.t("master-usage-reject"),
-            }
-        }
+        MasterCommand::Reject(args) => match decide::reject_command(&ctx, &args).await? {
+            Some(reply) => reply,
+            None => return Ok(()),
+        },
         MasterCommand::Qualify(email) => match crate::domain::email::normalize(&email) {
             Some(email) => match app.store.contact_by_email(&email)? {
                 Some(c) => qualify(&ctx, c.id)?,
@@ -142,10 +130,6 @@ pub async fn on_command(bot: Bot, app: Arc<App>, msg: Message, cmd: MasterComman
     };
     ctx.say(reply).await?;
     Ok(())
-}
-
-fn parse_id(s: &str) -> Option<u64> {
-    s.trim().trim_start_matches('#').parse().ok()
 }
 
 /// `/spawn <name> <token>`: the master's whole input is a name and a token.
@@ -200,14 +184,10 @@ pub async fn on_tap(ctx: &Ctx, tap: MasterTap, message: &Message) -> anyhow::Res
     }
     let by = Actor::Master(ctx.user_id);
     Ok(match tap {
-        MasterTap::Approve(id) => match approval::approve(app, id, by).await {
-            Ok(_) => ctx.t_args("master-approved", &[("id", (id as i64).into())]),
-            Err(e) => e.to_string(),
-        },
-        MasterTap::Reject(id) => match approval::reject(app, id, by, None).await {
-            Ok(()) => ctx.t_args("master-rejected", &[("id", (id as i64).into())]),
-            Err(e) => e.to_string(),
-        },
+        MasterTap::Approve(id) => decide::approve(ctx, id).await?,
+        MasterTap::Reject(id) => decide::ask_reject(ctx, id).await?,
+        MasterTap::RejectNow(id) => decide::reject_now(ctx, id, message).await?,
+        MasterTap::KeepWaiting(id) => decide::keep_waiting(ctx, id, message).await?,
         MasterTap::Retry(job) => {
             if jobs::retry(app, job)? {
                 ctx.t("master-retrying")

@@ -7,6 +7,7 @@
 //! effects in one `Change`.
 
 pub mod ctx;
+mod decide;
 mod email;
 mod home;
 mod line;
@@ -85,6 +86,7 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         .branch(case![State::EscalationNote { escalation }].endpoint(master::receive_note))
         .branch(case![State::NewToken { agent }].endpoint(token::receive_new_token))
         .branch(case![State::ReplyTo { contact_id }].endpoint(line::receive_reply))
+        .branch(case![State::RejectReason { contact_id }].endpoint(decide::receive_reason))
         .branch(case![State::Idle].endpoint(start::idle));
     let taps = Update::filter_callback_query()
         .enter_dialogue::<CallbackQuery, DialogueStorage, State>()

@@ -118,6 +118,6 @@ pub async fn decide(
     let outcome =
         tr.t_args(key, &[("by", by.to_string().as_str().into()), ("time", notices::time(now).as_str().into())]);
     notices::settle(app, id, &outcome).await;
-    brief::refresh_today(app).await;
+    brief::settle_item(app, &buttons::decided_action(id), &outcome);
     Ok(a)
 }

@@ -186,7 +186,7 @@ pub async fn approve(app: &Arc<App>, contact_id: u64, by: Actor) -> Result<u64, 
         &[("by", by.to_string().as_str().into()), ("time", notices::time(now).as_str().into())],
     );
     notices::settle(app, contact_id, &outcome).await;
-    brief::refresh_today(app).await;
+    brief::settle_item(app, &buttons::decided_request(contact_id), &outcome);
     Ok(job_id)
 }
 
@@ -271,7 +271,7 @@ pub async fn reject(app: &Arc<App>, contact_id: u64, by: Actor, reason: Option<S
         ],
     );
     notices::settle(app, contact_id, &outcome).await;
-    brief::refresh_today(app).await;
+    brief::settle_item(app, &buttons::decided_request(contact_id), &outcome);
     Ok(())
 }
 

@@ -9,6 +9,19 @@ use crate::i18n::Tr;
 /// A row of (label, callback data).
 pub type Row = Vec<(String, String)>;
 
+/// The callback data of every button that decides request `id` (to find them once it is decided).
+pub fn decided_request(id: u64) -> Vec<String> {
+    vec![MasterTap::Approve(id).data(), MasterTap::Reject(id).data()]
+}
+
+pub fn decided_escalation(id: u64) -> Vec<String> {
+    [Verdict::Approve, Verdict::Skip, Verdict::Modify].map(|v| MasterTap::Escalation(id, v).data()).to_vec()
+}
+
+pub fn decided_action(id: u64) -> Vec<String> {
+    vec![MasterTap::Action(id, true).data(), MasterTap::Action(id, false).data()]
+}
+
 /// A waiting request's `[✅ Approve]` `[❌ Reject]`.
 pub fn request(tr: &Tr, contact_id: u64) -> Row {
     vec![

@@ -145,6 +145,6 @@ pub async fn rule(
         ],
     );
     notices::settle(app, id, &outcome).await;
-    brief::refresh_today(app).await;
+    brief::settle_item(app, &buttons::decided_escalation(id), &outcome);
     Ok(e)
 }

@@ -98,7 +98,7 @@ pub fn fleet_line(fleet: &[(String, Health)], max: usize) -> String {
 }
 
 /// Items are indented under their header, as in the seed.
-const INDENT: &str = "  ";
+pub(super) const INDENT: &str = "  ";
 
 /// The seed's rule: skipped entirely (None) when nothing needs the master and nothing is blocked.
 pub fn compose(input: &BriefInput, tr: &Tr) -> Option<Vec<BriefMessage>> {

@@ -12,7 +12,7 @@ mod gather;
 pub mod split;
 
 use crate::app::App;
-use crate::store::{Change, Guard, OutboxItem, StoreError};
+use crate::store::{Change, Guard, Notice, OutboxItem, Outgoing, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 pub use compose::{compose, fleet_line, Blocked, BriefInput, NeedItem, MAX_ACTION_ITEMS, MAX_FLEET_NAMES};
 pub use gather::gather;
@@ -71,34 +71,47 @@ fn outbox_to(chats: &[i64], messages: &[BriefMessage], date: NaiveDate) -> Vec<O
     items
 }
 
-/// After a decision: today's brief, wherever it was sent, is composed again and edited in place.
-pub async fn refresh_today(app: &App) {
-    let now = app.clock.now();
-    let date = now.date_naive();
-    let sent = app.store.notices(notice_key(date)).unwrap_or_default();
-    if sent.is_empty() {
-        return;
+/// After a decision (`decided`: the callback data of its buttons): in today's brief, wherever it
+/// was sent, only that item changes — its button row goes and its line ends with `outcome`; the
+/// rest of the brief stays as the master read it. The stored copy and the edit are one write.
+pub fn settle_item(app: &App, decided: &[String], outcome: &str) {
+    let key = notice_key(app.clock.now().date_naive());
+    let Ok(sent) = app.store.notices(key) else { return };
+    let mut change = Change::default();
+    for n in sent {
+        let mut number = None;
+        let buttons: Vec<Vec<(String, String)>> = n
+            .buttons
+            .iter()
+            .filter(|row| {
+                let hit = row.iter().any(|(_, data)| decided.contains(data));
+                if hit {
+                    // Labels are "2. ✅ Approve": the item's number.
+                    number = row.first().and_then(|(label, _)| label.split_once(". ")).map(|(n, _)| n.to_string());
+                }
+                !hit
+            })
+            .cloned()
+            .collect();
+        let Some(number) = number else { continue };
+        let item = format!("{}{number}. ", compose::INDENT);
+        let text = n
+            .text
+            .lines()
+            .map(|l| if l.starts_with(&item) { format!("{l} — {outcome}") } else { l.to_string() })
+            .collect::<Vec<_>>()
+            .join("\n");
+        change.outbox.push(OutboxItem::new(Outgoing::Edit {
+            chat_id: n.chat,
+            message_id: n.message,
+            text: text.clone(),
+            buttons: buttons.clone(),
+        }));
+        change.notices.push((key, Notice { text, buttons, ..n }));
     }
-    let messages = match messages(app, now, date).await {
-        Ok(Some(m)) => m,
-        Ok(None) => vec![BriefMessage { text: app.master_tr().t("brief-all-clear"), buttons: Vec::new() }],
-        Err(e) => {
-            tracing::warn!(error = %e, "could not recompose the brief");
-            return;
-        }
-    };
-    let mut chats: Vec<i64> = sent.iter().map(|n| n.chat).collect();
-    chats.dedup();
-    for chat in chats {
-        let ids: Vec<i32> = sent.iter().filter(|n| n.chat == chat).map(|n| n.message).collect();
-        for (i, id) in ids.iter().enumerate() {
-            let (text, buttons) = match messages.get(i) {
-                Some(m) => (m.text.as_str(), m.buttons.as_slice()),
-                None => ("—", &[][..]),
-            };
-            if let Err(e) = app.notifier.edit(chat, *id, text, buttons).await {
-                tracing::debug!(error = %e, "brief not edited");
-            }
+    if !change.notices.is_empty() {
+        if let Err(e) = app.commit(&change) {
+            tracing::warn!(error = %e, "the brief's item was not settled");
         }
     }
 }
