@@ -135,7 +135,7 @@ status-qualifying = You're answering a few questions. Send /start to continue.
 status-qualified = Next step: connect your bot from @BotFather. Send /start to continue.
 status-contact-track = We have your details ({ $email }) and will be in touch. Write here any time: the team reads it.
 status-token-validated = Next step: choose your agent's name. Send /start to continue.
-status-pending-review = Your agent { $name } is waiting for review. I'll message you here when it's approved.
+status-pending-review = Your agent { $name } is waiting for review. I'll message you here when it's approved; /cancel withdraws the request.
 status-waitlisted = Your agent { $name } is on the waitlist. I'll message you here when a slot opens.
 status-provisioning = Your agent { $name } is being set up.
 status-live = Your agent { $name } is live.
@@ -175,7 +175,7 @@ live-greeted = Your agent just said hello in its own chat.
 live-still-not-started = Not yet: open t.me/{ $bot }, press Start, then tap Done again.
 qualified-by-master = 🎉 Good news: we'd like to set up an agent for you after all! The next step is your own Telegram bot.
 tap-not-allowed = Only the fleet's masters can do that.
-agent-destroyed = Your agent { $name } has been switched off. Write to us if you'd like it back.
+agent-destroyed = Your agent { $name } has been switched off. Write here if you'd like it back.
 mail-welcome-subject = Your agent { $name } is live
 mail-welcome-body =
     Your agent { $name } is live on Telegram: { $link }
@@ -230,7 +230,7 @@ master-job-failed =
     { $error }
 button-retry = 🔁 Retry
 button-qualify = ⬆️ Qualify #{ $id }
-master-fleet-counts = { $live } live · { $provisioning } provisioning · { $failed } failed · { $degraded } degraded
+master-fleet-counts = { $green } 🟢 online · { $yellow } 🟡 being set up or silent · { $red } 🔴 failed or degraded
 master-agent-view =
     { $emoji } { $name } — { $state }
     Owner: { $owner }
@@ -432,3 +432,23 @@ reject-reason-not-text = Please type the reason as text, or tap a button above.
 pick-no-requests = No requests are waiting for a decision.
 pick-approve = Which request do you approve?
 pick-reject = Which request do you reject? (You will be asked for a reason.)
+
+## Withdrawing a waiting request, and request cards after a decision
+
+master-request-decided = 🆕 Agent request #{ $id } — { $state }
+master-decided-withdrawn = ↩️ Withdrawn by the client at { $time }
+request-withdrawn = Your request is withdrawn: nothing will be set up, and the team was told. Write here if you'd like to talk to them.
+status-withdrawn = You withdrew your request. Write here if you'd like to talk to the team.
+withdraw-ask = Your agent { $name } is waiting for the team's review. Withdraw the request? The team will be told, and the name is freed.
+button-withdraw = ↩️ Withdraw my request
+button-keep-request = Keep it waiting
+
+## One status vocabulary for agents (domain::agent::Status)
+
+status-legend = 🟢 online (heartbeat in the last 30 min) · 🟡 being set up, or silent · 🔴 setup failed or degraded · ⚫ destroyed
+agent-status-online = online
+agent-status-silent = silent (no heartbeat for 30 min)
+agent-status-setting-up = being set up
+agent-status-setup-failed = setup failed
+agent-status-degraded = degraded
+agent-status-destroyed = destroyed

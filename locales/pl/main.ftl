@@ -136,7 +136,7 @@ status-qualifying = Odpowiadasz na kilka pytań. Wyślij /start, żeby kontynuow
 status-qualified = Następny krok: podłącz swojego bota z @BotFather. Wyślij /start, żeby kontynuować.
 status-contact-track = Mamy Twoje dane ({ $email }) i odezwiemy się. Pisz tutaj w dowolnej chwili: zespół to czyta.
 status-token-validated = Następny krok: wybierz nazwę agenta. Wyślij /start, żeby kontynuować.
-status-pending-review = Twój agent { $name } czeka na weryfikację. Napiszę tutaj, gdy zostanie zatwierdzony.
+status-pending-review = Twój agent { $name } czeka na weryfikację. Napiszę tutaj, gdy zostanie zatwierdzony; /cancel wycofuje zgłoszenie.
 status-waitlisted = Twój agent { $name } jest na liście oczekujących. Napiszę tutaj, gdy zwolni się miejsce.
 status-provisioning = Twój agent { $name } jest właśnie uruchamiany.
 status-live = Twój agent { $name } działa.
@@ -176,7 +176,7 @@ live-greeted = Twój agent właśnie przywitał się w swoim czacie.
 live-still-not-started = Jeszcze nie: otwórz t.me/{ $bot }, naciśnij Start, a potem stuknij „Gotowe” ponownie.
 qualified-by-master = 🎉 Dobra wiadomość: jednak chcemy uruchomić dla Ciebie agenta! Następny krok to Twój własny bot na Telegramie.
 tap-not-allowed = Tylko masterzy floty mogą to zrobić.
-agent-destroyed = Twój agent { $name } został wyłączony. Napisz do nas, jeśli chcesz go przywrócić.
+agent-destroyed = Twój agent { $name } został wyłączony. Napisz tutaj, jeśli chcesz go przywrócić.
 mail-welcome-subject = Twój agent { $name } działa
 mail-welcome-body =
     Twój agent { $name } działa na Telegramie: { $link }
@@ -231,7 +231,7 @@ master-job-failed =
     { $error }
 button-retry = 🔁 Ponów
 button-qualify = ⬆️ Zakwalifikuj #{ $id }
-master-fleet-counts = działa: { $live } · uruchamiane: { $provisioning } · błąd: { $failed } · problemy: { $degraded }
+master-fleet-counts = { $green } 🟢 online · { $yellow } 🟡 w konfiguracji lub milczy · { $red } 🔴 błąd lub problem
 master-agent-view =
     { $emoji } { $name } — { $state }
     Właściciel: { $owner }
@@ -433,3 +433,23 @@ reject-reason-not-text = Napisz powód tekstem albo stuknij przycisk powyżej.
 pick-no-requests = Żadne zgłoszenie nie czeka na decyzję.
 pick-approve = Które zgłoszenie zatwierdzasz?
 pick-reject = Które zgłoszenie odrzucasz? (Zapytam o powód.)
+
+## Wycofanie czekającego zgłoszenia i karty zgłoszeń po decyzji
+
+master-request-decided = 🆕 Zgłoszenie agenta #{ $id } — { $state }
+master-decided-withdrawn = ↩️ Wycofane przez klienta o { $time }
+request-withdrawn = Twoje zgłoszenie jest wycofane: niczego nie skonfigurujemy, a zespół dostał informację. Napisz tutaj, jeśli chcesz z nim porozmawiać.
+status-withdrawn = Wycofałeś swoje zgłoszenie. Napisz tutaj, jeśli chcesz porozmawiać z zespołem.
+withdraw-ask = Twój agent { $name } czeka na decyzję zespołu. Wycofać zgłoszenie? Zespół dostanie informację, a nazwa zostanie zwolniona.
+button-withdraw = ↩️ Wycofaj zgłoszenie
+button-keep-request = Niech czeka
+
+## One status vocabulary for agents (domain::agent::Status)
+
+status-legend = 🟢 online (sygnał w ostatnich 30 min) · 🟡 w konfiguracji albo milczy · 🔴 konfiguracja nieudana albo problem · ⚫ usunięty
+agent-status-online = online
+agent-status-silent = milczy (brak sygnału od 30 min)
+agent-status-setting-up = w konfiguracji
+agent-status-setup-failed = konfiguracja nieudana
+agent-status-degraded = działa z problemem
+agent-status-destroyed = usunięty

@@ -2,9 +2,11 @@
 //! `/start` always picks up where the contact is, so a client who left (or was cut off by a
 //! restart) is never stranded and never starts over by accident.
 
+use super::ctx::keyboard;
 use super::status::status_text;
 use super::{email, line, naming, qualify, token, ClientCommand, Ctx, HandlerResult, State};
 use crate::app::App;
+use crate::domain::callback::Tap;
 use crate::domain::{Contact, ContactState};
 use std::sync::Arc;
 use teloxide::prelude::*;
@@ -20,7 +22,19 @@ pub async fn on_command(bot: Bot, app: Arc<App>, msg: Message, cmd: ClientComman
         }
         ClientCommand::Start(_payload) => start(&ctx, &state).await,
         ClientCommand::Cancel => {
-            if state == State::Idle {
+            let waiting = app
+                .store
+                .contact_by_user(ctx.user_id)?
+                .filter(|c| matches!(c.state, ContactState::PendingReview | ContactState::Waitlisted));
+            if let (State::Idle, Some(c)) = (&state, waiting) {
+                // A request waiting for the team: /cancel offers to withdraw it, after a confirmation.
+                let name = c.agent_name.clone().unwrap_or_default();
+                let rows = vec![vec![
+                    (ctx.t("button-withdraw"), Tap::Withdraw.data()),
+                    (ctx.t("button-keep-request"), Tap::Keep.data()),
+                ]];
+                ctx.ask(ctx.t_args("withdraw-ask", &[("name", (&name).into())]), keyboard(rows)).await?;
+            } else if state == State::Idle {
                 ctx.say(ctx.t("cancel-nothing")).await?;
             } else if state.is_masters() {
                 app.commit(&ctx.change_ending())?;
@@ -116,5 +130,19 @@ async fn resume(ctx: &Ctx, contact: &Contact, state: &State) -> HandlerResult {
             ctx.say(status_text(ctx, Some(contact))).await?;
             Ok(())
         }
+    }
+}
+
+/// [↩️ Withdraw my request] under `/cancel`'s question: `false` when there is nothing to withdraw
+/// any more (decided meanwhile).
+pub async fn tap_withdraw(ctx: &Ctx, message: &Message) -> anyhow::Result<bool> {
+    let Some(c) = ctx.app.store.contact_by_user(ctx.user_id)? else { return Ok(false) };
+    match crate::fleet::approval::withdraw(&ctx.app, c.id, ctx.user_id).await {
+        Ok(()) => {
+            ctx.settle(message.id, message.text().unwrap_or_default(), &ctx.t("button-withdraw")).await;
+            Ok(true)
+        }
+        Err(crate::fleet::approval::DecideError::Store(e)) => Err(e.into()),
+        Err(_) => Ok(false),
     }
 }

@@ -19,7 +19,20 @@ pub fn status_text(ctx: &Ctx, contact: Option<&Contact>) -> String {
         ContactState::Live | ContactState::Active => "status-live",
         ContactState::Degraded => "status-degraded",
         ContactState::Churned => "status-churned",
-        ContactState::Rejected => "status-rejected",
+        ContactState::Rejected => {
+            let by_them = ctx
+                .app
+                .store
+                .decision(c.id)
+                .ok()
+                .flatten()
+                .is_some_and(|d| d.by == crate::domain::Actor::User(c.user_id));
+            if by_them {
+                "status-withdrawn"
+            } else {
+                "status-rejected"
+            }
+        }
     };
     let name = c.agent_name.clone().unwrap_or_default();
     ctx.t_args(key, &[("email", (&c.email).into()), ("name", (&name).into())])

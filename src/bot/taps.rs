@@ -2,7 +2,7 @@
 //! is acted on only when it belongs to the chat's current step; anything else is answered "that
 //! step is over" and changes nothing. Every tap is answered (the client shows a spinner until then).
 
-use super::{email, master, naming, qualify, Ctx, HandlerResult, State};
+use super::{email, master, naming, qualify, start, Ctx, HandlerResult, State};
 use crate::app::App;
 use crate::domain::callback::{Callback, Tap};
 use std::sync::Arc;
@@ -48,6 +48,11 @@ pub async fn on_tap(bot: Bot, app: Arc<App>, q: CallbackQuery, state: State) -> 
             naming::tap_change_name(&ctx, contact_id, message).await?
         }
         (Some(Tap::Cancel), State::Confirm { .. }) => naming::tap_cancel(&ctx, message).await?,
+        (Some(Tap::Withdraw), _) => start::tap_withdraw(&ctx, message).await?,
+        (Some(Tap::Keep), _) => {
+            ctx.settle(message.id, message.text().unwrap_or_default(), &ctx.t("button-keep-request")).await;
+            true
+        }
         _ => false,
     };
     let answer = bot.answer_callback_query(q.id.clone());

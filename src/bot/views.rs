@@ -4,7 +4,7 @@
 use super::ctx::keyboard;
 use super::{Ctx, HandlerResult};
 use crate::app::App;
-use crate::domain::agent::{health, AgentState, Health};
+use crate::domain::agent::{health, status, AgentState, Health, Status};
 use crate::domain::callback::MasterTap;
 use crate::domain::ContactState;
 use crate::fleet::{brief, buttons, people, progress};
@@ -152,16 +152,10 @@ pub fn fleet(app: &App) -> String {
     let now = app.clock.now();
     let health: Vec<(String, Health)> = agents.iter().map(|a| (a.name.clone(), health(a, now))).collect();
     let line = brief::fleet_line(&health, brief::MAX_FLEET_NAMES);
-    let count = |s: AgentState| agents.iter().filter(|a| a.state == s).count();
-    let n = |s: AgentState| (count(s) as i64).into();
+    let n = |h: Health| (health.iter().filter(|(_, x)| *x == h).count() as i64).into();
     let counts = app.master_tr().t_args(
         "master-fleet-counts",
-        &[
-            ("live", n(AgentState::Live)),
-            ("provisioning", n(AgentState::Provisioning)),
-            ("failed", n(AgentState::Failed)),
-            ("degraded", n(AgentState::Degraded)),
-        ],
+        &[("green", n(Health::Green)), ("yellow", n(Health::Yellow)), ("red", n(Health::Red))],
     );
     // The `Fleet:` line is the seed's format (the morning brief, spec §7.3), the same in every
     // language.
@@ -174,12 +168,13 @@ pub fn agent(ctx: &Ctx, name: &str) -> anyhow::Result<String> {
         return Ok(ctx.t_args("master-no-such-agent", &[("name", name.into())]));
     };
     let created = a.created_at.format("%Y-%m-%d %H:%M UTC").to_string();
+    let status = status(&a, ctx.now());
     let mut out = ctx.t_args(
         "master-agent-view",
         &[
-            ("emoji", a.state.emoji().into()),
+            ("emoji", status.emoji().into()),
             ("name", (&a.name).into()),
-            ("state", a.state.as_str().into()),
+            ("state", status_word(ctx, status).as_str().into()),
             ("owner", (&a.owner_label).into()),
             ("bot", (&a.bot_username).into()),
             ("provisioner", (&a.provisioner).into()),
@@ -188,9 +183,27 @@ pub fn agent(ctx: &Ctx, name: &str) -> anyhow::Result<String> {
             ("event", (&a.last_event).into()),
         ],
     );
-    if let Some(job) = ctx.app.store.job(a.job_id)? {
-        out.push_str("\n\n");
-        out.push_str(&progress::master_view(&job, &a.provisioner, &ctx.tr()));
+    // The setup steps matter while it is being set up or when setup failed; afterwards its status
+    // says it all (a destroyed agent's finished job would still read "online").
+    if matches!(a.state, AgentState::Provisioning | AgentState::Failed) {
+        if let Some(job) = ctx.app.store.job(a.job_id)? {
+            out.push_str("\n\n");
+            out.push_str(&progress::master_view(&job, &a.provisioner, &ctx.tr()));
+        }
     }
+    out.push_str("\n\n");
+    out.push_str(&ctx.t("status-legend"));
     Ok(out)
+}
+
+/// An agent's status in words, the same in every view.
+pub fn status_word(ctx: &Ctx, status: Status) -> String {
+    ctx.t(match status {
+        Status::Online => "agent-status-online",
+        Status::Silent => "agent-status-silent",
+        Status::SettingUp => "agent-status-setting-up",
+        Status::SetupFailed => "agent-status-setup-failed",
+        Status::Degraded => "agent-status-degraded",
+        Status::Destroyed => "agent-status-destroyed",
+    })
 }

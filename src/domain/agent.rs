@@ -27,15 +27,56 @@ impl AgentState {
             Self::Destroyed => "destroyed",
         }
     }
+}
 
-    /// The seed's status emoji (the morning brief's `Fleet:` line, spec §7.3).
+/// What every view says about an agent — one word and one colour, from its state and its latest
+/// heartbeat — so the brief, `/fleet`, `/agent` and the home panel never disagree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Live, heartbeat (or going live) within 30 minutes: 🟢.
+    Online,
+    /// Live, but no heartbeat for 30 minutes: 🟡.
+    Silent,
+    /// Being provisioned: 🟡.
+    SettingUp,
+    /// Provisioning failed: 🔴.
+    SetupFailed,
+    /// Live with a problem (e.g. its bot token was revoked): 🔴.
+    Degraded,
+    /// Deleted: ⚫.
+    Destroyed,
+}
+
+impl Status {
     pub fn emoji(self) -> &'static str {
         match self {
-            Self::Live => "🟢",
-            Self::Provisioning => "🟡",
-            Self::Failed | Self::Degraded => "🔴",
-            Self::Destroyed => "⚫",
+            Status::Destroyed => "⚫",
+            other => other.health().emoji(),
         }
+    }
+
+    pub fn health(self) -> Health {
+        match self {
+            Status::Online => Health::Green,
+            Status::Silent | Status::SettingUp => Health::Yellow,
+            Status::SetupFailed | Status::Degraded | Status::Destroyed => Health::Red,
+        }
+    }
+}
+
+/// An agent is silent after this long without a heartbeat.
+pub const SILENT_AFTER_MINUTES: i64 = 30;
+
+pub fn status(agent: &Agent, now: DateTime<Utc>) -> Status {
+    match agent.state {
+        AgentState::Live => match agent.heartbeat_at.or(agent.live_at) {
+            Some(t) if now - t <= chrono::Duration::minutes(SILENT_AFTER_MINUTES) => Status::Online,
+            _ => Status::Silent,
+        },
+        AgentState::Provisioning => Status::SettingUp,
+        AgentState::Failed => Status::SetupFailed,
+        AgentState::Degraded => Status::Degraded,
+        AgentState::Destroyed => Status::Destroyed,
     }
 }
 
@@ -100,17 +141,9 @@ impl Health {
     }
 }
 
-/// The `Fleet:` line's colour: 🟢 heartbeat within 30 minutes, 🟡 stale or still being built,
-/// 🔴 down, failed or degraded.
+/// The `Fleet:` line's colour (spec §7.3): [`status`]'s.
 pub fn health(agent: &Agent, now: DateTime<Utc>) -> Health {
-    match agent.state {
-        AgentState::Live => match agent.heartbeat_at.or(agent.live_at) {
-            Some(t) if now - t <= chrono::Duration::minutes(30) => Health::Green,
-            _ => Health::Yellow,
-        },
-        AgentState::Provisioning => Health::Yellow,
-        AgentState::Failed | AgentState::Degraded | AgentState::Destroyed => Health::Red,
-    }
+    status(agent, now).health()
 }
 
 /// Who an agent belongs to and which bot it speaks through, for a new registry entry.

@@ -185,8 +185,7 @@ pub async fn approve(app: &Arc<App>, contact_id: u64, by: Actor) -> Result<u64, 
         "master-decided-approved",
         &[("by", by.to_string().as_str().into()), ("time", notices::time(now).as_str().into())],
     );
-    notices::settle(app, contact_id, &outcome).await;
-    brief::settle_item(app, &buttons::decided_request(contact_id), &outcome);
+    settle_request(app, contact_id, ContactState::Provisioning, &outcome).await;
     Ok(job_id)
 }
 
@@ -228,8 +227,36 @@ fn approve_into(
     Ok(job_id)
 }
 
+/// Every card and brief item about a decided request shows the decision and the state it led to.
+async fn settle_request(app: &App, contact_id: u64, state: ContactState, outcome: &str) {
+    let tr = app.master_tr();
+    let header = tr.t_args(
+        "master-request-decided",
+        &[("id", (contact_id as i64).into()), ("state", people::state_label(&tr, state).as_str().into())],
+    );
+    notices::settle_with_header(app, contact_id, Some(&header), outcome).await;
+    brief::settle_item(app, &buttons::decided_request(contact_id), outcome);
+}
+
+/// The client takes back their own waiting request (`/cancel`, then [Withdraw my request]): as a
+/// rejection by them, so the name and bot are free again and the masters' cards say so.
+pub async fn withdraw(app: &Arc<App>, contact_id: u64, user_id: i64) -> Result<(), DecideError> {
+    close(app, contact_id, Actor::User(user_id), None, true).await
+}
+
 /// Rejects a waiting request: the contact is told, and the name and bot are free again.
 pub async fn reject(app: &Arc<App>, contact_id: u64, by: Actor, reason: Option<String>) -> Result<(), DecideError> {
+    close(app, contact_id, by, reason, false).await
+}
+
+async fn close(
+    app: &Arc<App>,
+    contact_id: u64,
+    by: Actor,
+    reason: Option<String>,
+    withdrawn: bool,
+) -> Result<(), DecideError> {
+    let reason = if withdrawn { Some("withdrawn by the client".to_string()) } else { reason };
     let mut contact = app.store.contact(contact_id)?.ok_or(DecideError::NotFound(contact_id))?;
     if let Some(d) = app.store.decision(contact_id)? {
         return Err(DecideError::AlreadyDecided(d));
@@ -255,23 +282,32 @@ pub async fn reject(app: &Arc<App>, contact_id: u64, by: Actor, reason: Option<S
     change.release_name = contact.agent_name.clone();
     change.release_bot = contact.bot.as_ref().map(|b| b.id);
     let tr = app.content.i18n.tr(&contact.lang);
-    let mut text = tr.t("request-rejected");
-    if let Some(r) = &reason {
-        text.push_str(&tr.t_args("request-rejected-reason", &[("reason", r.into())]));
-    }
+    let text = if withdrawn {
+        tr.t("request-withdrawn")
+    } else {
+        let mut text = tr.t("request-rejected");
+        if let Some(r) = &reason {
+            text.push_str(&tr.t_args("request-rejected-reason", &[("reason", r.into())]));
+        }
+        text
+    };
     change.outbox.push(OutboxItem::telegram(contact.chat_id, text));
     change.contact = Some(contact);
     commit_decision(app, contact_id, &change).await?;
-    let outcome = app.master_tr().t_args(
-        "master-decided-rejected",
-        &[
-            ("by", by.to_string().as_str().into()),
-            ("time", notices::time(now).as_str().into()),
-            ("reason", reason.as_deref().unwrap_or("-").into()),
-        ],
-    );
-    notices::settle(app, contact_id, &outcome).await;
-    brief::settle_item(app, &buttons::decided_request(contact_id), &outcome);
+    let time = notices::time(now);
+    let outcome = if withdrawn {
+        app.master_tr().t_args("master-decided-withdrawn", &[("time", time.as_str().into())])
+    } else {
+        app.master_tr().t_args(
+            "master-decided-rejected",
+            &[
+                ("by", by.to_string().as_str().into()),
+                ("time", time.as_str().into()),
+                ("reason", reason.as_deref().unwrap_or("-").into()),
+            ],
+        )
+    };
+    settle_request(app, contact_id, ContactState::Rejected, &outcome).await;
     Ok(())
 }
 

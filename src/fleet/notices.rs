@@ -7,8 +7,19 @@ use crate::app::App;
 
 /// Edits every notice about `subject` to show `outcome` under its text, without buttons.
 pub async fn settle(app: &App, subject: u64, outcome: &str) {
+    settle_with_header(app, subject, None, outcome).await
+}
+
+/// The same, with the notice's first line replaced by `header` (a request card's "— pending
+/// review" becomes "— being set up"), so no card contradicts what it shows.
+pub async fn settle_with_header(app: &App, subject: u64, header: Option<&str>, outcome: &str) {
     for n in app.store.notices(subject).unwrap_or_default() {
-        let edited = format!("{}\n\n{outcome}", n.text);
+        let text = match (header, n.text.split_once('\n')) {
+            (Some(header), Some((_, rest))) => format!("{header}\n{rest}"),
+            (Some(header), None) => header.to_string(),
+            (None, _) => n.text.clone(),
+        };
+        let edited = format!("{text}\n\n{outcome}");
         if let Err(e) = app.notifier.edit(n.chat, n.message, &edited, &[]).await {
             tracing::debug!(error = %e, "could not settle a notice");
         }
