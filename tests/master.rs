@@ -301,7 +301,7 @@ async fn spawn_provisions_with_the_dry_run_and_destroy_asks_first() {
     let other = bench.emu.create_bot("other_bot", "O");
     ask(&bench, &m, &format!("/spawn peter {}", other.token), "The name peter is taken").await;
     ask(&bench, &m, &format!("/spawn paula {}", agent_bot.token), "already registered").await;
-    ask(&bench, &m, "/spawn master 7000000001:AAHnotARealTokenAtAll_0123456789abc", "not a valid agent name").await;
+    ask(&bench, &m, "/spawn master 7000000001:AAHnotARealTokenAtAll_0123456789abc", "is reserved").await;
     ask(&bench, &m, "/spawn paula 7000000001:AAHnotARealTokenAtAll_0123456789abc", "doesn't work").await;
     ask(&bench, &m, "/spawn paula", "Usage").await;
 

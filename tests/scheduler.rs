@@ -79,7 +79,7 @@ async fn nothing_to_decide_and_nothing_blocked_means_no_brief() {
         Some("skipped: nothing needs the master")
     );
     bench.emu.send_text(&bench.control.token, &bench.master(MASTER), "/brief");
-    bench.message_containing(MASTER, "today's brief would be skipped").await;
+    bench.message_containing(MASTER, "the 07:00 brief will be skipped").await;
     bench.stop().await;
 }
 

@@ -188,27 +188,27 @@ button-approve = ✅ Approve
 button-reject = ❌ Reject
 button-destroy = 🗑 Destroy { $name }
 master-help =
-    Master commands:
+    Master commands (without their argument, each shows a list to tap):
+    /start — your home: what needs you, with a button to each view
     /spawn <name> <token> — provision an agent for the fleet
-    /approve <id> — approve a waiting request
-    /reject <id> [reason] — reject it (the client is told)
-    /qualify <email> — move a contact-track lead on
+    /approve [id] — approve a waiting request
+    /reject [id] [reason] — reject it (asks; the client reads the reason)
+    /qualify [id or email] — move a contact-track lead on
+    /lead [id or email] — one person: who, their messages, what you can do
     /leads [pending|qualified|contact_track|waitlisted] — leads with buttons
-    /fleet — every agent and its state
-    /agent <name> — one agent: owner, bot, state, provisioning steps
-    /destroy <name> — delete an agent (asks first)
-    /brief — the morning brief now
-    /token <name> — a new API token for an agent (shown once)
+    /fleet — every agent and its status
+    /agent [name] — one agent, with [🔑 New token] [🗑 Destroy] [👤 Owner]
+    /destroy [name] — delete an agent (asks first)
+    /brief — the morning brief now (on a quiet day: the fleet, and that the brief will be skipped)
+    /token [name] — a new API token for an agent (asks first; shown once)
+    To answer a client: reply to their message, or tap ↩️ Reply.
 master-approved = ✅ Request #{ $id } approved: provisioning started.
 master-rejected = ❌ Request #{ $id } rejected; the client was told.
 master-usage-approve = Usage: /approve <request id>, e.g. /approve 12
 master-usage-reject = Usage: /reject <request id> [reason]
-master-usage-qualify = Usage: /qualify <email>
 master-usage-spawn = Usage: /spawn <name> <token>, e.g. /spawn peter 7890123456:AAH… (I delete the message with the token.)
 master-usage-leads = Usage: /leads [pending|qualified|contact_track|waitlisted]
-master-no-such-lead = There is no contact with the email { $email }.
-master-no-such-request = There is no such request.
-master-not-contact-track = { $email } is { $state }, not on the contact track.
+master-not-contact-track = { $email } is not on the contact track: they are { $state }.
 master-qualified = ✅ { $email } is qualified; they were told in their chat and continue at the bot step.
 master-no-leads = No leads are { $state }.
 master-leads-title = Leads { $state } ({ $count }):
@@ -219,7 +219,6 @@ master-destroy-ask = Destroy { $name } (owner: { $owner })? Its deployment is de
 master-destroy-failed = Could not delete { $name }'s deployment: { $error }. Nothing was changed; try again.
 master-destroyed = 🗑 { $name } was destroyed.
 master-retrying = 🔁 Retrying.
-master-bad-name = "{ $name }" is not a valid agent name ({ $problem }): 3 to 20 of a-z, 0-9 and -, not reserved.
 master-name-taken = The name { $name } is taken.
 master-spawning = 🚀 Spawning { $name } (@{ $bot }). The progress message follows.
 master-agent-online = ⚡ { $name } is online
@@ -239,6 +238,8 @@ master-agent-view =
     Created: { $created }
     Last event: { $event }
 master-lead-line = #{ $id } { $email } — score { $score } — { $age }{ $name }
+master-new-lead = 📋 New lead on the contact track: { $who }
+progress-owner = 👤 { $who } · approved by { $by }
 progress-running = ⚙️ Setting up { $name } ({ $provisioner })
 progress-done = ⚡ { $name } is online ({ $provisioner })
 progress-failed = ❌ Setting up { $name } failed ({ $provisioner })
@@ -299,7 +300,6 @@ brief-shipped-cont = SHIPPED YESTERDAY (cont.):
 brief-blocked = BLOCKED:
 brief-blocked-cont = BLOCKED (cont.):
 brief-more = …and { $count } more
-brief-nothing = Nothing needs you and nothing is blocked: today's brief would be skipped.
 brief-need-request = { $name } spawn — { $email } (score { $score })
 brief-need-escalation = { $agent } stuck: { $need } → proposed: { $fix }
 brief-need-action = { $agent } asks to { $action }: { $summary }
@@ -452,3 +452,29 @@ agent-status-setting-up = being set up
 agent-status-setup-failed = setup failed
 agent-status-degraded = degraded
 agent-status-destroyed = destroyed
+
+## Cards and pick-lists (bot::cards)
+
+pick-agent = Which agent?
+pick-destroy = Which agent do you destroy? (You will be asked to confirm.)
+pick-token = Which agent gets a new API token? (You will be asked to confirm.)
+pick-lead = Who? (the latest first; /lead <id or email> finds anyone)
+pick-no-leads = Nobody has started yet.
+pick-qualify = Which contact-track lead do you move on?
+pick-no-track = Nobody is on the contact track.
+confirm-below = Confirm below.
+button-new-token = 🔑 New token
+button-destroy-ask = 🗑 Destroy
+button-owner = 👤 Owner
+button-rotate-now = 🔑 Rotate now
+token-ask = 🔑 A new API token for { $name }? Its current token stops working at once: the agent's next heartbeat gets 401 until it is given the new one.
+token-rotated-toast = New token below.
+master-no-such-person = I know nobody as { $who } (try an id like 12, or an email).
+lead-card =
+    👤 { $who }
+    Since { $created } · last step { $updated }
+    Bot: { $bot } · timezone: { $timezone }
+brief-quiet =
+    Nothing needs you and nothing is blocked, so the { $time } brief will be skipped.
+
+    { $fleet }

@@ -189,27 +189,27 @@ button-approve = ✅ Zatwierdź
 button-reject = ❌ Odrzuć
 button-destroy = 🗑 Usuń { $name }
 master-help =
-    Polecenia mastera:
+    Polecenia mastera (bez argumentu każde pokazuje listę do wyboru):
+    /start — panel główny: co na Ciebie czeka, z przyciskiem do każdego widoku
     /spawn <nazwa> <token> — uruchom agenta dla floty
-    /approve <id> — zatwierdź oczekujące zgłoszenie
-    /reject <id> [powód] — odrzuć je (klient zostanie poinformowany)
-    /qualify <email> — przesuń leada z contact track dalej
+    /approve [id] — zatwierdź oczekujące zgłoszenie
+    /reject [id] [powód] — odrzuć je (pyta; klient przeczyta powód)
+    /qualify [id albo e-mail] — przesuń leada z contact track dalej
+    /lead [id albo e-mail] — jedna osoba: kto, jej wiadomości, co możesz zrobić
     /leads [pending|qualified|contact_track|waitlisted] — leady z przyciskami
     /fleet — wszyscy agenci i ich stan
-    /agent <nazwa> — jeden agent: właściciel, bot, stan, kroki uruchamiania
-    /destroy <nazwa> — usuń agenta (najpierw pyta)
-    /brief — poranny brief teraz
-    /token <nazwa> — nowy token API dla agenta (pokazany raz)
+    /agent [nazwa] — jeden agent, z [🔑 Nowy token] [🗑 Usuń] [👤 Właściciel]
+    /destroy [nazwa] — usuń agenta (najpierw pyta)
+    /brief — poranny brief teraz (w spokojny dzień: flota i informacja, że brief zostanie pominięty)
+    /token [nazwa] — nowy token API dla agenta (najpierw pyta; pokazany raz)
+    Żeby odpowiedzieć klientowi: odpowiedz na jego wiadomość albo stuknij ↩️ Odpowiedz.
 master-approved = ✅ Zgłoszenie #{ $id } zatwierdzone: uruchamianie rozpoczęte.
 master-rejected = ❌ Zgłoszenie #{ $id } odrzucone; klient został poinformowany.
 master-usage-approve = Użycie: /approve <id zgłoszenia>, np. /approve 12
 master-usage-reject = Użycie: /reject <id zgłoszenia> [powód]
-master-usage-qualify = Użycie: /qualify <email>
 master-usage-spawn = Użycie: /spawn <nazwa> <token>, np. /spawn peter 7890123456:AAH… (usuwam wiadomość z tokenem).
 master-usage-leads = Użycie: /leads [pending|qualified|contact_track|waitlisted]
-master-no-such-lead = Nie ma kontaktu z adresem { $email }.
-master-no-such-request = Nie ma takiego zgłoszenia.
-master-not-contact-track = { $email } jest w stanie { $state }, nie na contact track.
+master-not-contact-track = { $email } nie jest na contact track: stan to „{ $state }”.
 master-qualified = ✅ { $email } zakwalifikowany; dostał wiadomość w swoim czacie i kontynuuje od kroku z botem.
 master-no-leads = Brak leadów w stanie { $state }.
 master-leads-title = Leady { $state } ({ $count }):
@@ -220,7 +220,6 @@ master-destroy-ask = Usunąć { $name } (właściciel: { $owner })? Jego wdroże
 master-destroy-failed = Nie udało się usunąć wdrożenia { $name }: { $error }. Nic nie zmieniono; spróbuj ponownie.
 master-destroyed = 🗑 { $name } został usunięty.
 master-retrying = 🔁 Ponawiam.
-master-bad-name = „{ $name }” to nieprawidłowa nazwa agenta ({ $problem }): od 3 do 20 znaków a-z, 0-9 i -, nie zarezerwowana.
 master-name-taken = Nazwa { $name } jest zajęta.
 master-spawning = 🚀 Uruchamiam { $name } (@{ $bot }). Wiadomość z postępem zaraz się pojawi.
 master-agent-online = ⚡ { $name } działa
@@ -240,6 +239,8 @@ master-agent-view =
     Utworzony: { $created }
     Ostatnie zdarzenie: { $event }
 master-lead-line = #{ $id } { $email } — wynik { $score } — { $age }{ $name }
+master-new-lead = 📋 Nowy lead na contact track: { $who }
+progress-owner = 👤 { $who } · zatwierdził(a) { $by }
 progress-running = ⚙️ Uruchamiam { $name } ({ $provisioner })
 progress-done = ⚡ { $name } działa ({ $provisioner })
 progress-failed = ❌ Uruchamianie { $name } nie powiodło się ({ $provisioner })
@@ -300,7 +301,6 @@ brief-shipped-cont = ZROBIONE WCZORAJ (cd.):
 brief-blocked = ZABLOKOWANE:
 brief-blocked-cont = ZABLOKOWANE (cd.):
 brief-more = …i jeszcze { $count }
-brief-nothing = Nic na Ciebie nie czeka i nic nie jest zablokowane: dzisiejszy brief zostałby pominięty.
 brief-need-request = { $name } — { $email } (wynik { $score })
 brief-need-escalation = { $agent } utknął: { $need } → propozycja: { $fix }
 brief-need-action = { $agent } prosi o { $action }: { $summary }
@@ -453,3 +453,29 @@ agent-status-setting-up = w konfiguracji
 agent-status-setup-failed = konfiguracja nieudana
 agent-status-degraded = działa z problemem
 agent-status-destroyed = usunięty
+
+## Karty i listy wyboru (bot::cards)
+
+pick-agent = Który agent?
+pick-destroy = Którego agenta usuwasz? (Poproszę o potwierdzenie.)
+pick-token = Który agent dostaje nowy token API? (Poproszę o potwierdzenie.)
+pick-lead = Kto? (najnowsi na górze; /lead <id albo e-mail> znajdzie każdego)
+pick-no-leads = Nikt jeszcze nie zaczął.
+pick-qualify = Którego leada z contact track przesuwasz dalej?
+pick-no-track = Nikogo nie ma na contact track.
+confirm-below = Potwierdź poniżej.
+button-new-token = 🔑 Nowy token
+button-destroy-ask = 🗑 Usuń
+button-owner = 👤 Właściciel
+button-rotate-now = 🔑 Wymień teraz
+token-ask = 🔑 Nowy token API dla { $name }? Obecny token przestaje działać od razu: następny sygnał agenta dostanie 401, dopóki nie dostanie nowego.
+token-rotated-toast = Nowy token poniżej.
+master-no-such-person = Nie znam nikogo jako { $who } (spróbuj id, np. 12, albo e-maila).
+lead-card =
+    👤 { $who }
+    Od { $created } · ostatni krok { $updated }
+    Bot: { $bot } · strefa: { $timezone }
+brief-quiet =
+    Nic na Ciebie nie czeka i nic nie jest zablokowane, więc brief o { $time } zostanie pominięty.
+
+    { $fleet }

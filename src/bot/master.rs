@@ -4,18 +4,16 @@
 //! and the attempt (a command, or a forged callback) is written to the audit log and changes
 //! nothing. Each command parses its arguments, calls `fleet`, and says what came of it.
 
-use super::ctx::keyboard;
-use super::{decide, views, Ctx, HandlerResult, State};
+use super::{cards, decide, views, Ctx, HandlerResult, State};
 use crate::app::App;
 use crate::domain::callback::MasterTap;
 use crate::domain::escalation::Verdict;
 use crate::domain::token::{looks_like_token, BotToken};
 use crate::domain::Actor;
 use crate::fleet::destroy::DestroyError;
-use crate::fleet::leads::{NudgeError, QualifyError};
+use crate::fleet::leads::NudgeError;
 use crate::fleet::live::{DoneError, Greeting};
 use crate::fleet::spawn::SpawnError;
-use crate::fleet::tokens::TokenError;
 use crate::fleet::{self, escalations, jobs};
 use std::sync::Arc;
 use teloxide::prelude::*;
@@ -29,12 +27,14 @@ use teloxide::utils::command::BotCommands;
 pub enum MasterCommand {
     /// /spawn <name> <token>: provision an agent for the fleet.
     Spawn(String),
-    /// /approve <request id>: approve a waiting request.
+    /// /approve [request id]: approve a waiting request.
     Approve(String),
-    /// /reject <request id> [reason]: reject a waiting request.
+    /// /reject [request id] [reason]: reject a waiting request (asks).
     Reject(String),
-    /// /qualify <email>: move a contact-track lead on.
+    /// /qualify <id or email>: move a contact-track lead on.
     Qualify(String),
+    /// /lead <id or email>: one person, their messages, and what can be done.
+    Lead(String),
     /// /leads [pending|qualified|contact_track|waitlisted]
     Leads(String),
     /// Every agent and its state.
@@ -45,7 +45,7 @@ pub enum MasterCommand {
     Destroy(String),
     /// The morning brief now (does not count as the day's).
     Brief,
-    /// /token <name>: rotate an agent's API token (shown once).
+    /// /token <name>: a new API token for an agent (asks; shown once).
     Token(String),
     /// The master's commands.
     Help,
@@ -78,7 +78,6 @@ pub async fn on_command(bot: Bot, app: Arc<App>, msg: Message, cmd: MasterComman
         ctx.say(ctx.t("help")).await?;
         return Ok(());
     }
-    let by = Actor::Master(ctx.user_id);
     let reply = match cmd {
         MasterCommand::Spawn(args) => spawn(&ctx, &msg, &args).await?,
         MasterCommand::Approve(args) => match decide::approve_command(&ctx, &args).await? {
@@ -89,43 +88,31 @@ pub async fn on_command(bot: Bot, app: Arc<App>, msg: Message, cmd: MasterComman
             Some(reply) => reply,
             None => return Ok(()),
         },
-        MasterCommand::Qualify(email) => match crate::domain::email::normalize(&email) {
-            Some(email) => match app.store.contact_by_email(&email)? {
-                Some(c) => qualify(&ctx, c.id)?,
-                None => ctx.t_args("master-no-such-lead", &[("email", (&email).into())]),
-            },
-            None => ctx.t("master-usage-qualify"),
+        MasterCommand::Qualify(arg) => match cards::qualify_command(&ctx, &arg).await? {
+            Some(reply) => reply,
+            None => return Ok(()),
         },
+        MasterCommand::Lead(arg) => return cards::lead_command(&ctx, &arg).await,
         MasterCommand::Leads(filter) => return views::leads(&ctx, filter.trim()).await,
         MasterCommand::Fleet => views::fleet(&app),
-        MasterCommand::Agent(name) => views::agent(&ctx, name.trim())?,
-        MasterCommand::Destroy(name) => {
-            let name = name.trim().to_lowercase();
-            match app.store.agent(&name)? {
-                Some(a) if a.state != crate::domain::agent::AgentState::Destroyed => {
-                    let text = ctx
-                        .t_args("master-destroy-ask", &[("name", (&name).into()), ("owner", (&a.owner_label).into())]);
-                    let label = ctx.t_args("button-destroy", &[("name", (&name).into())]);
-                    ctx.ask(text, keyboard(vec![vec![(label, MasterTap::Destroy(name).data())]])).await?;
-                    return Ok(());
-                }
-                _ => ctx.t_args("master-no-such-agent", &[("name", (&name).into())]),
-            }
-        }
+        MasterCommand::Agent(name) => return cards::agent_command(&ctx, &name).await,
+        MasterCommand::Destroy(name) => match cards::destroy_command(&ctx, &name).await? {
+            Some(reply) => reply,
+            None => return Ok(()),
+        },
         MasterCommand::Help => ctx.t("master-help"),
         MasterCommand::Brief => {
             if fleet::brief::send_now(&app, ctx.chat.0).await? {
                 return Ok(());
             }
-            ctx.t("brief-nothing")
+            // A quiet day: still the fleet, and what that means for the morning.
+            let (h, m) = app.config.brief_at;
+            let time = format!("{h:02}:{m:02}");
+            ctx.t_args("brief-quiet", &[("fleet", views::fleet(&app).as_str().into()), ("time", time.as_str().into())])
         }
-        MasterCommand::Token(name) => match fleet::tokens::rotate_api_token(&app, name.trim(), by).await {
-            Ok(token) => ctx.t_args(
-                "master-token-rotated",
-                &[("name", name.trim().to_lowercase().as_str().into()), ("token", (&token).into())],
-            ),
-            Err(TokenError::NoSuchAgent(_)) => ctx.t_args("master-no-such-agent", &[("name", name.trim().into())]),
-            Err(e) => return Err(e.into()),
+        MasterCommand::Token(name) => match cards::token_command(&ctx, &name).await? {
+            Some(reply) => reply,
+            None => return Ok(()),
         },
     };
     ctx.say(reply).await?;
@@ -145,27 +132,14 @@ async fn spawn(ctx: &Ctx, msg: &Message, args: &str) -> anyhow::Result<String> {
     let Some(token) = token else { return Ok(ctx.t("master-usage-spawn")) };
     Ok(match fleet::spawn::spawn(&ctx.app, ctx.user_id, name, &token).await {
         Ok(s) => ctx.t_args("master-spawning", &[("name", (&s.name).into()), ("bot", (&s.bot_username).into())]),
-        Err(SpawnError::BadName(name, problem)) => ctx.t_args(
-            "master-bad-name",
-            &[("name", (&name).into()), ("problem", format!("{problem:?}").as_str().into())],
-        ),
+        Err(SpawnError::BadName(name, problem)) => {
+            ctx.t_args(super::naming::problem_key(problem), &[("name", (&name).into())])
+        }
         Err(SpawnError::NameTaken(name)) => ctx.t_args("master-name-taken", &[("name", (&name).into())]),
         Err(SpawnError::TokenInvalid) => ctx.t("token-invalid"),
         Err(SpawnError::TelegramUnreachable(_)) => ctx.t("token-unreachable"),
         Err(SpawnError::BotTaken) => ctx.t("token-taken"),
         Err(e @ SpawnError::Store(_)) => return Err(e.into()),
-    })
-}
-
-/// `/qualify` and the digest's `[Qualify]`.
-fn qualify(ctx: &Ctx, contact_id: u64) -> anyhow::Result<String> {
-    Ok(match fleet::leads::qualify(&ctx.app, contact_id, Actor::Master(ctx.user_id)) {
-        Ok(c) => ctx.t_args("master-qualified", &[("email", (&c.email).into())]),
-        Err(QualifyError::NotFound(_)) => ctx.t("master-no-such-request"),
-        Err(QualifyError::NotContactTrack(email, state)) => {
-            ctx.t_args("master-not-contact-track", &[("email", (&email).into()), ("state", state.as_str().into())])
-        }
-        Err(e) => return Err(e.into()),
     })
 }
 
@@ -196,7 +170,7 @@ pub async fn on_tap(ctx: &Ctx, tap: MasterTap, message: &Message) -> anyhow::Res
             }
         }
         MasterTap::Qualify(id) => {
-            let reply = qualify(ctx, id)?;
+            let reply = cards::qualify(ctx, id)?;
             ctx.say(reply.clone()).await?;
             reply
         }
@@ -244,7 +218,20 @@ pub async fn on_tap(ctx: &Ctx, tap: MasterTap, message: &Message) -> anyhow::Res
             Err(NudgeError::Stopped) => ctx.t("master-nudge-stopped"),
             Err(NudgeError::NotFound(_) | NudgeError::NotStalled) => ctx.t("master-nudge-moved-on"),
         },
-        _ => ctx.t("tap-step-over"),
+        MasterTap::Lead(id) => match app.store.contact(id)? {
+            Some(c) => {
+                cards::lead_card(ctx, &c).await?;
+                String::new()
+            }
+            None => ctx.t("tap-step-over"),
+        },
+        MasterTap::Agent(name) => {
+            cards::agent_card(ctx, &name).await?;
+            String::new()
+        }
+        MasterTap::DestroyAsk(name) => cards::destroy_ask(ctx, &name).await?,
+        MasterTap::TokenAsk(name) => cards::token_ask(ctx, &name).await?,
+        MasterTap::TokenNow(name) => cards::token_now(ctx, &name, message).await?,
     })
 }
 

@@ -6,6 +6,7 @@
 //! handler answers bad input with a short re-prompt and writes nothing, and writes a good step's
 //! effects in one `Change`.
 
+mod cards;
 pub mod ctx;
 mod decide;
 mod email;

@@ -56,13 +56,7 @@ pub async fn receive_name(bot: Bot, app: Arc<App>, msg: Message, contact_id: u64
 /// Checks a name (typed or tapped) and, if it is good and free, shows the summary to confirm.
 pub async fn accept_name(ctx: &Ctx, contact_id: u64, candidate: &str) -> HandlerResult {
     if let Err(problem) = name::check(candidate, reserved(ctx)) {
-        let key = match problem {
-            NameProblem::Length => "name-length",
-            NameProblem::Characters => "name-characters",
-            NameProblem::Hyphen => "name-hyphen",
-            NameProblem::Reserved => "name-reserved",
-        };
-        ctx.say(ctx.t_args(key, &[("name", candidate.into())])).await?;
+        ctx.say(ctx.t_args(problem_key(problem), &[("name", candidate.into())])).await?;
         return Ok(());
     }
     if !is_free(ctx, contact_id, candidate) {
@@ -162,4 +156,14 @@ pub async fn tap_confirm(ctx: &Ctx, contact_id: u64, name: &str, message: &Messa
     ctx.settle(message.id, &summary(ctx, &contact, name), &ctx.t("button-confirm")).await;
     ctx.say(ctx.t_args(key, &[("name", name.into())])).await?;
     Ok(true)
+}
+
+/// What is wrong with a name, as a locale key (its text takes `$name`).
+pub fn problem_key(problem: NameProblem) -> &'static str {
+    match problem {
+        NameProblem::Length => "name-length",
+        NameProblem::Characters => "name-characters",
+        NameProblem::Hyphen => "name-hyphen",
+        NameProblem::Reserved => "name-reserved",
+    }
 }

@@ -238,6 +238,9 @@ async fn finish(ctx: &Ctx, contact_id: u64, tz: Tz) -> HandlerResult {
     let why = format!("score {score} (threshold {})", q.threshold);
     change.audit.push(AuditEntry::transition(now, ctx.actor(), contact_id, from, to, &why));
     change.guards.push(Guard::ContactIn(contact_id, ContactState::Qualifying));
+    if track == Track::ContactTrack {
+        change.outbox.extend(crate::fleet::leads::new_lead_notice(&ctx.app, &c));
+    }
     change.contact = Some(c);
     ctx.app.commit(&change)?;
     match track {

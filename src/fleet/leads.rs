@@ -49,6 +49,16 @@ pub fn qualify(app: &App, contact_id: u64, by: Actor) -> Result<Contact, Qualify
     }
 }
 
+/// What every master is told when a lead joins the contact track: who they are, with [Qualify]
+/// and [↩️ Reply] (a Reply to it answers the lead). Queued with the move, in the same write.
+pub fn new_lead_notice(app: &App, c: &Contact) -> Vec<OutboxItem> {
+    let tr = app.master_tr();
+    let text = tr.t_args("master-new-lead", &[("who", super::people::who(app, &tr, c).as_str().into())]);
+    let mut row = super::buttons::qualify(&tr, c.id);
+    row.push((tr.t("button-reply"), crate::domain::callback::MasterTap::Reply(c.id).data()));
+    OutboxItem::to_each(&app.config.master_ids, &text, &[row], Some(super::line::subject(c.id)))
+}
+
 /// Mid-onboarding states a client can stall in (their next step is theirs).
 pub const STALLED_STATES: [ContactState; 5] = [
     ContactState::EmailPending,

@@ -82,8 +82,12 @@ pub fn from_client(app: &App, contact: &Contact, text: &str) -> Result<Relayed, 
         Relayed::Held
     } else {
         let previous = app.store.line(contact.id)?;
-        let latest = latest_per_chat(app, contact.id)?;
         let quoted = format!("› {text}");
+        // Only into a card that shows the previous message already (its own card may still be on
+        // its way in the outbox: then this one gets a card of its own, in order).
+        let last_quoted = previous.last().map(|e| format!("› {}", e.text)).unwrap_or_default();
+        let latest: Vec<Notice> =
+            latest_per_chat(app, contact.id)?.into_iter().filter(|n| n.text.contains(&last_quoted)).collect();
         let fits = latest.iter().all(|n| n.text.chars().count() + quoted.chars().count() < MAX_FOLDED_CHARS);
         if line::folds(&previous, now) && !latest.is_empty() && fits {
             grow(&mut change, latest, contact.id, &quoted);

@@ -42,6 +42,15 @@ pub fn master_view(job: &Job, provisioner: &str, tr: &Tr) -> String {
     out
 }
 
+/// "👤 #12 acme-helper · anna@acme.io · … · approved by auto-approval".
+fn owner_line(app: &App, agent: &str, tr: &Tr) -> Option<String> {
+    let contact_id = app.store.agent(agent).ok()??.contact_id?;
+    let contact = app.store.contact(contact_id).ok()??;
+    let by = app.store.decision(contact_id).ok()?.map(|d| d.by.to_string()).unwrap_or_else(|| "-".into());
+    let who = super::people::who(app, tr, &contact);
+    Some(tr.t_args("progress-owner", &[("who", who.as_str().into()), ("by", by.as_str().into())]))
+}
+
 /// Opens the job's progress messages: one per master, and one in the client's chat.
 pub async fn open(app: &App, job: &mut Job, agent: &Agent) {
     let mut chats: Vec<i64> = app.config.master_ids.clone();
@@ -71,7 +80,15 @@ pub async fn refresh(app: &App, job: &Job) {
 
 fn view_for(app: &App, job: &Job, chat: i64) -> String {
     if app.config.is_master(chat) {
-        return master_view(job, app.provisioner.kind(), &app.master_tr());
+        let tr = app.master_tr();
+        let view = master_view(job, app.provisioner.kind(), &tr);
+        // Under the header: whose agent it is and who approved it (a client's; a master's own
+        // spawn has no contact).
+        return match (owner_line(app, &job.agent, &tr), view.split_once('\n')) {
+            (Some(owner), Some((header, rest))) => format!("{header}\n{owner}\n{rest}"),
+            (Some(owner), None) => format!("{view}\n{owner}"),
+            (None, _) => view,
+        };
     }
     let lang = app.store.contact_by_user(chat).ok().flatten().map(|c| c.lang).unwrap_or_else(|| "en".into());
     let tr = app.content.i18n.tr(&lang);
