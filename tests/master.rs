@@ -34,6 +34,8 @@ async fn auto_approved_client_goes_live_and_is_greeted_by_their_own_bot() {
     bench.message_containing(MASTER, "⚡ acme is online").await;
     let asked = bench.message_containing(anna.id, "press Start").await;
     assert!(asked.text.contains("t.me/acme_helper_bot"), "{}", asked.text);
+    let link = asked.buttons.iter().flatten().find(|b| b.text == "💬 Open @acme_helper_bot").expect("a link button");
+    assert_eq!(link.url.as_deref(), Some("https://t.me/acme_helper_bot"));
     let c = bench.contact(&anna).unwrap();
     assert_eq!(c.state, ContactState::Live);
     let agent = bench.app().store.agent("acme").unwrap().unwrap();
@@ -41,9 +43,12 @@ async fn auto_approved_client_goes_live_and_is_greeted_by_their_own_bot() {
     assert_eq!(bench.app().store.job(agent.job_id).unwrap().unwrap().state, JobState::Done);
     assert!(agent.api_token_hash.is_some(), "the agent's API token was issued (hash kept)");
     let progress = bench.emu.transcript(&bench.control.token, anna.id);
-    assert!(
-        progress.iter().any(|e| e.text.contains("Your agent acme is live")),
-        "the client's progress view ends live"
+    let live =
+        progress.iter().find(|e| e.text.contains("Your agent acme is live")).expect("the progress view ends live");
+    let link = live.buttons.iter().flatten().next().expect("[Open your bot] under it");
+    assert_eq!(
+        (link.text.as_str(), link.url.as_deref()),
+        ("💬 Open @acme_helper_bot", Some("https://t.me/acme_helper_bot"))
     );
     let decision = bench.app().store.decision(c.id).unwrap().unwrap();
     assert_eq!(decision.by, m2o_bot::domain::Actor::System);

@@ -44,6 +44,9 @@ async fn happy_path_from_start_to_the_masters_notification() {
     assert!(qualified.text.contains("you're in"), "{}", qualified.text);
     let instructions = bench.reply(&anna).await;
     assert!(instructions.text.contains("/newbot"), "{}", instructions.text);
+    // Where the client goes elsewhere, a link button takes them there.
+    let link = instructions.buttons.iter().flatten().find(|b| b.text == "🤖 Open @BotFather").expect("a link button");
+    assert_eq!((link.url.as_deref(), link.data.as_deref()), (Some("https://t.me/BotFather"), None));
     let c = bench.contact(&anna).unwrap();
     assert_eq!(c.state, ContactState::Qualified);
     assert_eq!(c.score, Some(50 + 30 + 20 + 40 + 25));

@@ -478,3 +478,8 @@ brief-quiet =
     Nothing needs you and nothing is blocked, so the { $time } brief will be skipped.
 
     { $fleet }
+
+## Link buttons
+
+button-open-botfather = 🤖 Open @BotFather
+button-open-bot = 💬 Open @{ $bot }

@@ -479,3 +479,8 @@ brief-quiet =
     Nic na Ciebie nie czeka i nic nie jest zablokowane, więc brief o { $time } zostanie pominięty.
 
     { $fleet }
+
+## Link buttons
+
+button-open-botfather = 🤖 Otwórz @BotFather
+button-open-bot = 💬 Otwórz @{ $bot }

@@ -28,7 +28,8 @@ pub async fn prompt_token(ctx: &Ctx) -> HandlerResult {
             }
         }
     }
-    ctx.say(ctx.t("token-instructions")).await?;
+    let open = vec![vec![(ctx.t("button-open-botfather"), crate::services::telegram::t_me("BotFather"))]];
+    ctx.ask(ctx.t("token-instructions"), super::ctx::keyboard(open)).await?;
     Ok(())
 }
 

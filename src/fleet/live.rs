@@ -153,7 +153,9 @@ pub async fn deliver_greeting(app: &App, notifier: &dyn Notifier, name: &str) ->
             let Ok(Some(agent)) = app.store.agent(name) else { return Attempt::Drop(format!("no agent {name}")) };
             let tr = app.content.i18n.tr(&owner_lang(app, &agent));
             let text = tr.t_args("live-press-start", &[("bot", (&agent.bot_username).into()), ("name", name.into())]);
-            let buttons = [buttons::done(&tr, name)];
+            let open = tr.t_args("button-open-bot", &[("bot", (&agent.bot_username).into())]);
+            let buttons =
+                [vec![(open, crate::services::telegram::t_me(&agent.bot_username))], buttons::done(&tr, name)];
             match notifier.send(agent.owner_user_id, &text, &buttons).await {
                 Ok(_) => Attempt::Done,
                 Err(SendError::Unreachable(why)) => Attempt::Drop(why),

@@ -42,6 +42,17 @@ pub fn master_view(job: &Job, provisioner: &str, tr: &Tr) -> String {
     out
 }
 
+/// When a client's agent is live, their progress message links to their bot: [💬 Open @bot].
+fn open_bot(app: &App, job: &Job, chat: i64) -> Vec<Vec<(String, String)>> {
+    if app.config.is_master(chat) || !matches!(job.state, JobState::Done) {
+        return Vec::new();
+    }
+    let Ok(Some(agent)) = app.store.agent(&job.agent) else { return Vec::new() };
+    let lang = app.store.contact_by_user(chat).ok().flatten().map(|c| c.lang).unwrap_or_else(|| "en".into());
+    let label = app.content.i18n.tr(&lang).t_args("button-open-bot", &[("bot", (&agent.bot_username).into())]);
+    vec![vec![(label, crate::services::telegram::t_me(&agent.bot_username))]]
+}
+
 /// "👤 #12 acme-helper · anna@acme.io · … · approved by auto-approval".
 fn owner_line(app: &App, agent: &str, tr: &Tr) -> Option<String> {
     let contact_id = app.store.agent(agent).ok()??.contact_id?;
@@ -72,7 +83,7 @@ pub async fn open(app: &App, job: &mut Job, agent: &Agent) {
 pub async fn refresh(app: &App, job: &Job) {
     for (chat, message) in &job.progress {
         let text = view_for(app, job, *chat);
-        if let Err(e) = app.notifier.edit(*chat, *message, &text, &[]).await {
+        if let Err(e) = app.notifier.edit(*chat, *message, &text, &open_bot(app, job, *chat)).await {
             tracing::debug!(error = %e, "progress message not edited");
         }
     }

@@ -111,10 +111,22 @@ impl TelegramNotifier {
 }
 
 /// Inline keyboard from rows of (label, callback data).
+/// A button whose "data" is an `https://` link opens it (a link button: @BotFather, the client's
+/// own bot); any other is a callback button.
 pub fn keyboard(rows: &Buttons) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(rows.iter().map(|row| {
-        row.iter().map(|(label, data)| InlineKeyboardButton::callback(label.clone(), data.clone())).collect::<Vec<_>>()
+        row.iter()
+            .map(|(label, data)| match data.strip_prefix("https://").and_then(|_| reqwest::Url::parse(data).ok()) {
+                Some(url) => InlineKeyboardButton::url(label.clone(), url),
+                None => InlineKeyboardButton::callback(label.clone(), data.clone()),
+            })
+            .collect::<Vec<_>>()
     }))
+}
+
+/// `https://t.me/<username>`: where a link button to a bot (or a person) points.
+pub fn t_me(username: &str) -> String {
+    format!("https://t.me/{}", username.trim_start_matches('@'))
 }
 
 /// What a failed request means for whoever sent it.
