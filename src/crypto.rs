@@ -122,6 +122,15 @@ impl Secrets {
         format!("m2o_{}", hex::encode(mac.finalize().into_bytes()))
     }
 
+    /// What the audit log keeps of a forgotten person's email: a keyed hash, so a later request
+    /// about the same address can be matched, but the address cannot be read back.
+    pub fn email_hash(&self, email: &str) -> String {
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.otp_key).expect("HMAC takes any key length");
+        mac.update(b"forgotten email\0");
+        mac.update(email.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+
     fn code_mac(&self, contact_id: u64, code: &str) -> HmacSha256 {
         let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.otp_key).expect("HMAC takes any key length");
         mac.update(&contact_id.to_be_bytes());

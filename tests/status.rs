@@ -66,7 +66,7 @@ async fn a_client_withdraws_a_waiting_request_and_the_cards_say_so() {
     assert!(ask.text.contains("Withdraw the request?"), "{}", ask.text);
     let q = bench.emu.tap(&bench.control.token, &anna, ask.message_id, &ask.button_data("Keep it").unwrap());
     toast(&bench, anna.id, &q).await;
-    assert!(bench.current_text(anna.id, ask.message_id).ends_with("👉 Keep it waiting"));
+    assert!(bench.current_text(anna.id, ask.message_id).ends_with("👉 Nothing changed."));
     assert_eq!(bench.contact(&anna).unwrap().state, ContactState::PendingReview);
     let ask = bench.say(&anna, "/cancel").await;
     let q =

@@ -483,3 +483,13 @@ brief-quiet =
 
 button-open-botfather = 🤖 Open @BotFather
 button-open-bot = 💬 Open @{ $bot }
+
+## /forget (fleet::privacy)
+
+forget-ask = Erase your personal data? Your email, your answers, your bot's token and our conversation are deleted for good; we keep only an anonymous record that this happened. You can start again with /start any time.
+button-forget = 🗑 Erase my data
+button-keep = Keep it
+nothing-changed = Nothing changed.
+forget-done = 🗑 Done: your personal data is erased.
+forget-nothing = We don't have any personal data of yours.
+forget-withdraw-first = You have a request or an agent with us. To erase your data, withdraw the request first with /cancel, or, for a live agent, write here and the team will switch it off and erase everything.

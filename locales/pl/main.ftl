@@ -484,3 +484,13 @@ brief-quiet =
 
 button-open-botfather = 🤖 Otwórz @BotFather
 button-open-bot = 💬 Otwórz @{ $bot }
+
+## /forget (fleet::privacy)
+
+forget-ask = Usunąć Twoje dane osobowe? Twój e-mail, odpowiedzi, token bota i nasza rozmowa zostaną trwale usunięte; zostanie tylko anonimowy zapis, że to nastąpiło. W każdej chwili możesz zacząć od nowa przez /start.
+button-forget = 🗑 Usuń moje dane
+button-keep = Zostaw
+nothing-changed = Nic się nie zmieniło.
+forget-done = 🗑 Gotowe: Twoje dane osobowe są usunięte.
+forget-nothing = Nie mamy żadnych Twoich danych osobowych.
+forget-withdraw-first = Masz u nas zgłoszenie albo agenta. Żeby usunąć dane, najpierw wycofaj zgłoszenie przez /cancel, a w przypadku działającego agenta napisz tutaj: zespół go wyłączy i usunie wszystko.

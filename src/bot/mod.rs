@@ -51,6 +51,8 @@ pub enum ClientCommand {
     Help,
     /// No more follow-up messages from us.
     Stop,
+    /// Erase your personal data (asks first).
+    Forget,
 }
 
 /// Shows the client commands in every private chat and the master commands in the masters'.

@@ -54,6 +54,22 @@ pub async fn on_command(bot: Bot, app: Arc<App>, msg: Message, cmd: ClientComman
             ctx.say(ctx.t("help")).await?;
             Ok(())
         }
+        ClientCommand::Forget => {
+            let text = match app.store.contact_by_user(ctx.user_id)? {
+                None => ctx.t("forget-nothing"),
+                Some(c) if c.state.holds_claim() => ctx.t("forget-withdraw-first"),
+                Some(_) => {
+                    let rows = vec![vec![
+                        (ctx.t("button-forget"), Tap::Forget.data()),
+                        (ctx.t("button-keep"), Tap::Keep.data()),
+                    ]];
+                    ctx.ask(ctx.t("forget-ask"), keyboard(rows)).await?;
+                    return Ok(());
+                }
+            };
+            ctx.say(text).await?;
+            Ok(())
+        }
         ClientCommand::Stop => {
             if let Some(mut c) = app.store.contact_by_user(ctx.user_id)? {
                 c.nurture_stopped = true;
@@ -144,5 +160,18 @@ pub async fn tap_withdraw(ctx: &Ctx, message: &Message) -> anyhow::Result<bool> 
         }
         Err(crate::fleet::approval::DecideError::Store(e)) => Err(e.into()),
         Err(_) => Ok(false),
+    }
+}
+
+/// [🗑 Erase my data] under `/forget`'s question.
+pub async fn tap_forget(ctx: &Ctx, message: &Message) -> anyhow::Result<bool> {
+    use crate::fleet::privacy::{self, ForgetError};
+    match privacy::forget(&ctx.app, ctx.user_id) {
+        Ok(()) => {
+            ctx.settle(message.id, message.text().unwrap_or_default(), &ctx.t("forget-done")).await;
+            Ok(true)
+        }
+        Err(ForgetError::Store(e)) => Err(e.into()),
+        Err(ForgetError::NotFound | ForgetError::HoldsClaim(_)) => Ok(false),
     }
 }

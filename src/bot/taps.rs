@@ -49,8 +49,9 @@ pub async fn on_tap(bot: Bot, app: Arc<App>, q: CallbackQuery, state: State) -> 
         }
         (Some(Tap::Cancel), State::Confirm { .. }) => naming::tap_cancel(&ctx, message).await?,
         (Some(Tap::Withdraw), _) => start::tap_withdraw(&ctx, message).await?,
+        (Some(Tap::Forget), _) => start::tap_forget(&ctx, message).await?,
         (Some(Tap::Keep), _) => {
-            ctx.settle(message.id, message.text().unwrap_or_default(), &ctx.t("button-keep-request")).await;
+            ctx.settle(message.id, message.text().unwrap_or_default(), &ctx.t("nothing-changed")).await;
             true
         }
         _ => false,

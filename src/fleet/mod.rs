@@ -35,6 +35,7 @@ pub mod live;
 pub mod notices;
 pub mod outbox;
 pub mod people;
+pub mod privacy;
 pub mod progress;
 pub mod spawn;
 #[cfg(test)]

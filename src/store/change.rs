@@ -59,6 +59,48 @@ pub struct Change {
     pub notices: Vec<(u64, Notice)>,
     /// Messages on the two-way line: (contact id, entry).
     pub line: Vec<(u64, LineEntry)>,
+    /// A person erased at their request (`/forget`): their record, its indexes, code, line and the
+    /// notices kept about them. Built by [`Store::forgetting`], which knows the line's keys.
+    pub forget: Option<Forget>,
+}
+
+/// What `/forget` removes: the contact as stored, and the keys of its line entries.
+#[derive(Debug, Clone)]
+pub struct Forget {
+    pub contact: Contact,
+    pub line_keys: Vec<Vec<u8>>,
+    /// Notice subjects about them (their request card, their line).
+    pub subjects: Vec<u64>,
+    /// Outbox items not delivered yet that would carry their data: to their chat or address, or
+    /// a notice about them (delivering it would also store its text again).
+    pub outbox_keys: Vec<u64>,
+}
+
+impl Store {
+    /// The erasure of `contact`, for a `Change`.
+    pub fn forgetting(&self, contact: &Contact, subjects: Vec<u64>) -> Result<Forget> {
+        let mut line_keys = Vec::new();
+        for item in self.tree(Tree::Line).scan_prefix(contact.id.to_be_bytes()) {
+            line_keys.push(item?.0.to_vec());
+        }
+        let mut outbox_keys = Vec::new();
+        for item in self.tree(Tree::Outbox).iter() {
+            let (k, v) = item?;
+            let about_them = match super::decode::<OutboxItem>(Tree::Outbox, &v)?.what {
+                Outgoing::Telegram { chat_id, notice_for, .. } => {
+                    chat_id == contact.chat_id || notice_for.is_some_and(|s| subjects.contains(&s))
+                }
+                Outgoing::Email { to, .. } => to == contact.email,
+                Outgoing::Edit { chat_id, text, .. } => chat_id == contact.chat_id || text.contains(&contact.email),
+                Outgoing::Crm { contact_id } => contact_id == contact.id,
+                Outgoing::Greeting { .. } | Outgoing::Webhook { .. } => false,
+            };
+            if about_them {
+                outbox_keys.push(super::u64_from(&k));
+            }
+        }
+        Ok(Forget { contact: contact.clone(), line_keys, subjects, outbox_keys })
+    }
 }
 
 impl Store {
@@ -139,6 +181,27 @@ fn apply(t: &Tx, change: &Change, keys: &[u64]) -> TxResult<()> {
     }
     for (subject, notice) in &change.notices {
         super::notices::upsert(t, *subject, notice)?;
+    }
+    if let Some(f) = &change.forget {
+        let c = &f.contact;
+        let id = c.id.to_be_bytes();
+        t[Tree::Contacts].remove(&id)?;
+        t[Tree::ContactsByState].remove(state_key(c.state, c.id).as_slice())?;
+        t[Tree::ContactsByUser].remove(&c.user_id.to_be_bytes())?;
+        if t[Tree::ContactsByEmail].get(c.email.as_bytes())?.is_some_and(|v| v.as_ref() == id) {
+            t[Tree::ContactsByEmail].remove(c.email.as_bytes())?;
+        }
+        t[Tree::Otps].remove(&id)?;
+        t[Tree::Dialogues].remove(&c.chat_id.to_be_bytes())?;
+        for key in &f.line_keys {
+            t[Tree::Line].remove(key.as_slice())?;
+        }
+        for subject in &f.subjects {
+            t[Tree::Notices].remove(&subject.to_be_bytes())?;
+        }
+        for key in &f.outbox_keys {
+            t[Tree::Outbox].remove(&key.to_be_bytes())?;
+        }
     }
     for (contact, entry) in &change.line {
         let seq = keys.next().copied().unwrap_or_default();

@@ -29,7 +29,7 @@ use crate::domain::escalation::{ActionRequest, Escalation};
 use crate::domain::otp::OtpRecord;
 use crate::domain::{Contact, ContactState, Decision};
 pub use audit::{Actor, AuditEntry};
-pub use change::Change;
+pub use change::{Change, Forget};
 pub use dialogue::SledStorage;
 pub use guard::Guard;
 pub use notices::{Buttons, Notice};
@@ -487,9 +487,14 @@ fn update_key(bot: i64, id: u32) -> [u8; 12] {
 }
 
 /// The keys of the per-address counters of codes sent: per hour and per day, e.g.
-/// `codes-to:anna@acme.io:2026-11-24T10` and `codes-to:anna@acme.io:2026-11-24`.
+/// `codes-to:<hash>:2026-11-24T10` and `codes-to:<hash>:2026-11-24`. The address is hashed (the
+/// first 16 hex digits of its SHA-256): a counter must outlive `/forget` and hold no address.
 pub fn address_limit_keys(email: &str, now: chrono::DateTime<chrono::Utc>) -> (String, String) {
-    (format!("codes-to:{email}:{}", now.format("%Y-%m-%dT%H")), format!("codes-to:{email}:{}", now.format("%Y-%m-%d")))
+    let address = &crate::crypto::token_hash(email)[..16];
+    (
+        format!("codes-to:{address}:{}", now.format("%Y-%m-%dT%H")),
+        format!("codes-to:{address}:{}", now.format("%Y-%m-%d")),
+    )
 }
 
 /// The key of a per-user, per-day counter, e.g. `codes:421000001:2026-11-24`.
