@@ -80,7 +80,7 @@ pub struct Referrals {
 pub enum ReferralAnswer {
     /// A code on the list, as the list spells it.
     Known(String),
-    /// "no", "brak", "-" …: the same as the [Skip] button.
+    /// "no", "brak", "-" …: the same as the `[Skip]` button.
     Skip,
     Unknown,
 }

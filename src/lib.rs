@@ -39,12 +39,15 @@
 //!   (Coolify, a spawn command, the dry run), Twenty, Planka, Guacamole.
 //! - [`app`]: [`app::App`], built once from a `Config`: the store, content, secrets, clock and
 //!   services together. [`app::App::commit`] writes a change and wakes the outbox.
-//! - [`fleet`]: every decision — the gate, approve, reject, spawn, qualify, destroy, token
-//!   rotation, going live, escalations, the autonomy radius, the brief, the weekly health check —
-//!   with typed errors, and the outbox worker that delivers what decisions queued. A surface calls
+//! - [`fleet`]: every decision — the gate, approve, reject, withdraw, spawn, qualify, nudge,
+//!   destroy, token rotation, going live, escalations, the autonomy radius, the brief, the weekly
+//!   health check, the two-way line between clients and masters ([`fleet::line`]), erasing a
+//!   client's data ([`fleet::privacy`]) — with typed errors, and the outbox worker that delivers
+//!   what decisions queued. [`fleet::people`] says who a person is in every notice. A surface calls
 //!   these; none decides on its own, so a button, a command and the HTTP API mean the same.
 //! - Surfaces parse, call `fleet`, and render: [`bot`] (the dptree tree and the conversation's
-//!   steps), [`api`] (axum: the agents' API, admin approval, health, metrics), [`scheduler`] (what
+//!   steps; for masters `home`, `decide`, `cards` and `line`; `unknown` for a `/command` we do not
+//!   have), [`api`] (axum: the agents' API, admin approval, health, metrics), [`scheduler`] (what
 //!   is due when), `console` (a developer's terminal on the real bot).
 //! - [`server`] runs the surfaces on an `App`; [`registry`] holds the offline commands (registry,
 //!   export, import).

@@ -31,7 +31,8 @@ fn passes(script: &str) {
 }
 
 /// The scripts that must pass, each run by a test below.
-const SCRIPTS: [&str; 5] = ["onboarding.txt", "contact-track.txt", "review.txt", "fleet.txt", "bad-inputs.txt"];
+const SCRIPTS: [&str; 6] =
+    ["onboarding.txt", "contact-track.txt", "review.txt", "fleet.txt", "bad-inputs.txt", "conversations.txt"];
 
 #[test]
 fn onboarding_happy_path_to_the_greeting() {
@@ -56,6 +57,11 @@ fn spawn_fleet_agent_api_and_destroy() {
 #[test]
 fn bad_inputs_limits_and_the_clock() {
     passes("bad-inputs.txt");
+}
+
+#[test]
+fn conversations_home_line_email_change_and_reject_with_a_reason() {
+    passes("conversations.txt");
 }
 
 #[test]

@@ -20,6 +20,8 @@ help =
     /status — where your request stands
     /cancel — stop for now (your progress is kept)
     /stop — no more follow-up messages from us
+    /forget — erase your personal data (asks first)
+    Once you're past the questions, anything you write here reaches our team.
 idle-hint = Send /start to begin or continue, /status to see where you are, or /help.
 cancel-done = OK, stopped. Your progress is kept: send /start whenever you want to continue.
 cancel-nothing = There's nothing to cancel. Send /start to begin.

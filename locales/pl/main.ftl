@@ -20,6 +20,8 @@ help =
     /status — na jakim etapie jest Twoje zgłoszenie
     /cancel — przerwij na razie (postęp zostaje zapisany)
     /stop — koniec wiadomości od nas
+    /forget — usuń swoje dane osobowe (najpierw pyta)
+    Po pytaniach wszystko, co tu napiszesz, trafi do naszego zespołu.
 idle-hint = Wyślij /start, żeby zacząć lub kontynuować, /status, żeby sprawdzić etap, albo /help.
 cancel-done = OK, przerwane. Twój postęp jest zapisany: wyślij /start, kiedy zechcesz kontynuować.
 cancel-nothing = Nie ma czego anulować. Wyślij /start, żeby zacząć.

@@ -2,7 +2,9 @@
 //! conversation [`State`], and the handlers that parse what a person sent, call `fleet` for
 //! anything the fleet decides, and answer. One module per part of the onboarding conversation
 //! (`email`, `qualify`, `token`, `naming`, `start`), `master` for the master's commands and
-//! buttons, `views` for what the master reads, `taps` for routing button taps. Each step's
+//! buttons (with `home` for `/start`, `decide` for approve/reject, `cards` for one agent or one
+//! person and the pick-lists), `views` for what the master reads, `line` for the two-way line
+//! between clients and masters, `unknown` for commands we do not have, `taps` for routing taps. Each step's
 //! handler answers bad input with a short re-prompt and writes nothing, and writes a good step's
 //! effects in one `Change`.
 

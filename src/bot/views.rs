@@ -73,7 +73,7 @@ pub async fn leads(ctx: &Ctx, filter: &str) -> HandlerResult {
     Ok(())
 }
 
-/// The home panel's [Requests]: pending review, then the waitlist (each only when not empty).
+/// The home panel's `[Requests]`: pending review, then the waitlist (each only when not empty).
 pub async fn requests(ctx: &Ctx) -> HandlerResult {
     let waitlisted = ctx.app.store.count_in(ContactState::Waitlisted);
     if ctx.app.store.count_in(ContactState::PendingReview) > 0 || waitlisted == 0 {
@@ -85,7 +85,7 @@ pub async fn requests(ctx: &Ctx) -> HandlerResult {
     Ok(())
 }
 
-/// The home panel's [Escalations]: each open one with its buttons.
+/// The home panel's `[Escalations]`: each open one with its buttons.
 pub async fn escalations(ctx: &Ctx) -> HandlerResult {
     let open: Vec<_> = ctx.app.store.escalations()?.into_iter().filter(|e| e.ruling.is_none()).collect();
     if open.is_empty() {
@@ -103,7 +103,7 @@ pub async fn escalations(ctx: &Ctx) -> HandlerResult {
     Ok(())
 }
 
-/// The home panel's [Stalled]: clients stuck mid-onboarding, each with [🔔 Nudge].
+/// The home panel's `[Stuck]`: clients stuck mid-onboarding, each with `[🔔 Nudge]`.
 pub async fn stalled(ctx: &Ctx) -> HandlerResult {
     let now = ctx.now();
     let stuck = crate::fleet::leads::stalled(&ctx.app, now)?;

@@ -49,7 +49,7 @@ pub fn qualify(app: &App, contact_id: u64, by: Actor) -> Result<Contact, Qualify
     }
 }
 
-/// What every master is told when a lead joins the contact track: who they are, with [Qualify]
+/// What every master is told when a lead joins the contact track: who they are, with `[Qualify]`
 /// and [↩️ Reply] (a Reply to it answers the lead). Queued with the move, in the same write.
 pub fn new_lead_notice(app: &App, c: &Contact) -> Vec<OutboxItem> {
     let tr = app.master_tr();

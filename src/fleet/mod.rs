@@ -9,7 +9,7 @@
 //! edits go straight out through `App::notifier`.
 //!
 //! - clients' requests: [`approval`] (the gate, approve, reject — the one approval path of the
-//!   spawn approval ADR, spec §4c), [`leads`] (qualify a contact-track lead), [`line`] (the
+//!   spawn approval ADR, spec §4c), [`leads`] (qualify a contact-track lead), [`line`](mod@line) (the
 //!   two-way line between a client and the masters), [`people`] (who a person is, in every notice);
 //! - agents: [`spawn`] (a master's own), [`jobs`] and [`progress`] (provisioning, spec §3.10),
 //!   [`live`] (going live, online, heartbeats, the greeting), [`tokens`] (API token rotation, a
