@@ -4,16 +4,6 @@
 mod common;
 
 use common::*;
-use tg_emulator::BotEvent;
-
-async fn toast(bench: &Bench, chat: i64, query: &str) -> String {
-    loop {
-        match bench.emu.next_event(&bench.control.token, chat, WAIT).await.expect("an answer to the tap") {
-            BotEvent::CallbackAnswered { query_id, text, .. } if query_id == query => return text.unwrap_or_default(),
-            _ => continue,
-        }
-    }
-}
 
 #[tokio::test]
 async fn forget_asks_then_erases_and_a_waiting_request_must_be_withdrawn_first() {
@@ -31,12 +21,12 @@ async fn forget_asks_then_erases_and_a_waiting_request_must_be_withdrawn_first()
     let ask = bench.say(&bob, "/forget").await;
     assert!(ask.text.starts_with("Erase your personal data?"), "{}", ask.text);
     let q = bench.emu.tap(&bench.control.token, &bob, ask.message_id, &ask.button_data("Keep it").unwrap());
-    toast(&bench, bob.id, &q).await;
+    bench.toast(bob.id, &q).await;
     assert!(bench.contact(&bob).is_some(), "kept");
 
     let ask = bench.say(&bob, "/forget").await;
     let q = bench.emu.tap(&bench.control.token, &bob, ask.message_id, &ask.button_data("Erase my data").unwrap());
-    toast(&bench, bob.id, &q).await;
+    bench.toast(bob.id, &q).await;
     assert!(bench.current_text(bob.id, ask.message_id).ends_with("👉 🗑 Done: your personal data is erased."));
     let store = &bench.app().store;
     assert!(bench.contact(&bob).is_none());

@@ -27,18 +27,25 @@ pub fn answering(app: Arc<App>, msg: Message) -> Option<Answering> {
     Some(Answering(contact.id))
 }
 
-/// Free text from a client past the onboarding questions, with no step under way.
-pub async fn from_client(ctx: &Ctx, contact: &Contact, msg: &Message) -> HandlerResult {
+/// The message's text, when it may be passed on: text only, and never a token (a secret never
+/// travels on to people, nor into the line's history: the message is deleted). Otherwise the
+/// sender is told why, and `None`.
+async fn text_to_pass_on<'m>(ctx: &Ctx, msg: &'m Message) -> anyhow::Result<Option<&'m str>> {
     let Some(text) = msg.text().map(str::trim).filter(|t| !t.is_empty()) else {
         ctx.say(ctx.t("line-text-only")).await?;
-        return Ok(());
+        return Ok(None);
     };
     if looks_like_token(text) {
-        // A secret never travels on to people, nor into the line's history.
         ctx.delete(msg.id).await;
         ctx.say(ctx.t("line-token-removed")).await?;
-        return Ok(());
+        return Ok(None);
     }
+    Ok(Some(text))
+}
+
+/// Free text from a client past the onboarding questions, with no step under way.
+pub async fn from_client(ctx: &Ctx, contact: &Contact, msg: &Message) -> HandlerResult {
+    let Some(text) = text_to_pass_on(ctx, msg).await? else { return Ok(()) };
     let key = match line::from_client(&ctx.app, contact, text)? {
         Relayed::Sent | Relayed::Folded => "line-sent",
         Relayed::Held => "line-held",
@@ -71,15 +78,7 @@ pub async fn receive_reply_to_notice(bot: Bot, app: Arc<App>, msg: Message, to: 
 }
 
 async fn send_answer(ctx: &Ctx, msg: &Message, contact_id: u64, after_button: bool) -> HandlerResult {
-    let Some(text) = msg.text().map(str::trim).filter(|t| !t.is_empty()) else {
-        ctx.say(ctx.t("line-text-only")).await?;
-        return Ok(());
-    };
-    if looks_like_token(text) {
-        ctx.delete(msg.id).await;
-        ctx.say(ctx.t("line-token-removed")).await?;
-        return Ok(());
-    }
+    let Some(text) = text_to_pass_on(ctx, msg).await? else { return Ok(()) };
     let reply = match line::answer(&ctx.app, contact_id, ctx.user_id, text) {
         Ok(c) => ctx.t_args("line-answer-sent", &[("email", (&c.email).into())]),
         Err(LineError::NotFound(_)) => ctx.t("tap-step-over"),

@@ -302,6 +302,18 @@ impl Bench {
         panic!("never happened: {what}");
     }
 
+    /// The answer (toast) to the tap `query` in `chat`, skipping other events ("" for none).
+    pub async fn toast(&self, chat: i64, query: &str) -> String {
+        loop {
+            match self.emu.next_event(&self.control.token, chat, WAIT).await.expect("an answer to the tap") {
+                tg_emulator::BotEvent::CallbackAnswered { query_id, text, .. } if query_id == query => {
+                    return text.unwrap_or_default()
+                }
+                _ => continue,
+            }
+        }
+    }
+
     /// The chat's current text of message `id` (after edits).
     pub fn current_text(&self, chat: i64, id: i32) -> String {
         self.emu
