@@ -315,7 +315,11 @@ async fn no_in_any_language_skips_the_referral_and_scores_nothing() {
         bench.tap(&user, &q2, solo).await;
         let tz = bench.say(&user, answer).await;
         assert!(tz.all_button_labels().iter().any(|l| l.contains("UTC")), "{lang}: {}", tz.text);
-        bench.tap(&user, &tz, "UTC").await;
+        let track = bench.tap(&user, &tz, "UTC").await;
+        if lang == "pl" {
+            // Item 9: "nasi agenci", not "nasze agenty"; no "contact track" in a client's text.
+            assert!(track.text.contains("nasi agenci") && !track.text.contains("contact track"), "{}", track.text);
+        }
         let c = bench.contact(&user).unwrap();
         assert_eq!(c.answers.get("referral"), None, "{lang}");
         assert_eq!(c.score, Some(50), "{lang}");
