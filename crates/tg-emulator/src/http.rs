@@ -88,6 +88,9 @@ async fn handle(State(shared): State<Arc<Shared>>, ConnectInfo(conn): ConnectInf
     if shared.lock().closed {
         return hang_up(&conn);
     }
+    if let (Ok(_), Some(id), Some("setWebhook")) = (&result, bot_id, methods::canonical(&method)) {
+        crate::webhook::spawn_delivery(shared.clone(), id);
+    }
     match result {
         Ok(value) => {
             record(&shared, bot_id, &method, recorded, 200);

@@ -35,6 +35,7 @@ mod polling;
 pub mod rate;
 mod state;
 mod types;
+mod webhook;
 
 use std::{
     net::SocketAddr,

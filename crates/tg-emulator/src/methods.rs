@@ -20,6 +20,7 @@ pub(crate) const METHODS: &[&str] = &[
     "getUpdates",
     "getWebhookInfo",
     "deleteWebhook",
+    "setWebhook",
     "setMyCommands",
     "getMyCommands",
     "deleteMyCommands",
@@ -50,16 +51,22 @@ pub(crate) fn call(state: &mut State, bot_id: i64, method: &str, p: &Params) -> 
     match method {
         "getMe" => Ok(bot.me_json()),
         "getWebhookInfo" => Ok(json!({
-            "url": "",
+            "url": bot.webhook.as_ref().map(|w| w.url.clone()).unwrap_or_default(),
             "has_custom_certificate": false,
             "pending_update_count": bot.updates.len(),
+            "allowed_updates": bot.allowed_updates.clone().unwrap_or_default(),
         })),
         "deleteWebhook" => {
             if p.bool("drop_pending_updates") {
                 bot.updates.clear();
             }
+            let generation = bot.webhook.as_ref().map_or(0, |w| w.generation) + 1;
+            bot.webhook = None;
+            let _ = generation;
+            bot.update_notify.notify_waiters();
             Ok(json!(true))
         }
+        "setWebhook" => crate::webhook::set(bot, p),
         "setMyCommands" => {
             let commands = p
                 .json("commands")?

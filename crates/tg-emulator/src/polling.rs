@@ -60,6 +60,12 @@ pub(crate) async fn get_updates(shared: &Shared, bot_id: i64, p: &Params) -> Api
             let mut st = shared.lock();
             let closed = st.closed;
             let bot = st.bots.get_mut(&bot_id).ok_or_else(ApiError::unauthorized)?;
+            if bot.webhook.is_some() {
+                return Err(ApiError::new(
+                    409,
+                    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+                ));
+            }
             if bot.poll_seq != my_poll {
                 return Err(ApiError::new(
                     409,
@@ -76,17 +82,19 @@ pub(crate) async fn get_updates(shared: &Shared, bot_id: i64, p: &Params) -> Api
     }
 }
 
+/// Whether an update of `kind` is delivered under the bot's `allowed_updates`.
+pub(crate) fn allowed(list: &Option<Vec<String>>, kind: &str) -> bool {
+    match list.as_deref() {
+        None | Some([]) => !NOT_BY_DEFAULT.contains(&kind),
+        Some(list) => list.iter().any(|k| k == kind),
+    }
+}
+
 /// Up to `limit` pending updates, oldest first (they stay queued until a
 /// later call confirms them with its offset).
 fn take_batch(bot: &mut BotState, offset: i64, limit: usize) -> Vec<String> {
-    let allowed = bot.allowed_updates.clone().unwrap_or_default();
-    bot.updates.retain(|(_, kind, _)| {
-        if allowed.is_empty() {
-            !NOT_BY_DEFAULT.contains(&kind.as_str())
-        } else {
-            allowed.contains(kind)
-        }
-    });
+    let allowed_now = bot.allowed_updates.clone();
+    bot.updates.retain(|(_, kind, _)| allowed(&allowed_now, kind));
     let skip = if offset < 0 { bot.updates.len().saturating_sub(offset.unsigned_abs() as usize) } else { 0 };
     bot.updates.iter().skip(skip).take(limit).map(|(_, _, u)| u.clone()).collect()
 }

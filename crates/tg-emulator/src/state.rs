@@ -73,6 +73,16 @@ pub(crate) struct BotState {
     pub allowed_updates: Option<Vec<String>>,
     /// setMyCommands lists keyed by (scope JSON, language code).
     pub commands: HashMap<(String, String), Value>,
+    /// Set by setWebhook: updates are POSTed there instead of waiting for getUpdates.
+    pub webhook: Option<Webhook>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Webhook {
+    pub url: String,
+    pub secret: Option<String>,
+    /// Bumped by every setWebhook/deleteWebhook: a delivery task of an older one stops.
+    pub generation: u64,
 }
 
 impl BotState {
@@ -87,6 +97,7 @@ impl BotState {
             poll_seq: 0,
             allowed_updates: None,
             commands: HashMap::new(),
+            webhook: None,
         }
     }
 
