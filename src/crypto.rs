@@ -122,6 +122,14 @@ impl Secrets {
         format!("m2o_{}", hex::encode(mac.finalize().into_bytes()))
     }
 
+    /// The webhook's `secret_token` when `M2O_WEBHOOK_SECRET` is not set: derived, so it is the
+    /// same after a restart and never stored (64 hex digits: within Telegram's alphabet).
+    pub fn webhook_secret(&self) -> String {
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.otp_key).expect("HMAC takes any key length");
+        mac.update(b"telegram webhook secret\0");
+        hex::encode(mac.finalize().into_bytes())
+    }
+
     /// What the audit log keeps of a forgotten person's email: a keyed hash, so a later request
     /// about the same address can be matched, but the address cannot be read back.
     pub fn email_hash(&self, email: &str) -> String {

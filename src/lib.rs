@@ -45,7 +45,8 @@
 //!   client's data ([`fleet::privacy`]) — with typed errors, and the outbox worker that delivers
 //!   what decisions queued. [`fleet::people`] says who a person is in every notice. A surface calls
 //!   these; none decides on its own, so a button, a command and the HTTP API mean the same.
-//! - Surfaces parse, call `fleet`, and render: [`bot`] (the dptree tree and the conversation's
+//! - Surfaces parse, call `fleet`, and render: [`bot`] (the dptree tree, fed by long polling
+//!   (`bot::listener`) or by Telegram's POSTs (`bot::webhook`); the conversation's
 //!   steps; for masters `home`, `decide`, `cards` and `line`; `unknown` for a `/command` we do not
 //!   have), [`api`] (axum: the agents' API, admin approval, health, metrics), [`scheduler`] (what
 //!   is due when), `console` (a developer's terminal on the real bot).

@@ -14,6 +14,8 @@ pub struct Metrics {
     pub updates_undecodable: AtomicU64,
     /// Updates handled before and delivered again (after a restart): skipped.
     pub updates_duplicate: AtomicU64,
+    /// Webhook POSTs refused for a missing or wrong secret.
+    pub webhook_refused: AtomicU64,
     /// Unix seconds of the last update received, of the last answered `getUpdates`, and of the
     /// last polling error (0: never).
     pub last_update_at: AtomicI64,

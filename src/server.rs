@@ -47,7 +47,7 @@ impl Running {
     }
 }
 
-/// Starts polling, the HTTP API, the scheduler and the outbox worker. `poll_timeout` is the
+/// Starts polling (or the webhook), the HTTP API, the scheduler and the outbox worker. `poll_timeout` is the
 /// long-poll wait: Telegram's is up to 50 s; tests use a short one so that stopping is quick.
 ///
 /// Everything that can refuse to start (the HTTP listener's address) is done before any task is
@@ -59,29 +59,46 @@ pub async fn start(app: Arc<App>, poll_timeout: Duration) -> anyhow::Result<Runn
     let http_addr = listener.local_addr()?;
     let bot = app.bot();
     crate::bot::announce_commands(&app, &bot).await;
+    // Webhook mode, or long polling: they exclude each other (a webhook left set answers 409).
+    let mut router = crate::api::router(app.clone());
+    let webhook = match &app.config.webhook_url {
+        Some(url) => {
+            let (route, updates) = crate::bot::webhook::endpoint(app.clone(), url);
+            router = router.merge(route);
+            crate::bot::webhook::set(&app, url).await.map_err(|e| anyhow::anyhow!("setWebhook: {e}"))?;
+            tracing::info!(path = url.path(), "webhook set: Telegram POSTs updates here");
+            Ok(updates)
+        }
+        None => {
+            if let Err(e) = bot.delete_webhook().await {
+                tracing::warn!(error = %crate::services::telegram::error_kind(&e), "could not delete a webhook");
+            }
+            Err(crate::bot::listener::Listener::new(app.clone(), poll_timeout)?)
+        }
+    };
     let resumed = crate::fleet::jobs::resume_all(&app)?;
     if resumed > 0 {
         tracing::info!(resumed, "provisioning jobs resumed");
     }
     app.metrics.started_at.store(app.clock.now().timestamp(), std::sync::atomic::Ordering::Relaxed);
-    // Long polling and a webhook exclude each other: a webhook left set would answer 409.
-    if let Err(e) = bot.delete_webhook().await {
-        tracing::warn!(error = %crate::services::telegram::error_kind(&e), "could not delete a webhook");
-    }
-    let updates = crate::bot::listener::Listener::new(app.clone(), poll_timeout)?;
     let mut dispatcher = Dispatcher::builder(bot.clone(), crate::bot::schema())
         .dependencies(dptree::deps![app.clone(), crate::bot::storage(&app)])
         .default_handler(|_| async {})
         .error_handler(Arc::new(CountingErrorHandler(app.clone())))
         .build();
     let shutdown = dispatcher.shutdown_token();
-    let dispatcher = tokio::spawn(async move {
-        dispatcher.dispatch_with_listener(updates, LoggingErrorHandler::new()).await;
-    });
+    // Ok: the webhook's updates; Err: the long-polling listener.
+    let dispatcher = match webhook {
+        Ok(updates) => tokio::spawn(async move {
+            dispatcher.dispatch_with_listener(updates, LoggingErrorHandler::new()).await;
+        }),
+        Err(polling) => tokio::spawn(async move {
+            dispatcher.dispatch_with_listener(polling, LoggingErrorHandler::new()).await;
+        }),
+    };
     let paced = Arc::new(TelegramNotifier::paced(bot, app.http.clone(), app.config.api_url.clone()));
     let delivery = tokio::spawn(crate::fleet::outbox::run(app.clone(), paced));
     tracing::info!(addr = %http_addr, admin = app.config.api_token.is_some(), "HTTP API listening");
-    let router = crate::api::router(app.clone());
     let http = tokio::spawn(crate::api::serve::serve(listener, router, app.config.http_read_timeout));
     let scheduler = tokio::spawn(crate::scheduler::run(app.clone()));
     Ok(Running { app, shutdown, dispatcher, delivery, scheduler, http, http_addr })

@@ -31,6 +31,7 @@ pub async fn healthz(State(app): State<Arc<App>>) -> impl IntoResponse {
     let body = json!({
         "ok": ok,
         "store": if store_ok { "ok" } else { "unreachable" },
+        "updates": if app.config.webhook_url.is_some() { "webhook" } else { "polling" },
         "polling": if polling_ok { "ok" } else { "failing" },
         "last_update_seconds_ago": last_update,
         "last_poll_seconds_ago": last_poll,
@@ -53,6 +54,11 @@ pub async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
         "m2o_updates_undecodable_total",
         "Updates skipped because they do not decode (logged by id).",
         m.updates_undecodable.load(Ordering::Relaxed),
+    );
+    counter(
+        "m2o_webhook_refused_total",
+        "Webhook POSTs refused for a missing or wrong secret.",
+        m.webhook_refused.load(Ordering::Relaxed),
     );
     counter(
         "m2o_updates_duplicate_total",

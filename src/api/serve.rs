@@ -11,8 +11,15 @@ use tokio::net::TcpListener;
 
 /// Accepts connections until the task is aborted.
 pub async fn serve(listener: TcpListener, router: Router, read_timeout: Duration) {
+    // Connections live in this set, so stopping the server (aborting this task) closes kept-alive
+    // ones too (Telegram's webhook keeps one open): none outlives it holding the App.
+    let mut connections = tokio::task::JoinSet::new();
     loop {
-        let stream = match listener.accept().await {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
+        };
+        let stream = match accepted {
             Ok((stream, _)) => stream,
             Err(e) => {
                 // Out of file descriptors, say: wait a little rather than spin.
@@ -22,7 +29,7 @@ pub async fn serve(listener: TcpListener, router: Router, read_timeout: Duration
             }
         };
         let service = TowerToHyperService::new(router.clone());
-        tokio::spawn(async move {
+        connections.spawn(async move {
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(read_timeout)

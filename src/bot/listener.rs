@@ -241,6 +241,20 @@ pub fn read_answer(bytes: &[u8]) -> Result<Vec<Received>, Failed> {
     }
 }
 
+/// Reads one update POSTed to the webhook: `Err` (with where, never the content) when the body is
+/// not JSON at all; an update we cannot read is a `Skipped`, as in a `getUpdates` answer.
+pub fn read_update(bytes: &[u8]) -> Result<Received, String> {
+    let raw: &RawValue = serde_json::from_slice(bytes)
+        .map_err(|e| format!("not JSON ({:?} error at column {})", e.classify(), e.column()))?;
+    Ok(decode(raw))
+}
+
+/// Counts and logs an update that is skipped (by id only).
+pub fn skipped(app: &App, update_id: Option<i64>, why: &str) {
+    app.metrics.updates_undecodable.fetch_add(1, Ordering::Relaxed);
+    tracing::warn!(update_id = ?update_id, why, "skipped an update");
+}
+
 /// Decodes one raw update. The reason for a skip names the kind of error and where, not serde's
 /// message: that can quote the update's text.
 fn decode(raw: &RawValue) -> Received {
@@ -260,10 +274,7 @@ impl Polling {
         }
         match received {
             Received::Update(update) => self.ready.push_back(*update),
-            Received::Skipped { update_id, why } => {
-                self.app.metrics.updates_undecodable.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(update_id = ?update_id, why, "skipped an update");
-            }
+            Received::Skipped { update_id, why } => skipped(&self.app, update_id, &why),
         }
     }
 }

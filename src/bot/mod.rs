@@ -24,6 +24,7 @@ mod taps;
 mod token;
 mod unknown;
 pub mod views;
+pub mod webhook;
 
 use crate::app::{App, Handling, HANDLING};
 pub use crate::domain::conversation::State;

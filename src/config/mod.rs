@@ -96,13 +96,19 @@ pub struct Config {
     /// Requests per minute one agent may make to the API.
     pub agent_rate_per_minute: u32,
     pub planka: Option<Planka>,
+    /// `M2O_WEBHOOK_URL`: Telegram POSTs updates here (served on `M2O_HTTP_ADDR` at its path);
+    /// `None`: long polling.
+    pub webhook_url: Option<reqwest::Url>,
+    /// `M2O_WEBHOOK_SECRET`; `None`: derived from the secret key (`App::webhook_secret`).
+    pub webhook_secret: Option<String>,
     /// Every other variable of the design, as given, for `check-config` (secrets masked there).
     pub other: Vec<(&'static str, Option<String>)>,
 }
 
 /// Variables whose values are secrets: shown as "set (hidden)".
-const SECRETS: [&str; 8] = [
+const SECRETS: [&str; 9] = [
     "TELOXIDE_TOKEN",
+    "M2O_WEBHOOK_SECRET",
     "M2O_API_TOKEN",
     "M2O_BREVO_API_KEY",
     "M2O_COOLIFY_TOKEN",
@@ -345,6 +351,22 @@ impl Config {
                 group(&["M2O_PLANKA_TOKEN"], "M2O_PLANKA_URL is set").map(|v| Planka { url, token: v[0].clone() })
             }
         };
+        let webhook_url = get("M2O_WEBHOOK_URL").and_then(|raw| match reqwest::Url::parse(&raw) {
+            Ok(url) if webhook_url_ok(&url) => Some(url),
+            _ => {
+                bad(
+                    "M2O_WEBHOOK_URL",
+                    format!("`{raw}` is not an https URL (plain http only for 127.0.0.1, ::1 or localhost)"),
+                );
+                None
+            }
+        });
+        let webhook_secret = get("M2O_WEBHOOK_SECRET");
+        if let Some(s) = &webhook_secret {
+            if !webhook_secret_ok(s) {
+                bad("M2O_WEBHOOK_SECRET", "must be 1 to 256 of A-Z, a-z, 0-9, _ and - (Telegram's rule)".into());
+            }
+        }
         let other = OTHER.iter().map(|n| (*n, get(n))).collect();
 
         let errors = errors.into_inner();
@@ -380,6 +402,8 @@ impl Config {
             escalation_sla,
             agent_rate_per_minute,
             planka,
+            webhook_url,
+            webhook_secret,
             other,
         })
     }
@@ -419,6 +443,11 @@ impl Config {
         rows.push(("M2O_CAPACITY", self.capacity.map_or("unlimited".into(), |c| c.to_string())));
         rows.push(("M2O_REVIEW_ALL", self.review_all.to_string()));
         rows.push(("M2O_SECRET_KEY", self.secret_key.clone().unwrap_or_default()));
+        match &self.webhook_url {
+            Some(url) => rows.push(("M2O_WEBHOOK_URL", format!("{url} (webhook mode: Telegram POSTs updates here)"))),
+            None => rows.push(("M2O_WEBHOOK_URL", "(unset: long polling)".into())),
+        }
+        rows.push(("M2O_WEBHOOK_SECRET", self.webhook_secret.clone().unwrap_or_default()));
         rows.push(("M2O_BRIEF_AT", format!("{:02}:{:02} UTC", self.brief_at.0, self.brief_at.1)));
         rows.push(("M2O_ESCALATION_SLA", format!("{} minutes", self.escalation_sla.num_minutes())));
         rows.push(("M2O_AGENT_RATE_PER_MIN", self.agent_rate_per_minute.to_string()));
@@ -435,6 +464,7 @@ impl Config {
                 (true, _) if name == "M2O_SECRET_KEY" => {
                     format!("(unset: key file {} in the data dir)", crate::crypto::KEY_FILE)
                 }
+                (true, _) if name == "M2O_WEBHOOK_SECRET" => "(unset: derived from the secret key)".into(),
                 (true, _) => "(unset)".into(),
                 (false, true) => "set (hidden)".into(),
                 (false, false) => value,
@@ -465,6 +495,17 @@ impl Config {
     pub fn bot_id(&self) -> i64 {
         BotToken::parse(&self.telegram_token).map(|t| t.bot_id()).unwrap_or_default()
     }
+}
+
+/// https, or plain http to a loopback host (a local Bot API server, tests).
+fn webhook_url_ok(url: &reqwest::Url) -> bool {
+    let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+    url.scheme() == "https" || (url.scheme() == "http" && loopback)
+}
+
+/// Telegram's rule for `secret_token`.
+pub fn webhook_secret_ok(s: &str) -> bool {
+    (1..=256).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 fn join(ids: &[i64]) -> String {

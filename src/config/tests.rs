@@ -73,3 +73,26 @@ fn describe_masks_every_secret() {
     assert!(shown.contains("TELOXIDE_TOKEN = set (hidden)"));
     assert!(shown.contains("M2O_MAIL_FROM = Machine.Machine <onboarding@example.org>"));
 }
+
+#[test]
+fn webhook_url_is_https_or_loopback_http_and_the_secret_follows_telegrams_rule() {
+    let base = [("TELOXIDE_TOKEN", TOKEN), ("M2O_MASTER_IDS", "1")];
+    let with = |extra: &[(&'static str, &'static str)]| {
+        let mut vars = base.to_vec();
+        vars.extend_from_slice(extra);
+        load(&vars)
+    };
+    assert!(with(&[]).unwrap().webhook_url.is_none(), "no URL: long polling");
+    let c = with(&[("M2O_WEBHOOK_URL", "https://bot.example.org/telegram/hook")]).unwrap();
+    assert_eq!(c.webhook_url.unwrap().path(), "/telegram/hook");
+    assert!(with(&[("M2O_WEBHOOK_URL", "http://127.0.0.1:8080/hook")]).is_ok());
+    for bad in ["http://bot.example.org/hook", "ftp://x/y", "not a url"] {
+        let errors = with(&[("M2O_WEBHOOK_URL", bad)]).err().expect("refused");
+        assert!(errors.iter().any(|e| e.starts_with("M2O_WEBHOOK_URL")), "{bad}: {errors:?}");
+    }
+    let errors = with(&[("M2O_WEBHOOK_SECRET", "has spaces")]).err().expect("refused");
+    assert!(errors.iter().any(|e| e.starts_with("M2O_WEBHOOK_SECRET")), "{errors:?}");
+    let c = with(&[("M2O_WEBHOOK_SECRET", "s3cr3t_-X")]).unwrap();
+    let shown = c.describe();
+    assert!(shown.contains("M2O_WEBHOOK_SECRET = set (hidden)") && !shown.contains("s3cr3t"), "{shown}");
+}
