@@ -49,6 +49,19 @@ async fn no_secret_in_the_logs() {
     let control_token = bench.control.token.clone();
     bench.stop().await;
 
+    // Webhook mode: the secret Telegram sends with each POST is never logged either, nor is a
+    // forged one.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("http://127.0.0.1:{port}/telegram/hook");
+    let hooked = Bench::with(&[("M2O_HTTP_ADDR", &format!("127.0.0.1:{port}")), ("M2O_WEBHOOK_URL", &url)]).await;
+    let webhook_secret = m2o_bot::bot::webhook::secret(hooked.app());
+    let bob = hooked.user(421_200_002, "en");
+    assert!(hooked.say(&bob, "/start").await.text.contains("Welcome"));
+    let forged = "forged_secret_4f1e";
+    let r = reqwest::Client::new().post(&url).header("X-Telegram-Bot-Api-Secret-Token", forged).body("{}").send().await;
+    assert_eq!(r.unwrap().status(), 401);
+    hooked.stop().await;
+
     let logs = String::from_utf8_lossy(&capture.0.lock().unwrap()).to_string();
     assert!(logs.len() > 1000, "the capture works: {} bytes", logs.len());
     assert!(logs.contains("email accepted by Brevo"), "our own events are captured");
@@ -58,6 +71,8 @@ async fn no_secret_in_the_logs() {
         ("refused token", secret_of(wrong_token)),
         ("control bot token", secret_of(&control_token)),
         ("Brevo API key", BREVO_KEY.to_string()),
+        ("webhook secret", webhook_secret),
+        ("forged webhook secret", forged.to_string()),
     ] {
         assert!(!logs.contains(&secret), "the {what} appears in the logs");
     }
