@@ -69,6 +69,12 @@ async fn updates_arrive_by_post_with_the_secret_and_the_conversation_survives_a_
     let ok = bench.say(&anna, &code).await;
     assert!(ok.text.starts_with("✅ Email confirmed"), "{}", ok.text);
     assert_eq!(bench.contact(&anna).unwrap().state, ContactState::Qualifying);
+    // A managed_bot update, which teloxide cannot read, comes through the webhook too.
+    let created = bench.emu.create_bot("anna_helper_bot", "Anna");
+    bench.emu.managed_bot_update(&bench.control.token, &anna, &created);
+    bench
+        .eventually("recorded", |b| b.app().store.audit_log().unwrap().iter().any(|e| e.event == "managed_bot_unasked"))
+        .await;
     let metrics =
         client.get(format!("http://{}/metrics", bench.http_addr.unwrap())).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("m2o_webhook_refused_total 0"), "a new process counts from zero: {metrics}");

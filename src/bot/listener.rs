@@ -29,7 +29,7 @@ use teloxide::types::{AllowedUpdate, Update, UpdateKind};
 use teloxide::update_listeners::{AsUpdateStream, UpdateListener};
 
 /// The update kinds we ask Telegram for.
-pub const ALLOWED_UPDATES: [&str; 2] = ["message", "callback_query"];
+pub const ALLOWED_UPDATES: [&str; 3] = ["message", "callback_query", "managed_bot"];
 
 /// `getUpdates`' parameters.
 #[derive(Debug, Clone, Serialize)]
@@ -206,6 +206,11 @@ async fn get_updates(http: reqwest::Client, url: reqwest::Url, body: GetUpdates)
 #[derive(Debug)]
 pub enum Received {
     Update(Box<Update>),
+    /// `managed_bot` (Bot API 9.6), which teloxide cannot read: ours (see `bot::managed`).
+    ManagedBot {
+        update_id: i64,
+        event: super::managed::ManagedBotUpdated,
+    },
     /// It does not decode, or is of a kind we do not read: skipped, counted, logged by id.
     Skipped {
         update_id: Option<i64>,
@@ -217,6 +222,7 @@ impl Received {
     pub fn update_id(&self) -> Option<i64> {
         match self {
             Received::Update(u) => Some(u.id.0.into()),
+            Received::ManagedBot { update_id, .. } => Some(*update_id),
             Received::Skipped { update_id, .. } => *update_id,
         }
     }
@@ -259,6 +265,9 @@ pub fn skipped(app: &App, update_id: Option<i64>, why: &str) {
 /// message: that can quote the update's text.
 fn decode(raw: &RawValue) -> Received {
     let update_id = serde_json::from_str::<Id>(raw.get()).ok().map(|i| i.update_id);
+    if let Ok(m) = serde_json::from_str::<super::managed::ManagedBotEnvelope>(raw.get()) {
+        return Received::ManagedBot { update_id: m.update_id, event: m.managed_bot };
+    }
     match serde_json::from_str::<Update>(raw.get()) {
         Ok(update) if !matches!(update.kind, UpdateKind::Error(_)) => Received::Update(Box::new(update)),
         Ok(_) => Received::Skipped { update_id, why: "a kind or shape we do not read".into() },
@@ -274,6 +283,9 @@ impl Polling {
         }
         match received {
             Received::Update(update) => self.ready.push_back(*update),
+            Received::ManagedBot { update_id, event } => {
+                tokio::spawn(super::managed::on_update(self.app.clone(), update_id, event));
+            }
             Received::Skipped { update_id, why } => skipped(&self.app, update_id, &why),
         }
     }

@@ -15,6 +15,7 @@ mod email;
 mod home;
 mod line;
 pub mod listener;
+pub mod managed;
 pub mod master;
 mod naming;
 mod qualify;

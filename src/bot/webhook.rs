@@ -84,6 +84,10 @@ async fn receive(State(hook): State<Arc<Hook>>, headers: HeaderMap, body: Bytes)
             tracing::warn!(why, "a webhook POST was not an update");
             StatusCode::BAD_REQUEST
         }
+        Ok(Received::ManagedBot { update_id, event }) => {
+            super::managed::on_update(hook.app.clone(), update_id, event).await;
+            StatusCode::OK
+        }
         Ok(Received::Skipped { update_id, why }) => {
             listener::skipped(&hook.app, update_id, &why);
             StatusCode::OK

@@ -115,6 +115,14 @@ impl Emulator {
         self.lock().bots.get(&bot_id).and_then(|b| b.history.keys().max().copied())
     }
 
+    /// A `managed_bot` update (Bot API 9.6) for the manager bot: `user` created `bot` (or its
+    /// token or owner changed). Returns the update id.
+    pub fn managed_bot_update(&self, manager_token: &str, user: &TestUser, bot: &super::BotHandle) -> i64 {
+        let manager = self.bot_id(manager_token);
+        let bot_json = json!({ "id": bot.id, "is_bot": true, "first_name": bot.username, "username": bot.username });
+        self.lock().enqueue_update(manager, "managed_bot", json!({ "user": user.user_json(), "bot": bot_json }))
+    }
+
     /// Queues update `update_id` again, as Telegram does when a bot stopped before confirming it
     /// (a `getUpdates` with a higher offset). Panics for an id this bot never had.
     pub fn deliver_again(&self, bot_token: &str, update_id: i64) {

@@ -1,0 +1,70 @@
+//! `managed_bot` updates (Bot API 9.6): Telegram tells a bot in Bot Management Mode that a user
+//! created (or changed the token or owner of) a bot it manages. teloxide 0.17 models Bot API 9.1:
+//! its `Update` cannot read these (it yields `UpdateKind::Error`, which its Dispatcher drops with
+//! "Cannot parse an update"), so our listeners (`listener`, `webhook`) read them into the types
+//! here and hand them to [`on_update`] instead of the dispatcher.
+//!
+//! Today no conversation step asks for one, so every one is recorded in the audit log (by ids:
+//! who, which bot) and otherwise ignored, once per update id. One-tap bot creation builds on this.
+
+use crate::app::App;
+use crate::domain::Actor;
+use crate::store::{AuditEntry, Change};
+use serde::Deserialize;
+use std::sync::Arc;
+
+/// A Bot API `User`, as far as we read it here.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct TgUser {
+    pub id: i64,
+    #[serde(default)]
+    pub is_bot: bool,
+    #[serde(default)]
+    pub username: Option<String>,
+}
+
+/// `ManagedBotUpdated`: `user` created the bot, or its token or owner changed.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ManagedBotUpdated {
+    pub user: TgUser,
+    pub bot: TgUser,
+}
+
+/// An update carrying `managed_bot`.
+#[derive(Debug, Deserialize)]
+pub struct ManagedBotEnvelope {
+    pub update_id: i64,
+    pub managed_bot: ManagedBotUpdated,
+}
+
+/// Handles one `managed_bot` update once (a second delivery after a restart is skipped).
+pub async fn on_update(app: Arc<App>, update_id: i64, event: ManagedBotUpdated) {
+    app.metrics.update_received(app.clock.now().timestamp());
+    let Ok(id) = u32::try_from(update_id) else { return };
+    let key = (app.config.bot_id(), id);
+    match app.store.update_handled(key.0, key.1) {
+        Ok(true) => {
+            app.metrics.updates_duplicate.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return;
+        }
+        Ok(false) => {}
+        Err(e) => {
+            tracing::error!(error = %e, "could not read whether an update was handled");
+            return;
+        }
+    }
+    let bot = event.bot.username.as_deref().map(|u| format!("@{u}")).unwrap_or_else(|| event.bot.id.to_string());
+    let why =
+        format!("managed bot {bot} (id {}) reported for user {}; no step asked for it", event.bot.id, event.user.id);
+    let change = Change {
+        audit: vec![AuditEntry::event(app.clock.now(), Actor::User(event.user.id), None, "managed_bot_unasked", &why)],
+        update_handled: Some(key),
+        ..Change::default()
+    };
+    match app.commit(&change) {
+        Ok(()) => {
+            tracing::info!(update_id, bot = event.bot.id, "a managed_bot update nobody asked for; recorded and ignored")
+        }
+        Err(e) => tracing::error!(error = %e, "could not record a managed_bot update"),
+    }
+}
