@@ -152,7 +152,10 @@ impl Emulator {
         }
         let stored = StoredMessage { from_bot: false, json: message.clone(), deleted: false };
         st.chat_mut(bot_id, user.id).messages.insert(message_id, stored);
-        st.enqueue_update(bot_id, "message", message);
+        // A managed bot with restricted access never hears from strangers.
+        if st.may_reach(bot_id, user.id) {
+            st.enqueue_update(bot_id, "message", message);
+        }
         message_id
     }
 }

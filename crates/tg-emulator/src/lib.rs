@@ -26,6 +26,7 @@
 mod driving;
 mod http;
 mod listener;
+mod managed;
 mod markup;
 mod messages;
 mod methods;
@@ -144,6 +145,33 @@ impl Emulator {
         st.bots.insert(id, BotState::new(id, username, first_name));
         st.tokens.insert(token.clone(), id);
         BotHandle { id, token, username: username.to_owned() }
+    }
+
+    /// Turns on Bot Management Mode for a bot (what its owner does in @BotFather's Mini App):
+    /// its getMe says `can_manage_bots: true`.
+    pub fn enable_bot_management(&self, token: &str) {
+        let id = self.bot_id(token);
+        if let Some(bot) = self.lock().bots.get_mut(&id) {
+            bot.can_manage_bots = true;
+        }
+    }
+
+    /// `user` completes the creation dialog that the manager bot's `request_managed_bot` button
+    /// (or a `t.me/newbot/…` link) opened: a new bot owned by `user` and managed by the manager,
+    /// and the manager's `managed_bot` update. Panics unless the manager is in Bot Management Mode.
+    pub fn create_managed_bot(&self, manager_token: &str, user: &TestUser, username: &str, name: &str) -> BotHandle {
+        let manager = self.bot_id(manager_token);
+        assert!(
+            self.lock().bots.get(&manager).is_some_and(|b| b.can_manage_bots),
+            "emulator: @{username} cannot be created: the manager bot is not in Bot Management Mode"
+        );
+        let bot = self.create_bot(username, name);
+        if let Some(b) = self.lock().bots.get_mut(&bot.id) {
+            b.manager = Some(manager);
+            b.owner = Some(user.id);
+        }
+        self.managed_bot_update(manager_token, user, &bot);
+        bot
     }
 
     /// What @BotFather's `/token` does: the bot keeps its id, the old token is revoked and a new one

@@ -21,6 +21,10 @@ pub(crate) const METHODS: &[&str] = &[
     "getWebhookInfo",
     "deleteWebhook",
     "setWebhook",
+    "getManagedBotToken",
+    "replaceManagedBotToken",
+    "setManagedBotAccessSettings",
+    "getManagedBotAccessSettings",
     "setMyCommands",
     "getMyCommands",
     "deleteMyCommands",
@@ -47,6 +51,9 @@ pub(crate) fn now_unix() -> i64 {
 
 /// Runs one method (not getUpdates) for `bot_id`.
 pub(crate) fn call(state: &mut State, bot_id: i64, method: &str, p: &Params) -> ApiResult<Value> {
+    if method.contains("ManagedBot") {
+        return crate::managed::call(state, bot_id, method, p);
+    }
     let bot = state.bots.get_mut(&bot_id).ok_or_else(ApiError::unauthorized)?;
     match method {
         "getMe" => Ok(bot.me_json()),

@@ -75,6 +75,14 @@ pub(crate) struct BotState {
     pub commands: HashMap<(String, String), Value>,
     /// Set by setWebhook: updates are POSTed there instead of waiting for getUpdates.
     pub webhook: Option<Webhook>,
+    /// Bot Management Mode (enabled in @BotFather's Mini App): getMe says `can_manage_bots`.
+    pub can_manage_bots: bool,
+    /// For a managed bot: the bot managing it, and the user who owns it.
+    pub manager: Option<i64>,
+    pub owner: Option<i64>,
+    /// setManagedBotAccessSettings: only the owner and `added_user_ids` reach a restricted bot.
+    pub access_restricted: bool,
+    pub added_user_ids: Vec<i64>,
 }
 
 #[derive(Clone, Debug)]
@@ -98,6 +106,11 @@ impl BotState {
             allowed_updates: None,
             commands: HashMap::new(),
             webhook: None,
+            can_manage_bots: false,
+            manager: None,
+            owner: None,
+            access_restricted: false,
+            added_user_ids: Vec::new(),
         }
     }
 
@@ -122,6 +135,7 @@ impl BotState {
         me["supports_inline_queries"] = json!(false);
         me["can_connect_to_business"] = json!(false);
         me["has_main_web_app"] = json!(false);
+        me["can_manage_bots"] = json!(self.can_manage_bots);
         me
     }
 }
@@ -155,6 +169,19 @@ pub(crate) struct StoredMessage {
 }
 
 impl State {
+    /// A bot's token in force (not revoked).
+    pub fn active_token(&self, bot_id: i64) -> Option<String> {
+        self.tokens.iter().find(|(t, id)| **id == bot_id && !self.revoked.contains(*t)).map(|(t, _)| t.clone())
+    }
+
+    /// Whether `user` may reach `bot` (a managed bot with restricted access lets only its owner
+    /// and the users added in).
+    pub fn may_reach(&self, bot_id: i64, user: i64) -> bool {
+        self.bots
+            .get(&bot_id)
+            .is_none_or(|b| !b.access_restricted || b.owner == Some(user) || b.added_user_ids.contains(&user))
+    }
+
     /// The bot id of a token, revoked or not (for the test-side API).
     pub fn bot_id_any(&self, token: &str) -> Option<i64> {
         self.tokens.get(token).copied()

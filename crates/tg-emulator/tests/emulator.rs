@@ -511,3 +511,61 @@ async fn teloxide_dispatcher_echo_bot_answers_through_the_emulator() {
     assert!(matches!(after, Err(RequestError::Network(_))), "{after:?}");
     running.abort();
 }
+
+#[tokio::test]
+async fn managed_bots_are_created_read_replaced_and_restricted() {
+    let w = world().await;
+    let (_, _, me) = raw(&w.emu, &w.bot.token, "getMe", json!({})).await;
+    assert_eq!(me["result"]["can_manage_bots"], false);
+    w.emu.enable_bot_management(&w.bot.token);
+    let (_, _, me) = raw(&w.emu, &w.bot.token, "getMe", json!({})).await;
+    assert_eq!(me["result"]["can_manage_bots"], true);
+
+    // Anna completes the creation dialog: the manager hears of it.
+    let created = w.emu.create_managed_bot(&w.bot.token, &w.anna, "anna_agent_bot", "Anna's agent");
+    let (_, _, updates) =
+        raw(&w.emu, &w.bot.token, "getUpdates", json!({"allowed_updates": ["message", "managed_bot"]})).await;
+    let update = &updates["result"][0]["managed_bot"];
+    assert_eq!(update["user"]["id"], w.anna.id);
+    assert_eq!(update["bot"]["username"], "anna_agent_bot");
+
+    // Its token, as the manager reads it; replacing it revokes the old one.
+    let (status, _, token) = raw(&w.emu, &w.bot.token, "getManagedBotToken", json!({"user_id": created.id})).await;
+    assert_eq!((status, token["result"].as_str()), (200, Some(created.token.as_str())));
+    let (_, _, fresh) = raw(&w.emu, &w.bot.token, "replaceManagedBotToken", json!({"user_id": created.id})).await;
+    let fresh = fresh["result"].as_str().unwrap().to_string();
+    assert_ne!(fresh, created.token);
+    assert_eq!(raw(&w.emu, &created.token, "getMe", json!({})).await.0, 401);
+    assert_eq!(raw(&w.emu, &fresh, "getMe", json!({})).await.0, 200);
+    // Only its manager may: another bot gets 400.
+    let other = w.emu.create_bot("other_bot", "Other");
+    assert_eq!(raw(&w.emu, &other.token, "getManagedBotToken", json!({"user_id": created.id})).await.0, 400);
+
+    // Restricted access: a stranger's message never reaches the managed bot; its owner's does.
+    let (status, _, _) = raw(
+        &w.emu,
+        &w.bot.token,
+        "setManagedBotAccessSettings",
+        json!({"user_id": created.id, "is_access_restricted": true}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, _, settings) =
+        raw(&w.emu, &w.bot.token, "getManagedBotAccessSettings", json!({"user_id": created.id})).await;
+    assert_eq!(settings["result"]["is_access_restricted"], true);
+    let stranger = w.emu.add_user(42_000_777, "Stranger", None, None);
+    w.emu.send_text(&fresh, &stranger, "hi");
+    w.emu.send_text(&fresh, &w.anna, "hello");
+    let (_, _, got) = raw(&w.emu, &fresh, "getUpdates", json!({})).await;
+    let from: Vec<_> = got["result"].as_array().unwrap().iter().map(|u| u["message"]["from"]["id"].clone()).collect();
+    assert_eq!(from, vec![json!(w.anna.id)]);
+    let too_many: Vec<i64> = (1..=11).collect();
+    let (status, _, _) = raw(
+        &w.emu,
+        &w.bot.token,
+        "setManagedBotAccessSettings",
+        json!({"user_id": created.id, "is_access_restricted": true, "added_user_ids": too_many}),
+    )
+    .await;
+    assert_eq!(status, 400);
+}
