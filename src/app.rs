@@ -64,6 +64,9 @@ pub struct App {
     pub scheduler_wake: Notify,
     /// Provisioning jobs running in this process (so a job never runs twice at once).
     pub running_jobs: Mutex<HashMap<u64, tokio::task::AbortHandle>>,
+    /// Bot Management Mode is on for our bot (read from `getMe` at start): the bot step offers
+    /// one-tap creation.
+    pub can_manage_bots: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for App {
@@ -121,6 +124,7 @@ impl App {
             guacamole,
             crm,
             running_jobs: Mutex::new(HashMap::new()),
+            can_manage_bots: Default::default(),
             metrics: crate::metrics::Metrics::default(),
             planka,
             scheduler_wake: Notify::new(),

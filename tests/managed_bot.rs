@@ -6,6 +6,7 @@
 mod common;
 
 use common::*;
+use m2o_bot::domain::ContactState;
 
 #[tokio::test]
 async fn a_managed_bot_update_is_asked_for_read_and_recorded_once() {
@@ -32,5 +33,56 @@ async fn a_managed_bot_update_is_asked_for_read_and_recorded_once() {
     assert_eq!(recorded(&bench), 1);
     // The conversation goes on.
     assert!(bench.say(&anna, "anna@acme.io").await.text.contains("sent a 6-digit code"));
+    bench.stop().await;
+}
+
+/// Issue 11, item 3: with Bot Management Mode on, the bot step offers [🤖 Create my bot]
+/// (`request_managed_bot`); the `managed_bot` update that follows connects the bot (its token read
+/// with `getManagedBotToken`, checked, sealed), restricts it to its owner, and the conversation
+/// goes on to the name and a confirmed request. BotFather's way stays offered below.
+#[tokio::test]
+async fn one_tap_creation_connects_the_bot_and_only_its_owner_may_talk_to_it() {
+    let mut bench = Bench::new().await;
+    bench.emu.enable_bot_management(&bench.control.token);
+    bench.restart().await; // getMe is read at start
+    let anna = bench.user(511_000_002, "en");
+    bench.qualified(&anna, "anna@acme.io").await;
+    let offer = bench
+        .emu
+        .calls()
+        .into_iter()
+        .filter(|c| c.method == "sendMessage")
+        .find(|c| c.params["reply_markup"]["keyboard"].is_array())
+        .expect("a message with the one-tap button");
+    let button = &offer.params["reply_markup"]["keyboard"][0][0];
+    assert_eq!(button["text"], "🤖 Create my bot");
+    assert_eq!(button["request_managed_bot"]["suggested_username"], "anna_agent_bot");
+    // BotFather's way is still explained, below it.
+    bench.message_containing(anna.id, "/newbot").await;
+
+    let created = bench.emu.create_managed_bot(&bench.control.token, &anna, "anna_agent_bot", "Anna's agent");
+    let connected = bench.message_containing(anna.id, "is connected").await;
+    assert_eq!(connected.text, "✅ Your bot @anna_agent_bot is connected.");
+    let ask_name = bench.message_containing(anna.id, "called").await;
+    let c = bench.contact(&anna).unwrap();
+    assert_eq!(c.state, ContactState::TokenValidated);
+    assert_eq!(c.bot.as_ref().map(|b| b.id), Some(created.id));
+    let settings: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}bot{}/getManagedBotAccessSettings", bench.emu.api_url(), bench.control.token))
+        .json(&serde_json::json!({ "user_id": created.id }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(settings["result"]["is_access_restricted"], true, "only Anna may talk to her agent");
+
+    let summary = bench.tap(&anna, &ask_name, "Use").await;
+    let done = bench.tap(&anna, &summary, "Confirm").await;
+    assert!(done.text.contains("Request sent"), "{}", done.text);
+    let logs_free_of_token =
+        bench.emu.transcript(&bench.control.token, anna.id).iter().all(|e| !e.text.contains(&created.token));
+    assert!(logs_free_of_token, "the token never shows in the chat");
     bench.stop().await;
 }

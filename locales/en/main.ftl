@@ -495,3 +495,11 @@ nothing-changed = Nothing changed.
 forget-done = 🗑 Done: your personal data is erased.
 forget-nothing = We don't have any personal data of yours.
 forget-withdraw-first = You have a request or an agent with us. To erase your data, withdraw the request first with /cancel, or, for a live agent, write here and the team will switch it off and erase everything.
+
+## One-tap bot creation (Bot Management Mode; bot::token, bot::managed)
+
+one-tap-offer = 🤖 The quickest way: tap "Create my bot" below. Telegram makes your bot in one tap and I connect it. (Or do it by hand with @BotFather, as explained next.)
+button-create-bot = 🤖 Create my bot
+one-tap-suggested-name = { $name }'s agent
+one-tap-created = 🤖 Got your new bot.
+token-ok-one-tap = ✅ Your bot @{ $bot } is connected.

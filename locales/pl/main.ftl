@@ -496,3 +496,11 @@ nothing-changed = Nic się nie zmieniło.
 forget-done = 🗑 Gotowe: Twoje dane osobowe są usunięte.
 forget-nothing = Nie mamy żadnych Twoich danych osobowych.
 forget-withdraw-first = Masz u nas zgłoszenie albo agenta. Żeby usunąć dane, najpierw wycofaj zgłoszenie przez /cancel, a w przypadku działającego agenta napisz tutaj: zespół go wyłączy i usunie wszystko.
+
+## Tworzenie bota jednym stuknięciem (Bot Management Mode; bot::token, bot::managed)
+
+one-tap-offer = 🤖 Najszybciej: stuknij „Utwórz mojego bota” poniżej. Telegram utworzy bota jednym stuknięciem, a ja go podłączę. (Albo zrób to ręcznie w @BotFather, jak opisuję dalej.)
+button-create-bot = 🤖 Utwórz mojego bota
+one-tap-suggested-name = Agent { $name }
+one-tap-created = 🤖 Mam Twojego nowego bota.
+token-ok-one-tap = ✅ Twój bot @{ $bot } jest podłączony.

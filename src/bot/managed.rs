@@ -4,10 +4,13 @@
 //! "Cannot parse an update"), so our listeners (`listener`, `webhook`) read them into the types
 //! here and hand them to [`on_update`] instead of the dispatcher.
 //!
-//! Today no conversation step asks for one, so every one is recorded in the audit log (by ids:
-//! who, which bot) and otherwise ignored, once per update id. One-tap bot creation builds on this.
+//! A client at the bot step who created their bot in one tap (the button `bot::token` offers when
+//! Bot Management Mode is on) gets it connected: `token::receive_managed`. Any other is recorded
+//! in the audit log (by ids: who, which bot) and otherwise ignored. Each is handled once per
+//! update id: every write made while handling it records the update as handled.
 
-use crate::app::App;
+use super::{token, Ctx, State};
+use crate::app::{App, Handling, HANDLING};
 use crate::domain::Actor;
 use crate::store::{AuditEntry, Change};
 use serde::Deserialize;
@@ -53,18 +56,44 @@ pub async fn on_update(app: Arc<App>, update_id: i64, event: ManagedBotUpdated) 
             return;
         }
     }
+    let handling = Handling { update: key, recorded: Default::default() };
+    HANDLING.scope(handling.clone(), handle(app.clone(), event)).await;
+    if !handling.recorded.load(std::sync::atomic::Ordering::SeqCst) {
+        if let Err(e) = app.commit(&Change { update_handled: Some(key), ..Change::default() }) {
+            tracing::warn!(error = %e, "could not record an update as handled");
+        }
+    }
+}
+
+async fn handle(app: Arc<App>, event: ManagedBotUpdated) {
+    // The creator's private chat with us has the same id as the creator.
+    let chat = event.user.id;
+    if let Ok(Some(State::Token { contact_id })) = app.store.dialogue::<State>(chat) {
+        let user = teloxide::types::User {
+            id: teloxide::types::UserId(chat as u64),
+            is_bot: false,
+            first_name: String::new(),
+            last_name: None,
+            username: None,
+            language_code: app.store.contact(contact_id).ok().flatten().map(|c| c.lang),
+            is_premium: false,
+            added_to_attachment_menu: false,
+        };
+        let ctx = Ctx::new(&app, &app.bot(), teloxide::types::ChatId(chat), &user);
+        if let Err(e) = token::receive_managed(&ctx, contact_id, event.bot.id).await {
+            tracing::error!(error = %format!("{e:#}"), "connecting a bot created in one tap failed");
+        }
+        return;
+    }
     let bot = event.bot.username.as_deref().map(|u| format!("@{u}")).unwrap_or_else(|| event.bot.id.to_string());
     let why =
         format!("managed bot {bot} (id {}) reported for user {}; no step asked for it", event.bot.id, event.user.id);
     let change = Change {
         audit: vec![AuditEntry::event(app.clock.now(), Actor::User(event.user.id), None, "managed_bot_unasked", &why)],
-        update_handled: Some(key),
         ..Change::default()
     };
     match app.commit(&change) {
-        Ok(()) => {
-            tracing::info!(update_id, bot = event.bot.id, "a managed_bot update nobody asked for; recorded and ignored")
-        }
+        Ok(()) => tracing::info!(bot = event.bot.id, "a managed_bot update nobody asked for; recorded and ignored"),
         Err(e) => tracing::error!(error = %e, "could not record a managed_bot update"),
     }
 }

@@ -28,9 +28,68 @@ pub async fn prompt_token(ctx: &Ctx) -> HandlerResult {
             }
         }
     }
+    if ctx.app.can_manage_bots.load(std::sync::atomic::Ordering::Relaxed) {
+        offer_one_tap(ctx).await;
+    }
     let open = vec![vec![(ctx.t("button-open-botfather"), crate::services::telegram::t_me("BotFather"))]];
     ctx.ask(ctx.t("token-instructions"), super::ctx::keyboard(open)).await?;
     Ok(())
+}
+
+/// Bot Management Mode is on: a reply-keyboard button opens Telegram's own creation dialog, and
+/// the `managed_bot` update that follows connects the bot (`bot::managed`). BotFather's way stays
+/// below it. A failure here only leaves the fallback.
+async fn offer_one_tap(ctx: &Ctx) {
+    use crate::services::managed_bots::{send_create_button, suggested_username, CreateButton};
+    let Ok(Some(c)) = ctx.app.store.contact_by_user(ctx.user_id) else { return };
+    let local = c.email.split('@').next().unwrap_or_default();
+    let name = ctx.t_args("one-tap-suggested-name", &[("name", local.into())]);
+    let cfg = &ctx.app.config;
+    let request_id = (c.id % i32::MAX as u64) as i32;
+    let (text, label, username) = (ctx.t("one-tap-offer"), ctx.t("button-create-bot"), suggested_username(local));
+    let button = CreateButton {
+        chat: ctx.chat.0,
+        text: &text,
+        label: &label,
+        request_id,
+        suggested_name: &name,
+        suggested_username: &username,
+    };
+    let sent = send_create_button(&ctx.app.http, &cfg.api_url, &cfg.telegram_token, &button).await;
+    if let Err(e) = sent {
+        tracing::warn!(error = %e, "could not offer one-tap bot creation");
+    }
+}
+
+/// A bot the client created in one tap: its token comes from Telegram (`getManagedBotToken`), is
+/// checked and registered like a pasted one, and (with `M2O_AGENT_ACCESS=owner`) only its owner
+/// may talk to it.
+pub async fn receive_managed(ctx: &Ctx, contact_id: u64, bot_id: i64) -> HandlerResult {
+    use crate::services::managed_bots::{restrict_access, token_of};
+    let cfg = &ctx.app.config;
+    let token = match token_of(&ctx.app.http, &cfg.api_url, &cfg.telegram_token, bot_id).await {
+        Ok(Some(token)) => token,
+        Ok(None) | Err(_) => {
+            tracing::warn!(contact = contact_id, bot = bot_id, "could not read a managed bot's token");
+            ctx.say(ctx.t("token-unreachable")).await?;
+            return Ok(());
+        }
+    };
+    // The one-tap keyboard has done its job.
+    let removed = ctx
+        .bot
+        .send_message(ctx.chat, ctx.t("one-tap-created"))
+        .reply_markup(teloxide::types::ReplyMarkup::kb_remove())
+        .await;
+    if let Err(e) = removed {
+        tracing::debug!(error = %crate::services::telegram::error_kind(&e), "could not remove the keyboard");
+    }
+    if let Err(e) =
+        restrict_access(&ctx.app.http, &cfg.api_url, &cfg.telegram_token, bot_id, cfg.agent_access_owner_only).await
+    {
+        tracing::warn!(error = %e, bot = bot_id, "could not set the managed bot's access");
+    }
+    check(ctx, contact_id, &token, "token-ok-one-tap").await
 }
 
 pub async fn receive_token(bot: Bot, app: Arc<App>, msg: Message, contact_id: u64) -> HandlerResult {
@@ -60,10 +119,10 @@ pub async fn receive_token(bot: Bot, app: Arc<App>, msg: Message, contact_id: u6
         return Ok(());
     };
     ctx.delete(msg.id).await;
-    check(&ctx, contact_id, &token).await
+    check(&ctx, contact_id, &token, "token-ok").await
 }
 
-async fn check(ctx: &Ctx, contact_id: u64, token: &BotToken) -> HandlerResult {
+async fn check(ctx: &Ctx, contact_id: u64, token: &BotToken, ok_key: &str) -> HandlerResult {
     let (app, now) = (&ctx.app, ctx.now());
     let day = limit_key("tokens", ctx.user_id, now);
     if app.store.count(&day)? >= MAX_TOKENS_PER_DAY {
@@ -123,7 +182,7 @@ async fn check(ctx: &Ctx, contact_id: u64, token: &BotToken) -> HandlerResult {
         }
         Err(e) => return Err(e.into()),
     }
-    ctx.say(ctx.t_args("token-ok", &[("bot", (&username).into())])).await?;
+    ctx.say(ctx.t_args(ok_key, &[("bot", (&username).into())])).await?;
     naming::prompt_name(ctx, &c).await
 }
 

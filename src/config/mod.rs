@@ -101,6 +101,9 @@ pub struct Config {
     pub webhook_url: Option<reqwest::Url>,
     /// `M2O_WEBHOOK_SECRET`; `None`: derived from the secret key (`App::webhook_secret`).
     pub webhook_secret: Option<String>,
+    /// `M2O_AGENT_ACCESS=owner` (default): a bot created in one tap answers only its owner;
+    /// `open`: anyone.
+    pub agent_access_owner_only: bool,
     /// Every other variable of the design, as given, for `check-config` (secrets masked there).
     pub other: Vec<(&'static str, Option<String>)>,
 }
@@ -361,6 +364,14 @@ impl Config {
                 None
             }
         });
+        let agent_access_owner_only = match get("M2O_AGENT_ACCESS").as_deref() {
+            None | Some("owner") => true,
+            Some("open") => false,
+            Some(other) => {
+                bad("M2O_AGENT_ACCESS", format!("`{other}`: use owner or open"));
+                true
+            }
+        };
         let webhook_secret = get("M2O_WEBHOOK_SECRET");
         if let Some(s) = &webhook_secret {
             if !webhook_secret_ok(s) {
@@ -404,6 +415,7 @@ impl Config {
             planka,
             webhook_url,
             webhook_secret,
+            agent_access_owner_only,
             other,
         })
     }
@@ -448,6 +460,8 @@ impl Config {
             None => rows.push(("M2O_WEBHOOK_URL", "(unset: long polling)".into())),
         }
         rows.push(("M2O_WEBHOOK_SECRET", self.webhook_secret.clone().unwrap_or_default()));
+        let access = if self.agent_access_owner_only { "owner (one-tap bots answer only their owner)" } else { "open" };
+        rows.push(("M2O_AGENT_ACCESS", access.into()));
         rows.push(("M2O_BRIEF_AT", format!("{:02}:{:02} UTC", self.brief_at.0, self.brief_at.1)));
         rows.push(("M2O_ESCALATION_SLA", format!("{} minutes", self.escalation_sla.num_minutes())));
         rows.push(("M2O_AGENT_RATE_PER_MIN", self.agent_rate_per_minute.to_string()));

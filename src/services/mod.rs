@@ -5,6 +5,7 @@ pub mod coolify;
 pub mod dry_run;
 pub mod guacamole;
 pub mod mailer;
+pub mod managed_bots;
 pub mod notifier;
 pub mod planka;
 pub mod provisioner;

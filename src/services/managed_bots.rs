@@ -1,0 +1,138 @@
+//! Bot API calls past what teloxide 0.17 models (Bot API 9.6/10.0): whether our bot may manage
+//! bots (`getMe`'s `can_manage_bots`), a managed bot's token, its access settings, and a message
+//! with a `request_managed_bot` reply-keyboard button. Plain JSON over the shared client; errors
+//! never carry the URL (it holds our token) nor a returned token.
+
+use crate::domain::token::BotToken;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    #[error("network error: {0}")]
+    Network(String),
+    #[error("refused ({status}): {description}")]
+    Refused { status: u16, description: String },
+}
+
+#[derive(Deserialize)]
+struct Answer {
+    ok: bool,
+    #[serde(default)]
+    result: Value,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    error_code: u16,
+}
+
+/// One Bot API method with our token.
+async fn call(
+    http: &reqwest::Client,
+    api_url: &reqwest::Url,
+    token: &str,
+    method: &str,
+    body: Value,
+) -> Result<Value, CallError> {
+    let url = api_url.join(&format!("/bot{token}/{method}")).map_err(|e| CallError::Network(e.to_string()))?;
+    let response =
+        http.post(url).json(&body).send().await.map_err(|e| CallError::Network(e.without_url().to_string()))?;
+    let answer: Answer = response.json().await.map_err(|e| CallError::Network(e.without_url().to_string()))?;
+    if answer.ok {
+        Ok(answer.result)
+    } else {
+        Err(CallError::Refused { status: answer.error_code, description: answer.description })
+    }
+}
+
+/// Whether Bot Management Mode is on for our bot.
+pub async fn can_manage_bots(http: &reqwest::Client, api_url: &reqwest::Url, token: &str) -> bool {
+    match call(http, api_url, token, "getMe", json!({})).await {
+        Ok(me) => me["can_manage_bots"] == true,
+        Err(e) => {
+            tracing::warn!(error = %e, "getMe failed; one-tap bot creation is off");
+            false
+        }
+    }
+}
+
+/// The token of a bot we manage.
+pub async fn token_of(
+    http: &reqwest::Client,
+    api_url: &reqwest::Url,
+    token: &str,
+    bot_id: i64,
+) -> Result<Option<BotToken>, CallError> {
+    let result = call(http, api_url, token, "getManagedBotToken", json!({ "user_id": bot_id })).await?;
+    Ok(result.as_str().and_then(BotToken::parse))
+}
+
+/// Only its owner (and no one added) may talk to the managed bot, or everyone.
+pub async fn restrict_access(
+    http: &reqwest::Client,
+    api_url: &reqwest::Url,
+    token: &str,
+    bot_id: i64,
+    restricted: bool,
+) -> Result<(), CallError> {
+    let body = json!({ "user_id": bot_id, "is_access_restricted": restricted, "added_user_ids": [] });
+    call(http, api_url, token, "setManagedBotAccessSettings", body).await.map(|_| ())
+}
+
+/// What the one-tap message says and suggests.
+pub struct CreateButton<'a> {
+    pub chat: i64,
+    pub text: &'a str,
+    pub label: &'a str,
+    pub request_id: i32,
+    pub suggested_name: &'a str,
+    pub suggested_username: &'a str,
+}
+
+/// A message with one reply-keyboard button that opens Telegram's bot creation dialog.
+pub async fn send_create_button(
+    http: &reqwest::Client,
+    api_url: &reqwest::Url,
+    token: &str,
+    b: &CreateButton<'_>,
+) -> Result<(), CallError> {
+    let button = json!({
+        "text": b.label,
+        "request_managed_bot": {
+            "request_id": b.request_id,
+            "suggested_name": b.suggested_name,
+            "suggested_username": b.suggested_username,
+        },
+    });
+    let body = json!({
+        "chat_id": b.chat,
+        "text": b.text,
+        "reply_markup": { "keyboard": [[button]], "resize_keyboard": true, "one_time_keyboard": true },
+    });
+    call(http, api_url, token, "sendMessage", body).await.map(|_| ())
+}
+
+/// A username to suggest: letters and digits of `seed`, then `_bot`, within Telegram's 5–32.
+pub fn suggested_username(seed: &str) -> String {
+    let mut base: String =
+        seed.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').collect::<String>().to_lowercase();
+    if base.chars().next().is_none_or(|c| !c.is_ascii_alphabetic()) {
+        base = format!("agent{base}");
+    }
+    base.truncate(22);
+    format!("{base}_agent_bot")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::suggested_username;
+
+    #[test]
+    fn suggestions_are_valid_usernames() {
+        assert_eq!(suggested_username("anna.k"), "annak_agent_bot");
+        assert_eq!(suggested_username("1234"), "agent1234_agent_bot");
+        assert_eq!(suggested_username(""), "agent_agent_bot");
+        let long = suggested_username(&"x".repeat(100));
+        assert!(long.len() <= 32 && long.ends_with("bot"), "{long}");
+    }
+}
