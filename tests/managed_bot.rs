@@ -86,3 +86,39 @@ async fn one_tap_creation_connects_the_bot_and_only_its_owner_may_talk_to_it() {
     assert!(logs_free_of_token, "the token never shows in the chat");
     bench.stop().await;
 }
+
+/// Issue 11, item 4: the weekly health check finds a one-tap bot's token revoked; we manage that
+/// bot, so `replaceManagedBotToken` heals it, the agent is redeployed with the new token, and the
+/// owner is only told — no "send me a new token" as for a BotFather bot.
+#[tokio::test]
+async fn a_managed_bots_revoked_token_heals_without_the_client() {
+    let mut bench = Bench::with(&[("M2O_REVIEW_ALL", "false")]).await;
+    bench.emu.enable_bot_management(&bench.control.token);
+    bench.restart().await;
+    let anna = bench.user(511_000_003, "en");
+    bench.qualified(&anna, "anna@acme.io").await;
+    let created = bench.emu.create_managed_bot(&bench.control.token, &anna, "anna_agent_bot", "Anna's agent");
+    let ask_name = bench.message_containing(anna.id, "called").await;
+    let summary = bench.tap(&anna, &ask_name, "Use").await;
+    bench.tap(&anna, &summary, "Confirm").await;
+    bench.eventually("live", |b| b.contact(&anna).unwrap().state == ContactState::Live).await;
+    let name = bench.contact(&anna).unwrap().agent_name.unwrap();
+    let sealed_before = bench.app().store.agent(&name).unwrap().unwrap().token_sealed;
+
+    bench.emu.reissue(&created.token); // the client revoked it in @BotFather
+    let revoked = m2o_bot::fleet::health::check_fleet(bench.app()).await.unwrap();
+    assert!(revoked.is_empty(), "healed, not reported revoked: {revoked:?}");
+    let told = bench.message_containing(anna.id, "stopped working").await;
+    assert!(told.text.contains("Nothing for you to do"), "{}", told.text);
+    bench
+        .eventually("redeployed with the new token", |b| {
+            let a = b.app().store.agent(&name).unwrap().unwrap();
+            a.state == m2o_bot::domain::agent::AgentState::Live && a.token_sealed != sealed_before
+        })
+        .await;
+    assert_ne!(bench.contact(&anna).unwrap().state, ContactState::Degraded);
+    let asked =
+        bench.emu.transcript(&bench.control.token, anna.id).iter().any(|e| e.text.contains("forward the new token"));
+    assert!(!asked, "the client was not asked for a token");
+    bench.stop().await;
+}

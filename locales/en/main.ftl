@@ -503,3 +503,4 @@ button-create-bot = 🤖 Create my bot
 one-tap-suggested-name = { $name }'s agent
 one-tap-created = 🤖 Got your new bot.
 token-ok-one-tap = ✅ Your bot @{ $bot } is connected.
+health-token-healed = 🔑 The token of @{ $bot } stopped working, so we gave your agent { $name } a new one and restarted it. Nothing for you to do.

@@ -504,3 +504,4 @@ button-create-bot = 🤖 Utwórz mojego bota
 one-tap-suggested-name = Agent { $name }
 one-tap-created = 🤖 Mam Twojego nowego bota.
 token-ok-one-tap = ✅ Twój bot @{ $bot } jest podłączony.
+health-token-healed = 🔑 Token bota @{ $bot } przestał działać, więc daliśmy agentowi { $name } nowy i uruchomiliśmy go ponownie. Nic nie musisz robić.

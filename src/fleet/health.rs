@@ -2,6 +2,8 @@
 //! token at any time): `getMe` with every live agent's bot token. A 401 means the client revoked
 //! it: the agent (and its client) become `degraded` — a BLOCKED item in the brief — and the owner is
 //! asked, in the onboarding chat, for a new token of the same bot (see `tokens::replace_bot_token`).
+//! A bot we manage (created in one tap) heals without the client: `replaceManagedBotToken` gives a
+//! new token, the agent is redeployed with it, and the owner is only told.
 
 use crate::app::App;
 use crate::domain::agent::AgentState;
@@ -10,10 +12,11 @@ use crate::domain::token::BotToken;
 use crate::domain::{Actor, ContactState};
 use crate::services::telegram::{check_token, TokenCheck};
 use crate::store::{dialogue, AuditEntry, Change, OutboxItem};
+use std::sync::Arc;
 
 /// Checks every live agent; each revoked one is written on its own (one agent's conflict must not
 /// lose another's). Returns the names found revoked.
-pub async fn check_fleet(app: &App) -> anyhow::Result<Vec<String>> {
+pub async fn check_fleet(app: &Arc<App>) -> anyhow::Result<Vec<String>> {
     let now = app.clock.now();
     let mut revoked = Vec::new();
     for mut agent in app.store.agents()?.into_iter().filter(|a| a.state == AgentState::Live) {
@@ -26,6 +29,7 @@ pub async fn check_fleet(app: &App) -> anyhow::Result<Vec<String>> {
             TokenCheck::Unreachable(why) => {
                 tracing::warn!(agent = %agent.name, why, "health check could not reach Telegram")
             }
+            TokenCheck::Invalid if heal(app, &agent).await => {}
             TokenCheck::Invalid => {
                 tracing::warn!(agent = %agent.name, "health check: the agent's bot token was revoked");
                 agent.state = AgentState::Degraded;
@@ -60,6 +64,34 @@ pub async fn check_fleet(app: &App) -> anyhow::Result<Vec<String>> {
         }
     }
     Ok(revoked)
+}
+
+/// A managed bot's revoked token replaced by us, the agent redeployed, the owner told. `false`
+/// when the bot is not ours to manage (or Telegram did not answer): the owner is asked instead.
+async fn heal(app: &Arc<App>, agent: &crate::domain::agent::Agent) -> bool {
+    let cfg = &app.config;
+    let token =
+        match crate::services::managed_bots::replace_token(&app.http, &cfg.api_url, &cfg.telegram_token, agent.bot_id)
+            .await
+        {
+            Ok(Some(token)) => token,
+            Ok(None) | Err(_) => return false,
+        };
+    if let Err(e) = super::tokens::replace_bot_token(app, &agent.name, &token, Actor::System).await {
+        tracing::warn!(agent = %agent.name, error = %e, "a managed bot's new token could not be put in place");
+        return false;
+    }
+    tracing::info!(agent = %agent.name, "health check: a managed bot's revoked token was replaced; redeploying");
+    if let Some(c) = agent.contact_id.and_then(|id| app.store.contact(id).ok().flatten()) {
+        let tr = app.content.i18n.tr(&c.lang);
+        let text =
+            tr.t_args("health-token-healed", &[("bot", (&agent.bot_username).into()), ("name", (&agent.name).into())]);
+        if let Err(e) = app.commit(&Change { outbox: vec![OutboxItem::telegram(c.chat_id, text)], ..Change::default() })
+        {
+            tracing::warn!(error = %e, "could not tell the owner about the new token");
+        }
+    }
+    true
 }
 
 #[cfg(test)]

@@ -67,6 +67,18 @@ pub async fn token_of(
     Ok(result.as_str().and_then(BotToken::parse))
 }
 
+/// A new token for a bot we manage; its old token stops working. `Err` when we do not manage it
+/// (a bot made with @BotFather) or Telegram is unreachable.
+pub async fn replace_token(
+    http: &reqwest::Client,
+    api_url: &reqwest::Url,
+    token: &str,
+    bot_id: i64,
+) -> Result<Option<BotToken>, CallError> {
+    let result = call(http, api_url, token, "replaceManagedBotToken", json!({ "user_id": bot_id })).await?;
+    Ok(result.as_str().and_then(BotToken::parse))
+}
+
 /// Only its owner (and no one added) may talk to the managed bot, or everyone.
 pub async fn restrict_access(
     http: &reqwest::Client,
