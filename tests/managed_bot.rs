@@ -120,5 +120,22 @@ async fn a_managed_bots_revoked_token_heals_without_the_client() {
     let asked =
         bench.emu.transcript(&bench.control.token, anna.id).iter().any(|e| e.text.contains("forward the new token"));
     assert!(!asked, "the client was not asked for a token");
+
+    // Telegram reports the token changed again (the owner did it in @BotFather): redeployed.
+    let sealed = bench.app().store.agent(&name).unwrap().unwrap().token_sealed;
+    let current = bench.app().secrets.open(&sealed).unwrap();
+    bench.emu.reissue(&current);
+    bench.emu.managed_bot_update(&bench.control.token, &anna, &created);
+    bench
+        .eventually("the agent follows the new token", |b| {
+            let a = b.app().store.agent(&name).unwrap().unwrap();
+            a.token_sealed != sealed && a.state == m2o_bot::domain::agent::AgentState::Live
+        })
+        .await;
+    // Its owner changed: the masters are told; the agent keeps running.
+    let bob = bench.user(511_000_004, "en");
+    bench.emu.managed_bot_update(&bench.control.token, &bob, &created);
+    let note = bench.message_containing(MASTER, "changed in Telegram").await;
+    assert!(note.text.contains("@anna_agent_bot") && note.text.contains("511000004"), "{}", note.text);
     bench.stop().await;
 }

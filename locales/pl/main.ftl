@@ -505,3 +505,4 @@ one-tap-suggested-name = Agent { $name }
 one-tap-created = 🤖 Mam Twojego nowego bota.
 token-ok-one-tap = ✅ Twój bot @{ $bot } jest podłączony.
 health-token-healed = 🔑 Token bota @{ $bot } przestał działać, więc daliśmy agentowi { $name } nowy i uruchomiliśmy go ponownie. Nic nie musisz robić.
+managed-owner-changed = 👤 Właściciel @{ $bot } (agent { $name }) zmienił się w Telegramie: teraz to użytkownik { $user }. Agent działa dalej; sprawdź, czy tak miało być.
