@@ -177,8 +177,7 @@ pub async fn lead_card(ctx: &Ctx, c: &Contact) -> HandlerResult {
         ContactState::PendingReview | ContactState::Waitlisted => row.extend(crate::fleet::buttons::request(&tr, c.id)),
         _ => {}
     }
-    let stalled = leads::stalled(&ctx.app, ctx.now())?.iter().any(|s| s.id == c.id);
-    if stalled && c.nudged_at.is_none() && !c.nurture_stopped {
+    if leads::is_stalled(c, ctx.now()) && c.nudged_at.is_none() && !c.nurture_stopped {
         row.push((ctx.t_args("button-nudge", &[("id", (c.id as i64).into())]), MasterTap::Nudge(c.id).data()));
     }
     row.push((ctx.t("button-reply"), MasterTap::Reply(c.id).data()));

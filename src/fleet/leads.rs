@@ -71,13 +71,19 @@ pub const STALLED_STATES: [ContactState; 5] = [
 /// How long without a step before a client counts as stalled.
 pub const STALLED_AFTER_HOURS: i64 = 48;
 
+/// Whether `c` is stuck mid-onboarding: in one of [`STALLED_STATES`], with no step for
+/// `STALLED_AFTER_HOURS` or more.
+pub fn is_stalled(c: &Contact, now: DateTime<Utc>) -> bool {
+    STALLED_STATES.contains(&c.state) && now - c.updated_at >= Duration::hours(STALLED_AFTER_HOURS)
+}
+
 /// Clients stuck mid-onboarding for `STALLED_AFTER_HOURS` or more, longest-stuck first.
 pub fn stalled(app: &App, now: DateTime<Utc>) -> Result<Vec<Contact>, StoreError> {
     let mut stuck = Vec::new();
     for state in STALLED_STATES {
         for c in app.store.iter_in(state) {
             let c = c?;
-            if now - c.updated_at >= Duration::hours(STALLED_AFTER_HOURS) {
+            if is_stalled(&c, now) {
                 stuck.push(c);
             }
         }
@@ -108,7 +114,7 @@ pub enum NudgeError {
 pub fn nudge(app: &App, contact_id: u64, by: Actor) -> Result<Contact, NudgeError> {
     let mut c = app.store.contact(contact_id)?.ok_or(NudgeError::NotFound(contact_id))?;
     let now = app.clock.now();
-    if !STALLED_STATES.contains(&c.state) || now - c.updated_at < Duration::hours(STALLED_AFTER_HOURS) {
+    if !is_stalled(&c, now) {
         return Err(NudgeError::NotStalled);
     }
     if c.nudged_at.is_some() {
