@@ -12,7 +12,7 @@
 //! update id: every write made while handling it records the update as handled.
 
 use super::{token, Ctx, State};
-use crate::app::{App, Handling, HANDLING};
+use crate::app::App;
 use crate::domain::Actor;
 use crate::store::{AuditEntry, Change};
 use serde::Deserialize;
@@ -46,24 +46,8 @@ pub struct ManagedBotEnvelope {
 pub async fn on_update(app: Arc<App>, update_id: i64, event: ManagedBotUpdated) {
     app.metrics.update_received(app.clock.now().timestamp());
     let Ok(id) = u32::try_from(update_id) else { return };
-    let key = (app.config.bot_id(), id);
-    match app.store.update_handled(key.0, key.1) {
-        Ok(true) => {
-            app.metrics.updates_duplicate.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            return;
-        }
-        Ok(false) => {}
-        Err(e) => {
-            tracing::error!(error = %e, "could not read whether an update was handled");
-            return;
-        }
-    }
-    let handling = Handling { update: key, recorded: Default::default() };
-    HANDLING.scope(handling.clone(), handle(app.clone(), event)).await;
-    if !handling.recorded.load(std::sync::atomic::Ordering::SeqCst) {
-        if let Err(e) = app.commit(&Change { update_handled: Some(key), ..Change::default() }) {
-            tracing::warn!(error = %e, "could not record an update as handled");
-        }
+    if let Err(e) = super::once(&app, (app.config.bot_id(), id), handle(app.clone(), event)).await {
+        tracing::error!(error = %e, "could not read whether an update was handled");
     }
 }
 

@@ -124,27 +124,37 @@ fn once_per_update() -> UpdateHandler<anyhow::Error> {
         |deps: DependencyMap, cont| async move {
             let update: Arc<Update> = deps.get();
             let app: Arc<App> = Arc::clone(&deps.get::<Arc<App>>());
-            let key = (app.config.bot_id(), update.id.0);
-            match app.store.update_handled(key.0, key.1) {
-                Ok(true) => {
-                    app.metrics.updates_duplicate.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    tracing::info!(update_id = key.1, "an update handled before was delivered again; skipped");
-                    return ControlFlow::Break(Ok(()));
-                }
-                Ok(false) => {}
-                Err(e) => return ControlFlow::Break(Err(e.into())),
+            match once(&app, (app.config.bot_id(), update.id.0), cont(deps)).await {
+                Ok(Some(outcome)) => outcome,
+                Ok(None) => ControlFlow::Break(Ok(())),
+                Err(e) => ControlFlow::Break(Err(e.into())),
             }
-            let handling = Handling { update: key, recorded: Default::default() };
-            let outcome = HANDLING.scope(handling.clone(), cont(deps)).await;
-            if !handling.recorded.load(std::sync::atomic::Ordering::SeqCst) {
-                let recorded =
-                    app.store.commit(&crate::store::Change { update_handled: Some(key), ..Default::default() });
-                if let Err(e) = recorded {
-                    tracing::warn!(error = %e, "could not record an update as handled");
-                }
-            }
-            outcome
         },
         sig,
     )
+}
+
+/// Runs `handle` for the update `key` (bot id, update id) unless it was handled before (then it
+/// is counted and skipped: `Ok(None)`). Every commit made inside records the update as handled in
+/// the same write; when none did, it is recorded afterwards. Used by the dispatcher's tree and by
+/// the updates teloxide cannot read (`managed`).
+pub(crate) async fn once<T>(
+    app: &App,
+    key: (i64, u32),
+    handle: impl std::future::Future<Output = T>,
+) -> crate::store::Result<Option<T>> {
+    if app.store.update_handled(key.0, key.1)? {
+        app.metrics.updates_duplicate.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        tracing::info!(update_id = key.1, "an update handled before was delivered again; skipped");
+        return Ok(None);
+    }
+    let handling = Handling { update: key, recorded: Default::default() };
+    let outcome = HANDLING.scope(handling.clone(), handle).await;
+    if !handling.recorded.load(std::sync::atomic::Ordering::SeqCst) {
+        let recorded = app.store.commit(&crate::store::Change { update_handled: Some(key), ..Default::default() });
+        if let Err(e) = recorded {
+            tracing::warn!(error = %e, "could not record an update as handled");
+        }
+    }
+    Ok(Some(outcome))
 }
