@@ -34,16 +34,7 @@ impl Ctx {
 
     /// For a private message; `schema()` only lets messages with a sender through.
     pub fn from_message(app: &Arc<App>, bot: &Bot, msg: &Message) -> Ctx {
-        let fallback = User {
-            id: UserId(msg.chat.id.0 as u64),
-            is_bot: false,
-            first_name: String::new(),
-            last_name: None,
-            username: None,
-            language_code: None,
-            is_premium: false,
-            added_to_attachment_menu: false,
-        };
+        let fallback = person(msg.chat.id.0, None);
         Ctx::new(app, bot, msg.chat.id, msg.from.as_ref().unwrap_or(&fallback))
     }
 
@@ -99,6 +90,21 @@ impl Ctx {
     /// A change that ends this chat's dialogue.
     pub fn change_ending(&self) -> Change {
         Change { dialogue: Some((self.chat.0, None)), ..Change::default() }
+    }
+}
+
+/// A Telegram user known only by id (and language), for a chat reached without a message from
+/// them (a `managed_bot` update, a message without `from`).
+pub fn person(id: i64, language_code: Option<String>) -> User {
+    User {
+        id: UserId(id as u64),
+        is_bot: false,
+        first_name: String::new(),
+        last_name: None,
+        username: None,
+        language_code,
+        is_premium: false,
+        added_to_attachment_menu: false,
     }
 }
 

@@ -55,16 +55,8 @@ async fn handle(app: Arc<App>, event: ManagedBotUpdated) {
     // The creator's private chat with us has the same id as the creator.
     let chat = event.user.id;
     if let Ok(Some(State::Token { contact_id })) = app.store.dialogue::<State>(chat) {
-        let user = teloxide::types::User {
-            id: teloxide::types::UserId(chat as u64),
-            is_bot: false,
-            first_name: String::new(),
-            last_name: None,
-            username: None,
-            language_code: app.store.contact(contact_id).ok().flatten().map(|c| c.lang),
-            is_premium: false,
-            added_to_attachment_menu: false,
-        };
+        let lang = app.store.contact(contact_id).ok().flatten().map(|c| c.lang);
+        let user = super::ctx::person(chat, lang);
         let ctx = Ctx::new(&app, &app.bot(), teloxide::types::ChatId(chat), &user);
         if let Err(e) = token::receive_managed(&ctx, contact_id, event.bot.id).await {
             tracing::error!(error = %format!("{e:#}"), "connecting a bot created in one tap failed");
