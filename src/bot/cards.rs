@@ -76,20 +76,19 @@ pub async fn destroy_command(ctx: &Ctx, arg: &str) -> anyhow::Result<Option<Stri
         pick(ctx, "pick-destroy", "master-fleet-empty", rows).await?;
         return Ok(None);
     }
-    let answer = destroy_ask(ctx, &name).await?;
-    Ok((answer != ctx.t("confirm-below")).then_some(answer))
+    destroy_ask(ctx, &name).await
 }
 
-/// Asks before destroying; the toast (or why not).
-pub async fn destroy_ask(ctx: &Ctx, name: &str) -> anyhow::Result<String> {
+/// Asks before destroying: `None` when it asked, otherwise why not.
+pub async fn destroy_ask(ctx: &Ctx, name: &str) -> anyhow::Result<Option<String>> {
     match ctx.app.store.agent(name)? {
         Some(a) if a.state != AgentState::Destroyed => {
             let text = ctx.t_args("master-destroy-ask", &[("name", name.into()), ("owner", (&a.owner_label).into())]);
             let label = ctx.t_args("button-destroy", &[("name", name.into())]);
             ctx.ask(text, keyboard(vec![vec![(label, MasterTap::Destroy(name.to_string()).data())]])).await?;
-            Ok(ctx.t("confirm-below"))
+            Ok(None)
         }
-        _ => Ok(ctx.t_args("master-no-such-agent", &[("name", name.into())])),
+        _ => Ok(Some(ctx.t_args("master-no-such-agent", &[("name", name.into())]))),
     }
 }
 
@@ -101,18 +100,18 @@ pub async fn token_command(ctx: &Ctx, arg: &str) -> anyhow::Result<Option<String
         pick(ctx, "pick-token", "master-fleet-empty", rows).await?;
         return Ok(None);
     }
-    let answer = token_ask(ctx, &name).await?;
-    Ok((answer != ctx.t("confirm-below")).then_some(answer))
+    token_ask(ctx, &name).await
 }
 
-/// Asks before rotating: the agent's current token stops working at once.
-pub async fn token_ask(ctx: &Ctx, name: &str) -> anyhow::Result<String> {
+/// Asks before rotating (the agent's current token stops working at once): `None` when it asked,
+/// otherwise why not.
+pub async fn token_ask(ctx: &Ctx, name: &str) -> anyhow::Result<Option<String>> {
     if ctx.app.store.agent(name)?.filter(|a| a.state != AgentState::Destroyed).is_none() {
-        return Ok(ctx.t_args("master-no-such-agent", &[("name", name.into())]));
+        return Ok(Some(ctx.t_args("master-no-such-agent", &[("name", name.into())])));
     }
     let rows = vec![vec![(ctx.t("button-rotate-now"), MasterTap::TokenNow(name.to_string()).data())]];
     ctx.ask(ctx.t_args("token-ask", &[("name", name.into())]), keyboard(rows)).await?;
-    Ok(ctx.t("confirm-below"))
+    Ok(None)
 }
 
 /// `[🔑 Rotate now]`: the new token, shown once.

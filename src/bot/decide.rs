@@ -49,17 +49,17 @@ async fn reject(ctx: &Ctx, id: u64, reason: Option<String>) -> anyhow::Result<St
     }
 }
 
-/// `[❌ Reject]`, or `/reject <id>` without a reason: asks, and waits for a reason. Returns the
-/// toast (or, when the request is not waiting, why).
-pub async fn ask_reject(ctx: &Ctx, id: u64) -> anyhow::Result<String> {
+/// `[❌ Reject]`, or `/reject <id>` without a reason: asks, and waits for a reason. `None` when
+/// it asked; otherwise why it could not (the request is not waiting).
+pub async fn ask_reject(ctx: &Ctx, id: u64) -> anyhow::Result<Option<String>> {
     let Some(c) = ctx.app.store.contact(id)? else {
-        return error_text(ctx, id, DecideError::NotFound(id));
+        return error_text(ctx, id, DecideError::NotFound(id)).map(Some);
     };
     if let Some(d) = ctx.app.store.decision(id)? {
-        return error_text(ctx, id, DecideError::AlreadyDecided(d));
+        return error_text(ctx, id, DecideError::AlreadyDecided(d)).map(Some);
     }
     if !matches!(c.state, ContactState::PendingReview | ContactState::Waitlisted) {
-        return error_text(ctx, id, DecideError::NotPending(id, c.state));
+        return error_text(ctx, id, DecideError::NotPending(id, c.state)).map(Some);
     }
     ctx.app.commit(&ctx.change_to(&State::RejectReason { contact_id: id }))?;
     let who = people::who(&ctx.app, &ctx.tr(), &c);
@@ -68,7 +68,7 @@ pub async fn ask_reject(ctx: &Ctx, id: u64) -> anyhow::Result<String> {
         vec![(ctx.t("button-keep-waiting"), MasterTap::KeepWaiting(id).data())],
     ];
     ctx.ask(ctx.t_args("reject-ask", &[("who", who.as_str().into())]), keyboard(rows)).await?;
-    Ok(ctx.t("reject-waiting"))
+    Ok(None)
 }
 
 /// `[❌ Reject without a reason]` under the question.
@@ -117,9 +117,8 @@ pub async fn reject_command(ctx: &Ctx, args: &str) -> anyhow::Result<Option<Stri
     }
     let Some(id) = parse_id(id) else { return Ok(Some(ctx.t("master-usage-reject"))) };
     if reason.is_empty() {
-        let answer = ask_reject(ctx, id).await?;
         // When it asked, the question is the answer; otherwise say why not.
-        return Ok((answer != ctx.t("reject-waiting")).then_some(answer));
+        return ask_reject(ctx, id).await;
     }
     Ok(Some(reject(ctx, id, Some(reason.to_string())).await?))
 }

@@ -159,7 +159,7 @@ pub async fn on_tap(ctx: &Ctx, tap: MasterTap, message: &Message) -> anyhow::Res
     let by = Actor::Master(ctx.user_id);
     Ok(match tap {
         MasterTap::Approve(id) => decide::approve(ctx, id).await?,
-        MasterTap::Reject(id) => decide::ask_reject(ctx, id).await?,
+        MasterTap::Reject(id) => decide::ask_reject(ctx, id).await?.unwrap_or_else(|| ctx.t("reject-waiting")),
         MasterTap::RejectNow(id) => decide::reject_now(ctx, id, message).await?,
         MasterTap::KeepWaiting(id) => decide::keep_waiting(ctx, id, message).await?,
         MasterTap::Retry(job) => {
@@ -229,8 +229,8 @@ pub async fn on_tap(ctx: &Ctx, tap: MasterTap, message: &Message) -> anyhow::Res
             cards::agent_card(ctx, &name).await?;
             String::new()
         }
-        MasterTap::DestroyAsk(name) => cards::destroy_ask(ctx, &name).await?,
-        MasterTap::TokenAsk(name) => cards::token_ask(ctx, &name).await?,
+        MasterTap::DestroyAsk(name) => cards::destroy_ask(ctx, &name).await?.unwrap_or_else(|| ctx.t("confirm-below")),
+        MasterTap::TokenAsk(name) => cards::token_ask(ctx, &name).await?.unwrap_or_else(|| ctx.t("confirm-below")),
         MasterTap::TokenNow(name) => cards::token_now(ctx, &name, message).await?,
     })
 }
