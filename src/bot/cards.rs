@@ -15,11 +15,10 @@ use teloxide::prelude::*;
 
 /// A person by `#12`, `12` or their email.
 pub fn find(ctx: &Ctx, arg: &str) -> anyhow::Result<Option<Contact>> {
-    let arg = arg.trim();
-    if let Ok(id) = arg.trim_start_matches('#').parse::<u64>() {
+    if let Some(id) = super::decide::parse_id(arg) {
         return Ok(ctx.app.store.contact(id)?);
     }
-    match crate::domain::email::normalize(arg) {
+    match crate::domain::email::normalize(arg.trim()) {
         Some(email) => Ok(ctx.app.store.contact_by_email(&email)?),
         None => Ok(None),
     }

@@ -62,10 +62,10 @@ pub fn clip(text: &str) -> String {
     }
 }
 
-/// Whether a new message from the client folds into the relay of `previous` (the line's last
-/// entries, oldest first): the last one is the client's, recent, and no master answered since.
-pub fn folds(previous: &[LineEntry], now: DateTime<Utc>) -> bool {
-    previous.last().is_some_and(|last| last.from == LineFrom::Client && now - last.at < Duration::minutes(FOLD_MINUTES))
+/// Whether a new message from the client folds into the relay of `last` (the line's newest
+/// entry): it is the client's and recent, so no master answered since.
+pub fn folds(last: Option<&LineEntry>, now: DateTime<Utc>) -> bool {
+    last.is_some_and(|last| last.from == LineFrom::Client && now - last.at < Duration::minutes(FOLD_MINUTES))
 }
 
 #[cfg(test)]
@@ -82,10 +82,11 @@ mod tests {
 
     #[test]
     fn a_burst_folds_an_answer_or_a_pause_does_not() {
-        assert!(!folds(&[], at(0)));
-        assert!(folds(&[entry(0, LineFrom::Client)], at(9)));
-        assert!(!folds(&[entry(0, LineFrom::Client)], at(10)));
-        assert!(!folds(&[entry(0, LineFrom::Client), entry(1, LineFrom::Master(7))], at(2)));
+        assert!(!folds(None, at(0)));
+        assert!(folds(Some(&entry(0, LineFrom::Client)), at(9)));
+        assert!(!folds(Some(&entry(0, LineFrom::Client)), at(10)));
+        // After a master's answer (the newest entry), a new card.
+        assert!(!folds(Some(&entry(1, LineFrom::Master(7))), at(2)));
     }
 
     #[test]

@@ -81,15 +81,15 @@ pub fn from_client(app: &App, contact: &Contact, text: &str) -> Result<Relayed, 
     let relayed = if app.store.count(&day)? >= MAX_RELAYED_PER_DAY {
         Relayed::Held
     } else {
-        let previous = app.store.line(contact.id)?;
+        let previous = app.store.line_last(contact.id)?;
         let quoted = format!("› {text}");
         // Only into a card that shows the previous message already (its own card may still be on
         // its way in the outbox: then this one gets a card of its own, in order).
-        let last_quoted = previous.last().map(|e| format!("› {}", e.text)).unwrap_or_default();
+        let last_quoted = previous.as_ref().map(|e| format!("› {}", e.text)).unwrap_or_default();
         let latest: Vec<Notice> =
             latest_per_chat(app, contact.id)?.into_iter().filter(|n| n.text.contains(&last_quoted)).collect();
         let fits = latest.iter().all(|n| n.text.chars().count() + quoted.chars().count() < MAX_FOLDED_CHARS);
-        if line::folds(&previous, now) && !latest.is_empty() && fits {
+        if line::folds(previous.as_ref(), now) && !latest.is_empty() && fits {
             grow(&mut change, latest, contact.id, &quoted);
             Relayed::Folded
         } else {

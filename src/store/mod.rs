@@ -273,6 +273,14 @@ impl Store {
         self.get(Tree::Decisions, &contact_id.to_be_bytes())
     }
 
+    /// The newest entry of the line with a contact (without reading the rest).
+    pub fn line_last(&self, contact_id: u64) -> Result<Option<crate::domain::line::LineEntry>> {
+        match self.tree(Tree::Line).scan_prefix(contact_id.to_be_bytes()).next_back() {
+            Some(item) => Ok(Some(decode(Tree::Line, &item?.1)?)),
+            None => Ok(None),
+        }
+    }
+
     /// The two-way line with a contact, oldest first.
     pub fn line(&self, contact_id: u64) -> Result<Vec<crate::domain::line::LineEntry>> {
         let mut entries = Vec::new();
