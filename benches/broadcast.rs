@@ -4,7 +4,7 @@
 //! floor.
 //!
 //! The 900 messages are queued in one transaction (as the weekly digest or a nurture wave would be)
-//! and the real delivery worker sends them through teloxide's `Throttle`.
+//! and the real delivery worker sends them through its pacer (`services::pacer`).
 //!
 //! `cargo bench --bench broadcast` (env `M2O_BENCH_CHATS`, default 900).
 

@@ -464,6 +464,6 @@ fn main() {
             verdict(ratio <= 1.5)
         );
     }
-    // Detached tasks (teloxide's throttle worker, sled's flusher) must not hold the exit.
+    // Detached tasks (sled's flusher, the outbox worker) must not hold the exit.
     rt.shutdown_background();
 }

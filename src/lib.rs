@@ -35,8 +35,11 @@
 //!   entries) inside the same write.
 //! - [`services`]: clients of the outside world, each behind a small trait with a real
 //!   implementation and an embedded default that says what it did not do: Telegram as a
-//!   [`services::notifier::Notifier`] (and `getMe`), mail (Brevo or the log), provisioners
-//!   (Coolify, a spawn command, the dry run), Twenty, Planka, Guacamole.
+//!   [`services::notifier::Notifier`] (and `getMe`) whose sends wait for a slot under Telegram's
+//!   flood limits ([`services::pacer`]) and whose buttons carry colours teloxide 0.17 cannot
+//!   ([`services::keyboard`], our own payloads), the Bot API past 9.1 ([`services::managed_bots`]),
+//!   mail (Brevo or the log), provisioners (Coolify, a spawn command, the dry run), Twenty, Planka,
+//!   Guacamole.
 //! - [`app`]: [`app::App`], built once from a `Config`: the store, content, secrets, clock and
 //!   services together. [`app::App::commit`] writes a change and wakes the outbox.
 //! - [`fleet`]: every decision — the gate, approve, reject, withdraw, spawn, qualify, nudge,

@@ -15,6 +15,34 @@ async fn pending(bench: &Bench, id: i64, email: &str, bot: &str, name: &str) -> 
     (user, contact)
 }
 
+/// Each button's label and colour (`style`, Bot API 9.4), as a phone would draw them.
+fn colours(msg: &tg_emulator::SentMessage) -> Vec<(String, Option<String>)> {
+    msg.buttons.iter().flatten().map(|b| (b.text.clone(), b.style.clone())).collect()
+}
+
+#[tokio::test]
+async fn yes_is_green_and_no_is_red_wherever_a_decision_is_offered() {
+    let bench = Bench::new().await;
+    let m = bench.master(MASTER);
+    let anna = bench.user(461_000_003, "en");
+    let summary = bench.at_confirm(&anna, "anna@acme.io", "anna_helper_bot", "anna-agent").await;
+    let green = Some("success".to_string());
+    let red = Some("danger".to_string());
+    assert_eq!(
+        colours(&summary),
+        vec![("✅ Confirm".into(), green.clone()), ("✏️ Change name".into(), None), ("✖ Cancel".into(), red.clone())]
+    );
+    bench.tap(&anna, &summary, "Confirm").await;
+    // The card comes through the outbox's paced sends; the question through the dialogue's.
+    let card = bench.message_containing(MASTER, "Agent request").await;
+    let styled: Vec<_> = colours(&card).into_iter().filter(|(_, s)| s.is_some()).collect();
+    assert_eq!(styled, vec![("✅ Approve".into(), green), ("❌ Reject".into(), red.clone())], "{:?}", colours(&card));
+    bench.emu.tap(&bench.control.token, &m, card.message_id, &card.button_data("Reject").unwrap());
+    let ask = bench.message_containing(MASTER, "Reject #").await;
+    assert_eq!(colours(&ask), vec![("❌ Reject without a reason".into(), red), ("↩️ Keep waiting".into(), None)]);
+    bench.stop().await;
+}
+
 #[tokio::test]
 async fn reject_asks_takes_a_reason_and_can_be_taken_back() {
     let bench = Bench::new().await;

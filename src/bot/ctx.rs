@@ -3,11 +3,12 @@
 use super::State;
 use crate::app::App;
 use crate::i18n::{Arg, Tr};
+use crate::services::keyboard::{self, Keyboard};
 use crate::store::{dialogue, Actor, Change};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardMarkup, MessageId, User};
+use teloxide::types::{MessageId, User};
 
 pub struct Ctx {
     pub app: Arc<App>,
@@ -62,8 +63,13 @@ impl Ctx {
         Ok(self.bot.send_message(self.chat, text).await?)
     }
 
-    pub async fn ask(&self, text: String, keyboard: InlineKeyboardMarkup) -> anyhow::Result<Message> {
-        Ok(self.bot.send_message(self.chat, text).reply_markup(keyboard).await?)
+    /// Says `text` and takes down the reply keyboard (one-tap's [🤖 Create my bot]).
+    pub async fn say_removing_keys(&self, text: String) -> anyhow::Result<Message> {
+        Ok(self.bot.send_message(self.chat, text).reply_markup(teloxide::types::ReplyMarkup::kb_remove()).await?)
+    }
+
+    pub async fn ask(&self, text: String, keyboard: Keyboard) -> anyhow::Result<Message> {
+        Ok(keyboard::send(&self.bot, self.chat.0, text, keyboard).await?)
     }
 
     /// Replaces a question's buttons with the answer given, so the chat reads as a record and the
@@ -109,6 +115,6 @@ pub fn person(id: i64, language_code: Option<String>) -> User {
 }
 
 /// Inline keyboard from rows of (label, callback data).
-pub fn keyboard(rows: Vec<Vec<(String, String)>>) -> InlineKeyboardMarkup {
-    crate::services::telegram::keyboard(&rows)
+pub fn keyboard(rows: Vec<Vec<(String, String)>>) -> Keyboard {
+    Keyboard::new(&rows)
 }

@@ -136,7 +136,7 @@ pub async fn prompt_code(ctx: &Ctx, address: &str, key: &str) -> HandlerResult {
     Ok(())
 }
 
-fn code_keyboard(ctx: &Ctx) -> teloxide::types::InlineKeyboardMarkup {
+fn code_keyboard(ctx: &Ctx) -> crate::services::keyboard::Keyboard {
     keyboard(vec![vec![
         (ctx.t("button-new-code"), Tap::NewCode.data()),
         (ctx.t("button-change-email"), Tap::ChangeEmail.data()),

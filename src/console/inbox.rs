@@ -27,6 +27,8 @@ pub struct ButtonRef {
     pub label: String,
     pub data: Option<String>,
     pub url: Option<String>,
+    /// The colour the bot asked for (`style`), shown on a terminal.
+    pub style: Option<String>,
 }
 
 /// A bot message as it is now.
@@ -36,6 +38,8 @@ pub struct MsgView {
     pub text: String,
     /// Rows of button numbers.
     pub buttons: Vec<Vec<usize>>,
+    /// Rows of reply-keyboard labels (the keys under the typing field a send put up).
+    pub keyboard: Vec<Vec<String>>,
     /// When it last changed, in the order the console saw things.
     pub seq: u64,
     pub deleted: bool,
@@ -115,7 +119,14 @@ impl Inbox {
         st.seq += 1;
         let seq = st.seq;
         let buttons = message.buttons.iter().map(|row| row.iter().map(|b| number(&mut st, key, b)).collect()).collect();
-        let view = MsgView { bot: bot.to_string(), text: message.text.clone(), buttons, seq, deleted: false };
+        let view = MsgView {
+            bot: bot.to_string(),
+            text: message.text.clone(),
+            buttons,
+            keyboard: message.reply_keyboard.clone(),
+            seq,
+            deleted: false,
+        };
         st.messages.insert(key, view.clone());
         let queue = st.replies.entry(message.chat_id).or_default();
         queue.push_back(Reply {
@@ -270,7 +281,13 @@ fn number(st: &mut State, key: MsgKey, b: &Button) -> usize {
     if let Some(n) = st.numbers.get(&id) {
         return *n;
     }
-    st.buttons.push(ButtonRef { key, label: b.text.clone(), data: b.data.clone(), url: b.url.clone() });
+    st.buttons.push(ButtonRef {
+        key,
+        label: b.text.clone(),
+        data: b.data.clone(),
+        url: b.url.clone(),
+        style: b.style.clone(),
+    });
     let n = st.buttons.len();
     st.numbers.insert(id, n);
     n
@@ -288,8 +305,9 @@ mod tests {
             kind: "text".into(),
             buttons: vec![buttons
                 .iter()
-                .map(|(l, d)| Button { text: l.to_string(), data: Some(d.to_string()), url: None })
+                .map(|(l, d)| Button { text: l.to_string(), data: Some(d.to_string()), url: None, style: None })
                 .collect()],
+            reply_keyboard: Vec::new(),
         }
     }
 

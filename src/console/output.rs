@@ -27,6 +27,9 @@ pub enum Style {
     Ok,
     /// Secondary detail.
     Dim,
+    /// A button's label in the colour the bot gave it (`style` "success", "danger").
+    Green,
+    Red,
 }
 
 impl Style {
@@ -41,6 +44,8 @@ impl Style {
             Style::Error => "1;31",
             Style::Ok => "32",
             Style::Dim => "2",
+            Style::Green => "1;42;30",
+            Style::Red => "1;41;37",
         }
     }
 }

@@ -18,6 +18,10 @@ pub fn message(out: &Output, inbox: &Inbox, to: &str, message_id: i32, view: &Ms
         let cells: Vec<String> = row.iter().map(|n| button(out, inbox, *n)).collect();
         lines.push(format!("{bar} {}", cells.join("  ")));
     }
+    for row in &view.keyboard {
+        let keys: Vec<String> = row.iter().map(|k| format!("[{k}]")).collect();
+        lines.push(format!("{bar} ⌨️ {}", keys.join("  ")));
+    }
     lines.join("\n")
 }
 
@@ -25,7 +29,14 @@ fn button(out: &Output, inbox: &Inbox, n: usize) -> String {
     match inbox.label(n) {
         Some(b) => match &b.url {
             Some(url) if b.data.is_none() => format!("[🔗 {} → {url}]", b.label),
-            _ => format!("[{} {}]", out.paint(Style::Button, &n.to_string()), b.label),
+            _ => {
+                let label = match b.style.as_deref() {
+                    Some("success") => out.paint(Style::Green, &b.label),
+                    Some("danger") => out.paint(Style::Red, &b.label),
+                    _ => b.label.clone(),
+                };
+                format!("[{} {label}]", out.paint(Style::Button, &n.to_string()))
+            }
         },
         None => format!("[{n}]"),
     }

@@ -107,10 +107,38 @@ pub enum Callback {
     Fleet(MasterTap),
 }
 
+/// A button's colour (Bot API 9.4): green for what says yes to a request or confirms a choice,
+/// red for what refuses, skips or ends something. Other buttons keep the app's own colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Success,
+    Danger,
+}
+
 impl Callback {
     /// `None` for data no button of ours carries.
     pub fn parse(data: &str) -> Option<Callback> {
         MasterTap::parse(data).map(Callback::Fleet).or_else(|| Tap::parse(data).map(Callback::Step))
+    }
+
+    pub fn style(&self) -> Option<Style> {
+        use Callback::{Fleet, Step};
+        match self {
+            Step(Tap::Confirm)
+            | Fleet(MasterTap::Approve(_) | MasterTap::Escalation(_, Verdict::Approve) | MasterTap::Action(_, true)) => {
+                Some(Style::Success)
+            }
+            Step(Tap::Cancel | Tap::Withdraw | Tap::Forget)
+            | Fleet(
+                MasterTap::Reject(_)
+                | MasterTap::RejectNow(_)
+                | MasterTap::Escalation(_, Verdict::Skip)
+                | MasterTap::Action(_, false)
+                | MasterTap::Destroy(_)
+                | MasterTap::DestroyAsk(_),
+            ) => Some(Style::Danger),
+            _ => None,
+        }
     }
 }
 

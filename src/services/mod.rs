@@ -4,9 +4,11 @@
 pub mod coolify;
 pub mod dry_run;
 pub mod guacamole;
+pub mod keyboard;
 pub mod mailer;
 pub mod managed_bots;
 pub mod notifier;
+pub mod pacer;
 pub mod planka;
 pub mod provisioner;
 pub mod spawn_command;

@@ -5,12 +5,12 @@
 //! say so); anything else is "try again later". Errors are reduced to their kind here, never the
 //! full reqwest message, because a request URL contains the token.
 
+use super::keyboard::{self, Keyboard};
 use super::notifier::{Buttons, Notifier, SendError};
+use super::pacer::Pacer;
 use crate::domain::token::BotToken;
 use futures::future::BoxFuture;
-use teloxide::adaptors::throttle::{Limits, Throttle};
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 use teloxide::{ApiError, RequestError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,10 +88,9 @@ pub fn fit(s: &str, max: usize) -> String {
 /// Messages to people through the control bot (and agents' own bots for greetings).
 pub struct TelegramNotifier {
     bot: Bot,
-    /// `Some` for the outbox worker: sends wait their turn under Telegram's flood limits (30
-    /// messages/s overall, 1/s and 20/min per chat), so a broadcast to hundreds of chats never
-    /// meets a 429. Edits are not paced (Telegram does not limit them the same way).
-    paced: Option<Throttle<Bot>>,
+    /// `Some` for the outbox worker: sends wait their turn under Telegram's flood limits, so a
+    /// broadcast to hundreds of chats never meets a 429. Edits are not paced.
+    pacer: Option<Pacer>,
     http: reqwest::Client,
     api_url: reqwest::Url,
 }
@@ -99,29 +98,13 @@ pub struct TelegramNotifier {
 impl TelegramNotifier {
     /// Sends at once: for what a person is waiting to see (progress, in-place edits).
     pub fn new(bot: Bot, http: reqwest::Client, api_url: reqwest::Url) -> TelegramNotifier {
-        TelegramNotifier { bot, paced: None, http, api_url }
+        TelegramNotifier { bot, pacer: None, http, api_url }
     }
 
-    /// Paces sends with teloxide's `Throttle`, whose worker task this spawns (call it inside the
-    /// runtime).
+    /// Paces sends under Telegram's flood limits (`services::pacer`).
     pub fn paced(bot: Bot, http: reqwest::Client, api_url: reqwest::Url) -> TelegramNotifier {
-        let paced = Throttle::new_spawn(bot.clone(), Limits::default());
-        TelegramNotifier { bot, paced: Some(paced), http, api_url }
+        TelegramNotifier { bot, pacer: Some(Pacer::telegram()), http, api_url }
     }
-}
-
-/// Inline keyboard from rows of (label, callback data).
-/// A button whose "data" is an `https://` link opens it (a link button: @BotFather, the client's
-/// own bot); any other is a callback button.
-pub fn keyboard(rows: &Buttons) -> InlineKeyboardMarkup {
-    InlineKeyboardMarkup::new(rows.iter().map(|row| {
-        row.iter()
-            .map(|(label, data)| match data.strip_prefix("https://").and_then(|_| reqwest::Url::parse(data).ok()) {
-                Some(url) => InlineKeyboardButton::url(label.clone(), url),
-                None => InlineKeyboardButton::callback(label.clone(), data.clone()),
-            })
-            .collect::<Vec<_>>()
-    }))
 }
 
 /// `https://t.me/<username>`: where a link button to a bot (or a person) points.
@@ -148,24 +131,10 @@ pub fn send_error(e: &RequestError) -> SendError {
 impl Notifier for TelegramNotifier {
     fn send<'a>(&'a self, chat: i64, text: &'a str, buttons: &'a Buttons) -> BoxFuture<'a, Result<i32, SendError>> {
         Box::pin(async move {
-            let text = fit(text, MAX_TEXT);
-            let text = text.as_str();
-            let sent = match &self.paced {
-                Some(paced) => {
-                    let mut request = paced.send_message(ChatId(chat), text);
-                    if !buttons.is_empty() {
-                        request = request.reply_markup(keyboard(buttons));
-                    }
-                    request.await
-                }
-                None => {
-                    let mut request = self.bot.send_message(ChatId(chat), text);
-                    if !buttons.is_empty() {
-                        request = request.reply_markup(keyboard(buttons));
-                    }
-                    request.await
-                }
-            };
+            if let Some(pacer) = &self.pacer {
+                pacer.wait(chat).await;
+            }
+            let sent = keyboard::send(&self.bot, chat, fit(text, MAX_TEXT), Keyboard::new(buttons)).await;
             sent.map(|m| m.id.0).map_err(|e| send_error(&e))
         })
     }
@@ -178,12 +147,8 @@ impl Notifier for TelegramNotifier {
         buttons: &'a Buttons,
     ) -> BoxFuture<'a, Result<(), SendError>> {
         Box::pin(async move {
-            let text = fit(text, MAX_TEXT);
-            let mut request = self.bot.edit_message_text(ChatId(chat), MessageId(message), text);
-            if !buttons.is_empty() {
-                request = request.reply_markup(keyboard(buttons));
-            }
-            request.await.map(|_| ()).map_err(|e| send_error(&e))
+            let edited = keyboard::edit(&self.bot, chat, message, fit(text, MAX_TEXT), Keyboard::new(buttons)).await;
+            edited.map(|_| ()).map_err(|e| send_error(&e))
         })
     }
 

@@ -76,6 +76,11 @@ fn inline_markup(p: &Params) -> ApiResult<Option<Value>> {
                     "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard",
                 ));
             }
+            if let Some(style) = button.get("style") {
+                if !matches!(style.as_str(), Some("success" | "danger" | "primary")) {
+                    return Err(ApiError::bad_request("can't parse inline keyboard button: unsupported button style"));
+                }
+            }
             if let Some(data) = button.get("callback_data") {
                 let len = data.as_str().map_or(0, str::len);
                 if !(1..=64).contains(&len) {
@@ -86,6 +91,21 @@ fn inline_markup(p: &Params) -> ApiResult<Option<Value>> {
     }
     let empty = rows.iter().all(|r| r.as_array().is_some_and(Vec::is_empty));
     Ok(if empty { None } else { Some(markup) })
+}
+
+/// The labels of a reply keyboard (`{"keyboard": [[…]]}`) in `reply_markup`, for the people's side.
+fn reply_keyboard(p: &Params) -> Vec<Vec<String>> {
+    let markup = p.json("reply_markup").ok().flatten().unwrap_or_default();
+    let rows = markup.get("keyboard").and_then(Value::as_array).cloned().unwrap_or_default();
+    let label = |b: &Value| {
+        let text = b.as_str().or_else(|| b["text"].as_str()).unwrap_or_default().to_owned();
+        if b.get("request_managed_bot").is_some() {
+            format!("{text} (creates a bot)")
+        } else {
+            text
+        }
+    };
+    rows.iter().map(|row| row.as_array().map(|r| r.iter().map(label).collect()).unwrap_or_default()).collect()
 }
 
 /// Visible text of `text`/`caption` under `parse_mode`, within `max` chars.
@@ -199,7 +219,9 @@ pub(crate) fn send(state: &mut State, bot_id: i64, method: &str, p: &Params) -> 
     }
     let stored = StoredMessage { from_bot: true, json: msg.clone(), deleted: false };
     state.chat_mut(bot_id, chat_id).messages.insert(message_id, stored);
-    state.push_event(bot_id, chat_id, BotEvent::Message(sent_message(&msg)));
+    let mut sent = sent_message(&msg);
+    sent.reply_keyboard = reply_keyboard(p);
+    state.push_event(bot_id, chat_id, BotEvent::Message(sent));
     Ok(msg)
 }
 

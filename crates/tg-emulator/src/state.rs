@@ -256,6 +256,7 @@ pub(crate) fn buttons_of(markup: Option<&Value>) -> Vec<Vec<Button>> {
                                 text: b["text"].as_str().unwrap_or_default().to_owned(),
                                 data: b["callback_data"].as_str().map(str::to_owned),
                                 url: b["url"].as_str().map(str::to_owned),
+                                style: b["style"].as_str().map(str::to_owned),
                             })
                             .collect()
                     })
@@ -297,6 +298,7 @@ pub(crate) fn sent_message(message: &Value) -> SentMessage {
         text: text_of(message),
         kind: kind_of(message).to_owned(),
         buttons: buttons_of(message.get("reply_markup")),
+        reply_keyboard: Vec::new(),
     }
 }
 

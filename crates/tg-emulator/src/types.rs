@@ -98,6 +98,8 @@ pub struct Button {
     pub data: Option<String>,
     /// `url`, if the button is a link.
     pub url: Option<String>,
+    /// `style` (Bot API 9.4): "success" (green), "danger" (red), "primary" (blue), or the app's own.
+    pub style: Option<String>,
 }
 
 /// A message the bot sent (or its new state after an edit).
@@ -111,6 +113,10 @@ pub struct SentMessage {
     pub kind: String,
     /// Inline keyboard rows; empty when the message has no keyboard.
     pub buttons: Vec<Vec<Button>>,
+    /// Labels of the reply keyboard a send carried (Telegram's `Message` does not echo it, so an
+    /// edit or a transcript never has one); a `request_managed_bot` button reads
+    /// "LABEL (creates a bot)".
+    pub reply_keyboard: Vec<Vec<String>>,
 }
 
 impl SentMessage {

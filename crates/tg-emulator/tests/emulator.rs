@@ -418,6 +418,12 @@ async fn parameters_arrive_in_any_encoding_and_bad_ones_get_400() {
             400,
             "Bad Request: BUTTON_DATA_INVALID",
         ),
+        (
+            "sendMessage",
+            json!({"chat_id": w.anna.id, "text": "x", "reply_markup": {"inline_keyboard": [[{"text": "b", "callback_data": "d", "style": "green"}]]}}),
+            400,
+            "Bad Request: can't parse inline keyboard button: unsupported button style",
+        ),
     ];
     for (method, body, code, description) in cases {
         let (status, _, got) = raw(&w.emu, &w.bot.token, method, body).await;

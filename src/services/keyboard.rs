@@ -1,0 +1,124 @@
+//! Inline keyboards as the Bot API has them since 9.4, with a button's `style` (green for a yes,
+//! red for a no or an end), and the two requests that carry them — `sendMessage` and
+//! `editMessageText` — as our own payloads. teloxide 0.17's `InlineKeyboardButton` has no
+//! `style`; its `JsonRequest` sends any payload, so errors, retries and the token's handling stay
+//! teloxide's.
+//!
+//! A button's colour follows from what it does ([`Callback::style`]), not from its label, so a
+//! translation cannot paint a Reject green.
+
+use crate::domain::callback::{Callback, Style};
+use serde::Serialize;
+use teloxide::requests::{JsonRequest, Payload};
+use teloxide::types::Message;
+use teloxide::Bot;
+
+/// Rows of buttons under a message.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Keyboard {
+    inline_keyboard: Vec<Vec<Button>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+struct Button {
+    text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    callback_data: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    style: Option<&'static str>,
+}
+
+impl Keyboard {
+    /// From rows of (label, data). Data that is an `https://` link makes a link button (@BotFather,
+    /// the client's own bot); any other is callback data, coloured by what the tap means.
+    pub fn new(rows: &[Vec<(String, String)>]) -> Keyboard {
+        let button = |(text, data): &(String, String)| {
+            if data.starts_with("https://") && reqwest::Url::parse(data).is_ok() {
+                return Button { text: text.clone(), callback_data: None, url: Some(data.clone()), style: None };
+            }
+            let style = Callback::parse(data).and_then(|c| c.style()).map(|s| match s {
+                Style::Success => "success",
+                Style::Danger => "danger",
+            });
+            Button { text: text.clone(), callback_data: Some(data.clone()), url: None, style }
+        };
+        Keyboard { inline_keyboard: rows.iter().map(|row| row.iter().map(button).collect()).collect() }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.inline_keyboard.iter().all(Vec::is_empty)
+    }
+}
+
+/// `sendMessage` with an inline keyboard that may have styled buttons.
+#[derive(Debug, Clone, Serialize)]
+pub struct SendMessage {
+    chat_id: i64,
+    text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reply_markup: Option<Keyboard>,
+}
+
+impl Payload for SendMessage {
+    type Output = Message;
+    const NAME: &'static str = "sendMessage";
+}
+
+/// `editMessageText` of a message in a chat; like Telegram, no keyboard removes the old one.
+#[derive(Debug, Clone, Serialize)]
+pub struct EditMessageText {
+    chat_id: i64,
+    message_id: i32,
+    text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reply_markup: Option<Keyboard>,
+}
+
+impl Payload for EditMessageText {
+    type Output = Message;
+    const NAME: &'static str = "editMessageText";
+}
+
+fn markup(keyboard: Keyboard) -> Option<Keyboard> {
+    (!keyboard.is_empty()).then_some(keyboard)
+}
+
+pub fn send(bot: &Bot, chat: i64, text: String, keyboard: Keyboard) -> JsonRequest<SendMessage> {
+    JsonRequest::new(bot.clone(), SendMessage { chat_id: chat, text, reply_markup: markup(keyboard) })
+}
+
+pub fn edit(bot: &Bot, chat: i64, message: i32, text: String, keyboard: Keyboard) -> JsonRequest<EditMessageText> {
+    let payload = EditMessageText { chat_id: chat, message_id: message, text, reply_markup: markup(keyboard) };
+    JsonRequest::new(bot.clone(), payload)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::callback::{MasterTap, Tap};
+
+    #[test]
+    fn buttons_are_coloured_by_what_they_do_and_links_stay_links() {
+        let rows = vec![
+            vec![("Approve".to_string(), MasterTap::Approve(7).data()), ("Reject".into(), MasterTap::Reject(7).data())],
+            vec![("Open".to_string(), "https://t.me/anna_bot".to_string()), ("Fleet".into(), "vw:fl".into())],
+        ];
+        let json = serde_json::to_value(Keyboard::new(&rows)).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"inline_keyboard": [
+                [{"text": "Approve", "callback_data": "ap:7", "style": "success"},
+                 {"text": "Reject", "callback_data": "rj:7", "style": "danger"}],
+                [{"text": "Open", "url": "https://t.me/anna_bot"},
+                 {"text": "Fleet", "callback_data": "vw:fl"}],
+            ]})
+        );
+        let confirm = Keyboard::new(&[vec![("Yes".into(), Tap::Confirm.data()), ("No".into(), Tap::Cancel.data())]]);
+        let json = serde_json::to_string(&confirm).unwrap();
+        assert!(json.contains(r#""callback_data":"cf:yes","style":"success""#), "{json}");
+        assert!(json.contains(r#""callback_data":"cf:no","style":"danger""#), "{json}");
+        assert!(Keyboard::new(&[vec![]]).is_empty());
+    }
+}
