@@ -64,9 +64,9 @@ pub struct App {
     pub scheduler_wake: Notify,
     /// Provisioning jobs running in this process (so a job never runs twice at once).
     pub running_jobs: Mutex<HashMap<u64, tokio::task::AbortHandle>>,
-    /// Bot Management Mode is on for our bot (read from `getMe` at start): the bot step offers
-    /// one-tap creation.
-    pub can_manage_bots: std::sync::atomic::AtomicBool,
+    /// Our bot's username while Bot Management Mode is on (read from `getMe` at start): the bot
+    /// step offers one-tap creation, and a link to the same dialog names our bot.
+    pub one_tap: std::sync::RwLock<Option<String>>,
 }
 
 impl std::fmt::Debug for App {
@@ -77,6 +77,11 @@ impl std::fmt::Debug for App {
 }
 
 impl App {
+    /// Our bot's username if clients can make their bot in one tap (Bot Management Mode).
+    pub fn one_tap(&self) -> Option<String> {
+        self.one_tap.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
     pub fn build(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<App>> {
         let content = match &config.content_dir {
             Some(dir) => Content::from_dir(dir)?,
@@ -124,7 +129,7 @@ impl App {
             guacamole,
             crm,
             running_jobs: Mutex::new(HashMap::new()),
-            can_manage_bots: Default::default(),
+            one_tap: Default::default(),
             metrics: crate::metrics::Metrics::default(),
             planka,
             scheduler_wake: Notify::new(),

@@ -59,11 +59,10 @@ pub async fn start(app: Arc<App>, poll_timeout: Duration) -> anyhow::Result<Runn
     let http_addr = listener.local_addr()?;
     let bot = app.bot();
     crate::bot::announce_commands(&app, &bot).await;
-    let manage =
-        crate::services::managed_bots::can_manage_bots(&app.http, &app.config.api_url, &app.config.telegram_token);
-    let manage = manage.await;
-    app.can_manage_bots.store(manage, std::sync::atomic::Ordering::Relaxed);
-    tracing::info!(one_tap_bot_creation = manage, "Bot Management Mode");
+    let manager = crate::services::managed_bots::manager(&app.http, &app.config.api_url, &app.config.telegram_token);
+    let manager = manager.await;
+    tracing::info!(one_tap_bot_creation = manager.is_some(), "Bot Management Mode");
+    *app.one_tap.write().unwrap_or_else(|e| e.into_inner()) = manager;
     // Webhook mode, or long polling: they exclude each other (a webhook left set answers 409).
     let mut router = crate::api::router(app.clone());
     let webhook = match &app.config.webhook_url {

@@ -87,6 +87,49 @@ async fn one_tap_creation_connects_the_bot_and_only_its_owner_may_talk_to_it() {
     bench.stop().await;
 }
 
+/// With Bot Management Mode on, BotFather's way still works: the forward connects the bot and
+/// takes the [🤖 Create my bot] key down. A lead qualified later by a master gets the same dialog
+/// as a link button (`t.me/newbot/…`) under their "good news", since a queued message carries no
+/// reply keyboard; the bot they create there connects like a tapped one.
+#[tokio::test]
+async fn with_one_tap_on_the_botfather_way_still_works_and_a_qualified_lead_gets_the_link() {
+    let mut bench = Bench::new().await;
+    bench.emu.enable_bot_management(&bench.control.token);
+    bench.restart().await;
+    let anna = bench.user(511_000_004, "en");
+    bench.qualified(&anna, "anna@acme.io").await;
+    let bot = bench.emu.create_bot("anna_helper_bot", "Anna");
+    bench.forward_botfather(&anna, &bot).await;
+    let connected = bench.message_containing(anna.id, "is connected").await;
+    assert!(connected.text.starts_with("✅ Your bot @anna_helper_bot is connected."), "{}", connected.text);
+    let took_down = bench.emu.calls().into_iter().any(|c| {
+        c.method == "sendMessage"
+            && c.params["text"] == connected.text
+            && c.params["reply_markup"]["remove_keyboard"] == true
+    });
+    assert!(took_down, "the one-tap key is taken down with the answer");
+    bench.message_containing(anna.id, "called").await;
+    assert_eq!(bench.contact(&anna).unwrap().state, ContactState::TokenValidated);
+
+    // A contact-track lead, qualified by a master.
+    let m = bench.master(MASTER);
+    let bob = bench.user(511_000_005, "en");
+    let q1 = bench.verified(&bob, "bob@gmail.com").await;
+    let q2 = bench.tap(&bob, &q1, "everything").await;
+    let q3 = bench.tap(&bob, &q2, "Just me").await;
+    let tz = bench.tap(&bob, &q3, "Skip").await;
+    bench.tap(&bob, &tz, "UTC").await;
+    let id = bench.contact(&bob).unwrap().id;
+    bench.emu.send_text(&bench.control.token, &m, &format!("/qualify {id}"));
+    let news = bench.message_containing(bob.id, "Good news").await;
+    let link = news.buttons.iter().flatten().find_map(|b| b.url.clone()).expect("a link button");
+    assert_eq!(link, format!("https://t.me/newbot/{}/bob_agent_bot?name=bob%27s+agent", bench.control.username));
+    let created = bench.emu.create_managed_bot(&bench.control.token, &bob, "bob_agent_bot", "bob's agent");
+    bench.message_containing(bob.id, "is connected").await;
+    assert_eq!(bench.contact(&bob).unwrap().bot.map(|b| b.id), Some(created.id));
+    bench.stop().await;
+}
+
 /// Issue 11, item 4: the weekly health check finds a one-tap bot's token revoked; we manage that
 /// bot, so `replaceManagedBotToken` heals it, the agent is redeployed with the new token, and the
 /// owner is only told — no "send me a new token" as for a BotFather bot.

@@ -28,7 +28,7 @@ pub async fn prompt_token(ctx: &Ctx) -> HandlerResult {
             }
         }
     }
-    if ctx.app.can_manage_bots.load(std::sync::atomic::Ordering::Relaxed) {
+    if ctx.app.one_tap().is_some() {
         offer_one_tap(ctx).await;
     }
     let open = vec![vec![(ctx.t("button-open-botfather"), crate::services::telegram::t_me("BotFather"))]];
@@ -40,13 +40,12 @@ pub async fn prompt_token(ctx: &Ctx) -> HandlerResult {
 /// the `managed_bot` update that follows connects the bot (`bot::managed`). BotFather's way stays
 /// below it. A failure here only leaves the fallback.
 async fn offer_one_tap(ctx: &Ctx) {
-    use crate::services::managed_bots::{send_create_button, suggested_username, CreateButton};
+    use crate::services::managed_bots::{send_create_button, CreateButton};
     let Ok(Some(c)) = ctx.app.store.contact_by_user(ctx.user_id) else { return };
-    let local = c.email.split('@').next().unwrap_or_default();
-    let name = ctx.t_args("one-tap-suggested-name", &[("name", local.into())]);
+    let (name, username) = fleet::people::suggested_bot(&ctx.tr(), &c.email);
     let cfg = &ctx.app.config;
     let request_id = (c.id % i32::MAX as u64) as i32;
-    let (text, label, username) = (ctx.t("one-tap-offer"), ctx.t("button-create-bot"), suggested_username(local));
+    let (text, label) = (ctx.t("one-tap-offer"), ctx.t("button-create-bot"));
     let button = CreateButton {
         chat: ctx.chat.0,
         text: &text,
@@ -76,13 +75,8 @@ pub async fn receive_managed(ctx: &Ctx, contact_id: u64, bot_id: i64) -> Handler
         }
     };
     // The one-tap keyboard has done its job.
-    let removed = ctx
-        .bot
-        .send_message(ctx.chat, ctx.t("one-tap-created"))
-        .reply_markup(teloxide::types::ReplyMarkup::kb_remove())
-        .await;
-    if let Err(e) = removed {
-        tracing::debug!(error = %crate::services::telegram::error_kind(&e), "could not remove the keyboard");
+    if let Err(e) = ctx.say_removing_keys(ctx.t("one-tap-created")).await {
+        tracing::debug!(error = %e, "could not remove the keyboard");
     }
     if let Err(e) =
         restrict_access(&ctx.app.http, &cfg.api_url, &cfg.telegram_token, bot_id, cfg.agent_access_owner_only).await
@@ -182,7 +176,13 @@ async fn check(ctx: &Ctx, contact_id: u64, token: &BotToken, ok_key: &str) -> Ha
         }
         Err(e) => return Err(e.into()),
     }
-    ctx.say(ctx.t_args(ok_key, &[("bot", (&username).into())])).await?;
+    let ok = ctx.t_args(ok_key, &[("bot", (&username).into())]);
+    if ctx.app.one_tap().is_some() {
+        // BotFather's way, taken while [🤖 Create my bot] is up: take the key down.
+        ctx.say_removing_keys(ok).await?;
+    } else {
+        ctx.say(ok).await?;
+    }
     naming::prompt_name(ctx, &c).await
 }
 

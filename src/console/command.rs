@@ -23,6 +23,8 @@ pub enum Command {
     },
     Tap(TapTarget),
     BotFather(String),
+    /// `:newbot USERNAME`: the current person completes Telegram's one-tap creation dialog.
+    NewBot(String),
     Token(String),
     Start(String),
     Code {
@@ -105,6 +107,7 @@ impl Command {
             ":say" => return Err("usage: :say TEXT".into()),
             ":reply" => reply(rest)?,
             ":botfather" => Command::BotFather(one("USERNAME")?),
+            ":newbot" => Command::NewBot(one("USERNAME")?),
             ":token" => Command::Token(one("USERNAME")?),
             ":start" => Command::Start(one("USERNAME")?),
             ":code" => match rest {
@@ -300,6 +303,8 @@ mod tests {
         assert!(matches!(parse("/as client pl"), Command::As { role: Role::Client(1), lang: Some(l) } if l == "pl"));
         assert!(Command::parse("/as nobody").is_err());
         assert!(matches!(parse(":botfather @acme_bot"), Command::BotFather(b) if b == "acme_bot"));
+        assert!(matches!(parse(":newbot anna_agent_bot"), Command::NewBot(b) if b == "anna_agent_bot"));
+        assert!(Command::parse(":newbot").is_err());
         assert!(Command::parse(":token").is_err());
         assert!(matches!(parse(":code wrong"), Command::Code { wrong: true }));
     }

@@ -73,6 +73,8 @@ Buttons
 Telegram and mail
   :botfather USERNAME           BotFather makes bot USERNAME; you forward its "Done! …" message
                                 (with the token) to the control bot
+  :newbot USERNAME              you tap [🤖 Create my bot] and finish Telegram's dialog: bot
+                                USERNAME is made, managed by the control bot, which is told
   :token USERNAME               print bot USERNAME's token (made if needed), to paste or /spawn
   :start USERNAME               press Start in bot USERNAME, so it may write to you
   :code                         send the one-time code last mailed to your email

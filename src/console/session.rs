@@ -142,6 +142,9 @@ impl Session {
     pub async fn start(options: Options, out: Arc<Output>, inbox: Arc<Inbox>) -> anyhow::Result<Session> {
         let emu = Emulator::start().await?;
         let control = emu.create_bot(CONTROL_BOT, "Machine.Machine");
+        // As a fleet owner who has switched it on in @BotFather's Mini App: clients are offered
+        // one-tap bot creation (`:newbot`), with BotFather's way (`:botfather`) below it.
+        emu.enable_bot_management(&control.token);
         let people = People::new(&emu, &control.token);
         let (temp, data_dir) = match options.data_dir {
             Some(dir) => (None, dir),
@@ -249,6 +252,7 @@ impl Session {
             Command::As { role, lang } => self.switch(role, lang.as_deref()),
             Command::Tap(target) => self.tap(target).await?,
             Command::BotFather(username) => self.botfather(&username)?,
+            Command::NewBot(username) => self.newbot(&username)?,
             Command::Token(username) => {
                 let bot = self.bot_or_create(&username)?;
                 self.say_line(Style::Ok, &format!("@{}'s token: {}", bot.username, bot.token));
@@ -380,15 +384,7 @@ impl Session {
     }
 
     fn bot_or_create(&self, username: &str) -> Result<BotHandle, String> {
-        let username = username.trim_start_matches('@');
-        let ok = (5..=32).contains(&username.len())
-            && username.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            && username.to_ascii_lowercase().ends_with("bot");
-        if !ok {
-            return Err(format!(
-                "{username:?} is not a bot username: 5 to 32 letters, digits or _, ending in \"bot\" (e.g. acme_helper_bot)"
-            ));
-        }
+        let username = bot_username(username)?;
         if let Some(bot) = self.shared.bot(username) {
             return Ok(bot);
         }
@@ -397,6 +393,22 @@ impl Session {
         self.shared.watch_all();
         self.say_line(Style::Dim, &format!("  🤖 @BotFather made @{username} (bot id {})", bot.id));
         Ok(bot)
+    }
+
+    /// Telegram's creation dialog, opened by the control bot's `request_managed_bot` button.
+    fn newbot(&self, username: &str) -> Result<(), String> {
+        let username = bot_username(username)?;
+        if self.shared.bot(username).is_some() {
+            return Err(format!("@{username} is taken; pick another username"));
+        }
+        let who = self.who_now();
+        let bot = self.shared.emu.create_managed_bot(&self.control.token, &self.user(), username, username);
+        lock(&self.shared.bots).insert(username.to_lowercase(), bot.clone());
+        self.shared.watch_all();
+        let line =
+            format!("  🤖 {who} creates @{username} in Telegram's dialog; @{CONTROL_BOT} manages it and is told");
+        self.say_line(Style::Dim, &line);
+        Ok(())
     }
 
     fn botfather(&self, username: &str) -> Result<(), String> {
@@ -509,4 +521,17 @@ fn config(control: &BotHandle, emu: &Emulator, data_dir: &std::path::Path, revie
     ]);
     Config::from_lookup(|name| vars.get(name).cloned())
         .map_err(|errors| anyhow::anyhow!("the console's configuration is not valid: {}", errors.join("; ")))
+}
+
+/// `username` without its `@` if Telegram would take it for a bot.
+fn bot_username(username: &str) -> Result<&str, String> {
+    let username = username.trim_start_matches('@');
+    let ok = (5..=32).contains(&username.len())
+        && username.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && username.to_ascii_lowercase().ends_with("bot");
+    if ok {
+        Ok(username)
+    } else {
+        Err(format!("{username:?} is not a bot username: 5 to 32 letters, digits or _, ending in \"bot\" (e.g. acme_helper_bot)"))
+    }
 }

@@ -33,10 +33,8 @@ pub fn qualify(app: &App, contact_id: u64, by: Actor) -> Result<Contact, Qualify
     change.audit.push(AuditEntry::transition(now, by, c.id, from, c.state, "pushed by a master (/qualify)"));
     change.dialogue = Some((c.chat_id, Some(dialogue::to_value(&State::Token { contact_id: c.id }))));
     let tr = app.content.i18n.tr(&c.lang);
-    change.outbox.push(OutboxItem::telegram(
-        c.chat_id,
-        format!("{}\n\n{}", tr.t("qualified-by-master"), tr.t("token-instructions")),
-    ));
+    let text = format!("{}\n\n{}", tr.t("qualified-by-master"), tr.t("token-instructions"));
+    change.outbox.extend(OutboxItem::to_each(&[c.chat_id], &text, &one_tap_link(app, &tr, &c), None));
     change.contact = Some(c.clone());
     match app.commit(&change) {
         Ok(()) => Ok(c),
@@ -47,6 +45,16 @@ pub fn qualify(app: &App, contact_id: u64, by: Actor) -> Result<Contact, Qualify
         },
         Err(e) => Err(e.into()),
     }
+}
+
+/// [🤖 Create my bot] as a link to Telegram's creation dialog, when Bot Management Mode is on (a
+/// queued message cannot carry the reply-keyboard button; the `managed_bot` update that follows
+/// is the same). No buttons otherwise.
+fn one_tap_link(app: &App, tr: &crate::i18n::Tr<'_>, c: &Contact) -> Vec<Vec<(String, String)>> {
+    let Some(manager) = app.one_tap() else { return Vec::new() };
+    let (name, username) = super::people::suggested_bot(tr, &c.email);
+    let link = crate::services::managed_bots::creation_link(&manager, &username, &name);
+    vec![vec![(tr.t("button-create-bot"), link)]]
 }
 
 /// What every master is told when a lead joins the contact track: who they are, with `[Qualify]`

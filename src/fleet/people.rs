@@ -76,6 +76,14 @@ pub fn who(app: &App, tr: &Tr, c: &Contact) -> String {
     )
 }
 
+/// The name and username Telegram's creation dialog suggests for a client's bot (one-tap
+/// creation): "anna's agent", `anna_agent_bot`, from their email's local part.
+pub fn suggested_bot(tr: &Tr<'_>, email: &str) -> (String, String) {
+    let local = email.split('@').next().unwrap_or_default();
+    let name = tr.t_args("one-tap-suggested-name", &[("name", local.into())]);
+    (name, crate::services::managed_bots::suggested_username(local))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,3 +118,4 @@ mod tests {
         assert!(who.contains("anna@acme.io") && who.contains("waiting for review"), "{who}");
     }
 }
+

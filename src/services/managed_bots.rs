@@ -45,15 +45,25 @@ async fn call(
     }
 }
 
-/// Whether Bot Management Mode is on for our bot.
-pub async fn can_manage_bots(http: &reqwest::Client, api_url: &reqwest::Url, token: &str) -> bool {
+/// Our bot's username if Bot Management Mode is on for it.
+pub async fn manager(http: &reqwest::Client, api_url: &reqwest::Url, token: &str) -> Option<String> {
     match call(http, api_url, token, "getMe", json!({})).await {
-        Ok(me) => me["can_manage_bots"] == true,
+        Ok(me) if me["can_manage_bots"] == true => me["username"].as_str().map(str::to_owned),
+        Ok(_) => None,
         Err(e) => {
             tracing::warn!(error = %e, "getMe failed; one-tap bot creation is off");
-            false
+            None
         }
     }
+}
+
+/// `https://t.me/newbot/{manager}/{username}?name={name}`: opens the same creation dialog as a
+/// `request_managed_bot` button, from a link (an inline button, a message the outbox sends).
+pub fn creation_link(manager: &str, suggested_username: &str, suggested_name: &str) -> String {
+    let mut url = reqwest::Url::parse("https://t.me/newbot/").expect("a valid base");
+    url.path_segments_mut().expect("https has segments").pop_if_empty().push(manager).push(suggested_username);
+    url.query_pairs_mut().append_pair("name", suggested_name);
+    url.to_string()
 }
 
 /// The token of a bot we manage.
@@ -137,7 +147,15 @@ pub fn suggested_username(seed: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::suggested_username;
+    use super::{creation_link, suggested_username};
+
+    #[test]
+    fn the_creation_link_names_our_bot_and_escapes_the_name() {
+        assert_eq!(
+            creation_link("m2o_bot", "anna_agent_bot", "anna's agent & co"),
+            "https://t.me/newbot/m2o_bot/anna_agent_bot?name=anna%27s+agent+%26+co"
+        );
+    }
 
     #[test]
     fn suggestions_are_valid_usernames() {
