@@ -228,8 +228,7 @@ fn secrets_for(config: &Config, store: &Store) -> anyhow::Result<Secrets> {
     Ok(secrets)
 }
 
-/// The `meta` key of the secret key's check value.
-const KEY_CHECK: &str = "key_check";
+use crate::store::backup::KEY_CHECK;
 
 fn control_bot(config: &Config, http: &reqwest::Client) -> Bot {
     Bot::with_client(&config.telegram_token, http.clone()).set_api_url(config.api_url.clone())

@@ -159,7 +159,8 @@ pub fn new_code() -> String {
     format!("{:06}", rand::thread_rng().gen_range(0..1_000_000))
 }
 
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Writes a new file only this user may read (0600); an existing file is never overwritten.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);

@@ -1,10 +1,14 @@
 //! The offline commands on a data dir: `registry` (the fleet registry as a table or JSON), `export`
-//! (everything in the store as JSON lines; secrets stay sealed or hashed) and `import` (those lines
-//! into an empty data dir). They open the store directly, so the bot must not be running on it.
+//! (a backup: everything in the store as JSON lines; secrets stay sealed or hashed) and `restore`
+//! (a backup into an empty data dir, with its key). They open the store directly, so the bot must
+//! not be running on it; a running bot is backed up over its HTTP API or by its scheduler.
 
+use crate::crypto::{Secrets, KEY_FILE};
+use crate::store::backup::{Backup, Counts};
 use crate::store::Store;
 use serde_json::{json, Value};
 use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
 
 /// The registry as rows: name, state, owner, app id, created.
 pub fn registry_rows(store: &Store) -> anyhow::Result<Vec<[String; 5]>> {
@@ -41,45 +45,59 @@ pub fn registry_json(store: &Store) -> anyhow::Result<String> {
     let agents: Vec<Value> = store.agents()?.into_iter().map(|a| {
         json!({"name": a.name, "state": a.state.as_str(), "owner": a.owner_label, "app_id": a.app_id, "bot": a.bot_username, "created_at": a.created_at})
     }).collect();
-    Ok(serde_json::to_string_pretty(&agents)?)
+    Ok(format!("{}\n", serde_json::to_string_pretty(&agents)?))
 }
 
-/// Writes every entry as `{"tree", "key" (hex), "json" | "hex"}`, one per line. Returns the count.
-pub fn export(store: &Store, out: &mut impl Write) -> anyhow::Result<usize> {
-    let mut n = 0;
-    for entry in store.dump() {
-        let (tree, key, value) = entry?;
-        let mut line = json!({ "tree": tree, "key": hex::encode(&key) });
-        match serde_json::from_slice::<Value>(&value) {
-            Ok(v) => line["json"] = v,
-            Err(_) => line["hex"] = json!(hex::encode(&value)),
-        }
-        writeln!(out, "{line}")?;
-        n += 1;
-    }
-    Ok(n)
+/// Writes a backup of everything (`store::backup`'s format; secrets stay sealed or hashed).
+pub fn export(store: &Store, out: &mut impl Write) -> anyhow::Result<Counts> {
+    store.write_backup(out)
 }
 
-/// Reads `export`'s lines into an empty store. Returns the count.
-pub fn import(store: &Store, input: impl BufRead) -> anyhow::Result<usize> {
-    anyhow::ensure!(store.is_empty(), "the data dir is not empty: import only into a new one");
-    let mut n = 0;
-    for (i, line) in input.lines().enumerate() {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
+/// Where a restore finds the secret key the backup was made with.
+pub enum Key {
+    /// A key file saved with the backup (`secret.key`); it is copied into the new data dir.
+    File(PathBuf),
+    /// `M2O_SECRET_KEY`, which the restored bot will be started with too.
+    Hex(String),
+    /// A `secret.key` already placed in the new data dir.
+    InDataDir,
+}
+
+/// Restores a backup into a new (or empty) data dir, only with the key it was made with: the whole
+/// file is read and checked, and the key compared, before anything is written. Returns the store,
+/// still open (a dropped sled store frees its data dir a moment later, not at once).
+pub fn restore(data_dir: &Path, backup: impl BufRead, key: Key) -> anyhow::Result<(Store, Counts)> {
+    let backup = Backup::read(backup)?;
+    let secrets = match &key {
+        Key::File(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            Secrets::from_hex(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
         }
-        let bad = |what: &str| anyhow::anyhow!("line {}: {what}", i + 1);
-        let v: Value = serde_json::from_str(&line).map_err(|e| bad(&e.to_string()))?;
-        let tree = v["tree"].as_str().ok_or_else(|| bad("no tree"))?;
-        let key = hex::decode(v["key"].as_str().ok_or_else(|| bad("no key"))?).map_err(|_| bad("key is not hex"))?;
-        let value = match (&v.get("json"), v.get("hex").and_then(Value::as_str)) {
-            (Some(j), _) => serde_json::to_vec(j)?,
-            (None, Some(h)) => hex::decode(h).map_err(|_| bad("value is not hex"))?,
-            _ => return Err(bad("no value")),
-        };
-        store.load_raw(tree, &key, &value).map_err(|e| bad(&e.to_string()))?;
-        n += 1;
+        Key::Hex(hex) => Secrets::from_hex(hex).map_err(|e| anyhow::anyhow!("M2O_SECRET_KEY: {e}"))?,
+        Key::InDataDir => Secrets::read_key_file(data_dir)?.ok_or_else(|| {
+            anyhow::anyhow!(
+                "a restore needs the secret key the backup was made with: give --key-file (the {KEY_FILE} saved with \
+                 the backup), set M2O_SECRET_KEY, or put {KEY_FILE} in {}",
+                data_dir.display()
+            )
+        })?,
+    };
+    match backup.key_check() {
+        Some(check) if check == secrets.key_check() => {}
+        Some(_) => anyhow::bail!(
+            "the key does not match this backup: it was made with another secret key, and none of its sealed bot \
+             tokens could be read. Nothing was written. Give the key saved with this backup."
+        ),
+        None => anyhow::bail!("the backup has no key check (it was not written by m2o-bot); nothing was written"),
     }
-    Ok(n)
+    let store = Store::open(data_dir)?;
+    backup.write_into(&store)?;
+    store.flush_blocking()?;
+    if let Key::File(path) = key {
+        let copy = data_dir.join(KEY_FILE);
+        if !copy.exists() {
+            crate::crypto::write_private(&copy, std::fs::read(&path)?.as_slice())?;
+        }
+    }
+    Ok((store, backup.counts))
 }

@@ -1,14 +1,17 @@
 //! Running the bot: [`start`] puts the surfaces to work on a built `App` — Telegram long polling
 //! into the dptree tree (`bot::schema`), the HTTP API, the scheduler and the outbox worker — and
 //! [`Running::stop`] stops them, leaving provisioning jobs where a crash would (they resume).
+//! [`Running::failed`] says when the bot cannot go on (our token refused, a task that stopped), so
+//! the process exits and its supervisor restarts it, instead of running on half dead.
 
 use crate::app::App;
-use crate::services::telegram::TelegramNotifier;
+use crate::services::telegram::{error_kind, TelegramNotifier};
 use std::sync::Arc;
 use std::time::Duration;
 use teloxide::dispatching::{Dispatcher, ShutdownToken};
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
+use teloxide::{ApiError, RequestError};
 use tokio::task::JoinHandle;
 
 /// A running bot: stop it to release the store.
@@ -24,6 +27,29 @@ pub struct Running {
 }
 
 impl Running {
+    /// Once the bot cannot go on: why. A recorded failure (`Metrics::fail`), or an essential task
+    /// that stopped (then recorded, so `/healthz` says it too).
+    pub async fn failed(&self) -> String {
+        loop {
+            if let Some(reason) = self.app.metrics.failure() {
+                return reason;
+            }
+            let tasks = [
+                (&self.dispatcher, "the update dispatcher"),
+                (&self.delivery, "the outbox worker"),
+                (&self.scheduler, "the scheduler"),
+                (&self.http, "the HTTP server"),
+            ];
+            if let Some((_, what)) = tasks.iter().find(|(task, _)| task.is_finished()) {
+                self.app.metrics.fail(format!("{what} stopped"));
+                continue;
+            }
+            // Four flag reads a few times a second cost nothing, and keep every task's own code
+            // free of reporting.
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
     pub async fn stop(self) {
         // The dispatcher refuses a shutdown until it is running, and a just-spawned one may not be yet.
         // The future `shutdown` returns is dropped, not awaited: teloxide 0.17 only hears the
@@ -58,6 +84,7 @@ pub async fn start(app: Arc<App>, poll_timeout: Duration) -> anyhow::Result<Runn
         .map_err(|e| anyhow::anyhow!("M2O_HTTP_ADDR {}: {e}", app.config.http_addr))?;
     let http_addr = listener.local_addr()?;
     let bot = app.bot();
+    check_our_token(&bot, &app.config.api_url).await?;
     crate::bot::announce_commands(&app, &bot).await;
     let manager = crate::services::managed_bots::manager(&app.http, &app.config.api_url, &app.config.telegram_token);
     let manager = manager.await;
@@ -92,12 +119,22 @@ pub async fn start(app: Arc<App>, poll_timeout: Duration) -> anyhow::Result<Runn
         .build();
     let shutdown = dispatcher.shutdown_token();
     // Ok: the webhook's updates; Err: the long-polling listener.
+    // try_: teloxide's plain dispatch panics inside its task when its own getMe fails, and the
+    // process would run on without updates; this way the failure is recorded and we exit.
+    let failures = app.clone();
+    let failed_to_start = move |e: RequestError| {
+        failures.metrics.fail(format!("the update dispatcher could not start: getMe failed ({})", error_kind(&e)));
+    };
     let dispatcher = match webhook {
         Ok(updates) => tokio::spawn(async move {
-            dispatcher.dispatch_with_listener(updates, LoggingErrorHandler::new()).await;
+            if let Err(e) = dispatcher.try_dispatch_with_listener(updates, LoggingErrorHandler::new()).await {
+                failed_to_start(e);
+            }
         }),
         Err(polling) => tokio::spawn(async move {
-            dispatcher.dispatch_with_listener(polling, LoggingErrorHandler::new()).await;
+            if let Err(e) = dispatcher.try_dispatch_with_listener(polling, LoggingErrorHandler::new()).await {
+                failed_to_start(e);
+            }
         }),
     };
     let paced = Arc::new(TelegramNotifier::paced(bot, app.http.clone(), app.config.api_url.clone()));
@@ -106,6 +143,30 @@ pub async fn start(app: Arc<App>, poll_timeout: Duration) -> anyhow::Result<Runn
     let http = tokio::spawn(crate::api::serve::serve(listener, router, app.config.http_read_timeout));
     let scheduler = tokio::spawn(crate::scheduler::run(app.clone()));
     Ok(Running { app, shutdown, dispatcher, delivery, scheduler, http, http_addr })
+}
+
+/// How many times start-up asks Telegram before giving up (0.5 s, 1 s, 2 s apart).
+const START_ATTEMPTS: u32 = 4;
+
+/// Our own token, asked before anything starts: refused is final and says so; unreachable is
+/// tried a few times, then said plainly (the supervisor starts us again later).
+async fn check_our_token(bot: &Bot, api_url: &reqwest::Url) -> anyhow::Result<()> {
+    let (mut wait, mut attempt) = (Duration::from_millis(500), 1);
+    loop {
+        match bot.get_me().await {
+            Ok(_) => return Ok(()),
+            Err(RequestError::Api(ApiError::InvalidToken)) => anyhow::bail!(crate::bot::listener::TOKEN_REFUSED),
+            Err(e) if attempt == START_ATTEMPTS => anyhow::bail!(
+                "Telegram is unreachable at {api_url} ({}); check the network and TELOXIDE_API_URL",
+                error_kind(&e)
+            ),
+            Err(e) => {
+                tracing::warn!(error = %error_kind(&e), ?wait, "Telegram did not answer getMe; trying again");
+                tokio::time::sleep(wait).await;
+                (wait, attempt) = (wait * 2, attempt + 1);
+            }
+        }
+    }
 }
 
 /// Logs a failed handler and counts it for `/metrics`.

@@ -24,28 +24,28 @@ async fn agent_card_with_its_actions_and_token_rotation_asks_first() {
     assert_eq!(pick.all_button_labels(), vec!["anna-agent"]);
     let q = bench.emu.tap(&bench.control.token, &m, pick.message_id, &pick.button_data("anna-agent").unwrap());
     let card = bench.message_containing(MASTER, "Owner:").await;
-    bench.toast(MASTER, &q).await;
+    bench.toast(&q).await;
     assert_eq!(card.all_button_labels(), vec!["🔑 New token", "🗑 Destroy", "👤 Owner"]);
 
     let before = bench.app().store.agent("anna-agent").unwrap().unwrap().api_token_hash;
     let q = bench.emu.tap(&bench.control.token, &m, card.message_id, &card.button_data("New token").unwrap());
     let ask = bench.message_containing(MASTER, "A new API token for anna-agent?").await;
     assert!(ask.text.contains("401"), "{}", ask.text);
-    assert_eq!(bench.toast(MASTER, &q).await, "Confirm below.");
+    assert_eq!(bench.toast(&q).await, "Confirm below.");
     assert_eq!(bench.app().store.agent("anna-agent").unwrap().unwrap().api_token_hash, before, "nothing yet");
     let q = bench.emu.tap(&bench.control.token, &m, ask.message_id, &ask.button_data("Rotate now").unwrap());
     bench.message_containing(MASTER, "New API token for anna-agent").await;
-    bench.toast(MASTER, &q).await;
+    bench.toast(&q).await;
     assert_ne!(bench.app().store.agent("anna-agent").unwrap().unwrap().api_token_hash, before);
 
     let q = bench.emu.tap(&bench.control.token, &m, card.message_id, &card.button_data("Owner").unwrap());
     let lead = bench.message_containing(MASTER, "Since ").await;
-    bench.toast(MASTER, &q).await;
+    bench.toast(&q).await;
     assert!(lead.text.contains("anna@acme.io") && lead.text.contains("@anna_helper_bot"), "{}", lead.text);
 
     let q = bench.emu.tap(&bench.control.token, &m, card.message_id, &card.button_data("Destroy").unwrap());
     bench.message_containing(MASTER, "cannot be undone").await;
-    bench.toast(MASTER, &q).await;
+    bench.toast(&q).await;
     assert!(
         bench.app().store.agent("anna-agent").unwrap().unwrap().state != m2o_bot::domain::agent::AgentState::Destroyed
     );

@@ -94,9 +94,12 @@ async fn run_serves_a_client_with_the_log_mailer() {
 }
 
 #[tokio::test]
-async fn registry_export_and_import_round_trip() {
+async fn registry_export_and_restore_round_trip() {
+    use m2o_bot::crypto::Secrets;
     use m2o_bot::domain::agent::{Agent, AgentState};
+    use m2o_bot::store::backup::KEY_CHECK;
     use m2o_bot::store::{Change, Store};
+    const KEY: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     {
@@ -126,34 +129,55 @@ async fn registry_export_and_import_round_trip() {
             card: None,
             callback_url: None,
         };
-        store
-            .commit(&Change { agent: Some(agent), count: vec!["codes:1:2026-11-24".into()], ..Change::default() })
-            .unwrap();
+        let key_check = (KEY_CHECK.to_string(), Secrets::from_hex(KEY).unwrap().key_check());
+        let change = Change {
+            agent: Some(agent),
+            count: vec!["codes:1:2026-11-24".into()],
+            meta: Some(key_check),
+            ..Change::default()
+        };
+        store.commit(&change).unwrap();
         store.flush().await.unwrap();
     }
     let run = |args: &[&str], data: &std::path::Path| {
-        let out = m2o(dir.path()).args(args).env("M2O_DATA_DIR", data).output().unwrap();
+        let out = m2o(dir.path()).args(args).env("M2O_DATA_DIR", data).env("M2O_SECRET_KEY", KEY).output().unwrap();
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).unwrap()
     };
     let table = run(&["registry"], &data);
     assert!(table.starts_with("NAME   STATE  OWNER      APP"), "{table}");
     assert!(table.contains("peter  live   master 42  a4w8kk8ok0c0gs4s0kwo4cgs"), "{table}");
-    let json: serde_json::Value = serde_json::from_str(&run(&["registry", "--json"], &data)).unwrap();
-    assert_eq!(json[0]["name"], "peter");
+    let json = run(&["registry", "--json"], &data);
+    assert!(json.ends_with("]\n"), "a final newline: {json:?}");
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&json).unwrap()[0]["name"], "peter");
     let export = dir.path().join("export.jsonl");
     run(&["export", "--out", export.to_str().unwrap()], &data);
     let lines = std::fs::read_to_string(&export).unwrap();
-    assert_eq!(lines.lines().count(), 2, "{lines}");
+    assert_eq!(lines.lines().count(), 4, "three entries and the end line: {lines}");
+    assert_eq!(lines.lines().last(), Some(r#"{"end":3}"#));
     let fresh = dir.path().join("fresh");
-    let said = run(&["import", export.to_str().unwrap()], &fresh);
-    assert!(said.contains("imported 2 entries"), "{said}");
+    let said = run(&["restore", export.to_str().unwrap()], &fresh);
+    assert!(said.contains("restored 3 entries: 0 contacts, 1 agents"), "{said}");
     assert_eq!(run(&["registry"], &fresh), table);
-    // Importing twice is refused: the data dir is no longer empty.
-    let again =
-        m2o(dir.path()).args(["import", export.to_str().unwrap()]).env("M2O_DATA_DIR", &fresh).output().unwrap();
+    // Restoring twice is refused: the data dir is no longer empty. `import` is the old name.
+    let again = m2o(dir.path())
+        .args(["import", export.to_str().unwrap()])
+        .env("M2O_DATA_DIR", &fresh)
+        .env("M2O_SECRET_KEY", KEY)
+        .output()
+        .unwrap();
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("not empty"));
+    // Without a key, a restore says where to give it and writes nothing.
+    let keyless = dir.path().join("keyless");
+    let out =
+        m2o(dir.path()).args(["restore", export.to_str().unwrap()]).env("M2O_DATA_DIR", &keyless).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("give --key-file"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!keyless.exists());
 }
 
 /// A data dir in use or damaged is named, with what to do — not "is the bot running?" for both.
@@ -186,7 +210,15 @@ fn a_data_dir_in_use_or_damaged_is_refused_with_what_to_do() {
 fn the_data_dir_is_private() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
-    let out = m2o(dir.path()).args(["registry", "--data-dir", "data"]).output().unwrap();
+    // A restore makes a new data dir (a backup holding just its key check).
+    let key = "ab".repeat(32);
+    let check = m2o_bot::crypto::Secrets::from_hex(&key).unwrap().key_check();
+    let backup = dir.path().join("backup.jsonl");
+    let line = serde_json::json!({"tree": "meta", "key": hex::encode("key_check"), "hex": hex::encode(check)});
+    std::fs::write(&backup, format!("{line}\n{{\"end\":1}}\n")).unwrap();
+    let out =
+        m2o(dir.path()).args(["restore", "backup.jsonl", "--data-dir", "data"]).env("M2O_SECRET_KEY", &key).output();
+    let out = out.unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     let data = dir.path().join("data");

@@ -55,9 +55,9 @@ async fn reject_asks_takes_a_reason_and_can_be_taken_back() {
     let ask = bench.message_containing(MASTER, "Reject #").await;
     assert!(ask.text.contains("anna@acme.io") && ask.text.contains("Type the reason"), "{}", ask.text);
     assert_eq!(ask.all_button_labels(), vec!["❌ Reject without a reason", "↩️ Keep waiting"]);
-    assert_eq!(bench.toast(MASTER, &q).await, "Type a reason, or tap a button.");
+    assert_eq!(bench.toast(&q).await, "Type a reason, or tap a button.");
     let q = bench.emu.tap(&bench.control.token, &m, ask.message_id, &ask.button_data("Keep waiting").unwrap());
-    assert_eq!(bench.toast(MASTER, &q).await, format!("Request #{id} is still waiting."));
+    assert_eq!(bench.toast(&q).await, format!("Request #{id} is still waiting."));
     assert_eq!(bench.contact(&anna).unwrap().state, ContactState::PendingReview);
     // The master's next text is not a reason any more.
     bench.emu.send_text(&bench.control.token, &m, "hmm");
@@ -66,7 +66,7 @@ async fn reject_asks_takes_a_reason_and_can_be_taken_back() {
     // ❌ again, then a reason: rejected, and the client reads it.
     let q = bench.emu.tap(&bench.control.token, &m, card.message_id, &card.button_data("Reject").unwrap());
     bench.message_containing(MASTER, "Reject #").await;
-    bench.toast(MASTER, &q).await;
+    bench.toast(&q).await;
     bench.emu.send_text(&bench.control.token, &m, "We only take teams of 3+ this month.");
     let done = bench.message_containing(MASTER, "rejected").await;
     assert_eq!(done.text, format!("❌ Request #{id} rejected; the client was told, with your reason."));
@@ -81,7 +81,7 @@ async fn reject_asks_takes_a_reason_and_can_be_taken_back() {
 
     // A tap on the old card: told, in words, that it was decided.
     let q = bench.emu.tap(&bench.control.token, &m, card.message_id, &card.button_data("Reject").unwrap());
-    assert!(bench.toast(MASTER, &q).await.starts_with(&format!("Request #{id} was already rejected by master 900001")));
+    assert!(bench.toast(&q).await.starts_with(&format!("Request #{id} was already rejected by master 900001")));
     bench.stop().await;
 }
 
@@ -100,9 +100,9 @@ async fn commands_without_an_id_list_the_requests_and_refusals_are_words() {
     );
     let q = bench.emu.tap(&bench.control.token, &m, pick.message_id, &pick.button_data("bob-agent").unwrap());
     let ask = bench.message_containing(MASTER, "Reject #").await;
-    bench.toast(MASTER, &q).await;
+    bench.toast(&q).await;
     let q = bench.emu.tap(&bench.control.token, &m, ask.message_id, &ask.button_data("without a reason").unwrap());
-    assert_eq!(bench.toast(MASTER, &q).await, format!("❌ Request #{b} rejected; the client was told."));
+    assert_eq!(bench.toast(&q).await, format!("❌ Request #{b} rejected; the client was told."));
     let told = bench.message_containing(bob.id, "couldn't approve").await;
     assert!(!told.text.contains("Reason:"), "{}", told.text);
 

@@ -21,12 +21,12 @@ async fn forget_asks_then_erases_and_a_waiting_request_must_be_withdrawn_first()
     let ask = bench.say(&bob, "/forget").await;
     assert!(ask.text.starts_with("Erase your personal data?"), "{}", ask.text);
     let q = bench.emu.tap(&bench.control.token, &bob, ask.message_id, &ask.button_data("Keep it").unwrap());
-    bench.toast(bob.id, &q).await;
+    bench.toast(&q).await;
     assert!(bench.contact(&bob).is_some(), "kept");
 
     let ask = bench.say(&bob, "/forget").await;
     let q = bench.emu.tap(&bench.control.token, &bob, ask.message_id, &ask.button_data("Erase my data").unwrap());
-    bench.toast(bob.id, &q).await;
+    bench.toast(&q).await;
     assert!(bench.current_text(bob.id, ask.message_id).ends_with("👉 🗑 Done: your personal data is erased."));
     let store = &bench.app().store;
     assert!(bench.contact(&bob).is_none());

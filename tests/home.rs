@@ -31,10 +31,10 @@ async fn start_shows_a_master_home_with_a_button_to_each_view() {
     let q = bench.emu.tap(&bench.control.token, &m, home.message_id, &home.button_data("Requests").unwrap());
     let view = bench.message_containing(MASTER, "anna@acme.io").await;
     assert!(view.text.contains("waiting for review"), "{}", view.text);
-    bench.toast(MASTER, &q).await;
+    bench.toast(&q).await;
     let q = bench.emu.tap(&bench.control.token, &m, home.message_id, &home.button_data("Fleet").unwrap());
     bench.message_containing(MASTER, "no agents yet").await;
-    bench.toast(MASTER, &q).await;
+    bench.toast(&q).await;
     assert!(bench.app().store.contact_by_user(MASTER).unwrap().is_none(), "the master did not become a client");
     bench.stop().await;
 }
@@ -76,16 +76,16 @@ async fn a_stuck_client_is_nudged_once_by_a_master_or_at_ten_their_time() {
     assert!(home.text.contains("2 stuck mid-onboarding"), "{}", home.text);
     let q = bench.emu.tap(&bench.control.token, &m, home.message_id, &home.button_data("Stuck").unwrap());
     let list = bench.message_containing(MASTER, "Stuck mid-onboarding").await;
-    bench.toast(MASTER, &q).await;
+    bench.toast(&q).await;
     assert!(list.text.contains("anna@acme.io — answering the questions"), "{}", list.text);
     let id = bench.contact(&anna).unwrap().id;
     let data = list.button_data(&format!("Nudge #{id}")).unwrap();
     let q = bench.emu.tap(&bench.control.token, &m, list.message_id, &data);
-    assert_eq!(bench.toast(MASTER, &q).await, "🔔 anna@acme.io was nudged.");
+    assert_eq!(bench.toast(&q).await, "🔔 anna@acme.io was nudged.");
     let nudge = bench.message_containing(anna.id, "stopped halfway").await;
     assert!(nudge.text.contains("/start"), "{}", nudge.text);
     let q = bench.emu.tap(&bench.control.token, &m, list.message_id, &data);
-    assert!(bench.toast(MASTER, &q).await.contains("once is enough"));
+    assert!(bench.toast(&q).await.contains("once is enough"));
 
     // Bob: no timezone yet, so UTC; 08:00 is too early, 10:30 is the hour; once only.
     scheduler::tick(bench.app()).await;

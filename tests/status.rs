@@ -32,7 +32,7 @@ async fn every_view_says_the_same_of_an_agent_and_a_destroyed_one_is_not_online(
     bench.emu.send_text(&bench.control.token, &m, "/destroy peter");
     let ask = bench.message_containing(MASTER, "cannot be undone").await;
     let q = bench.emu.tap(&bench.control.token, &m, ask.message_id, &ask.button_data("Destroy").unwrap());
-    bench.toast(MASTER, &q).await;
+    bench.toast(&q).await;
     bench.emu.send_text(&bench.control.token, &m, "/agent peter");
     let view = bench.message_containing(MASTER, "Owner:").await;
     assert!(view.text.starts_with("⚫ peter — destroyed"), "{}", view.text);
@@ -55,13 +55,13 @@ async fn a_client_withdraws_a_waiting_request_and_the_cards_say_so() {
     let ask = bench.say(&anna, "/cancel").await;
     assert!(ask.text.contains("Withdraw the request?"), "{}", ask.text);
     let q = bench.emu.tap(&bench.control.token, &anna, ask.message_id, &ask.button_data("Keep it").unwrap());
-    bench.toast(anna.id, &q).await;
+    bench.toast(&q).await;
     assert!(bench.current_text(anna.id, ask.message_id).ends_with("👉 Nothing changed."));
     assert_eq!(bench.contact(&anna).unwrap().state, ContactState::PendingReview);
     let ask = bench.say(&anna, "/cancel").await;
     let q =
         bench.emu.tap(&bench.control.token, &anna, ask.message_id, &ask.button_data("Withdraw my request").unwrap());
-    bench.toast(anna.id, &q).await;
+    bench.toast(&q).await;
     bench.message_containing(anna.id, "Your request is withdrawn").await;
     let c = bench.contact(&anna).unwrap();
     assert_eq!(c.state, ContactState::Rejected);

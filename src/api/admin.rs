@@ -1,6 +1,6 @@
-//! `POST /spawn/approve/{contact_id}` (the one approval path, spec §4c): the same approval
-//! operation as the master's button and `/approve`, for a CRM action or any other surface holding
-//! `M2O_API_TOKEN`.
+//! The admin endpoints, for whoever holds `M2O_API_TOKEN`: `POST /spawn/approve/{contact_id}`
+//! (the one approval path, spec §4c: the same approval operation as the master's button and
+//! `/approve`, for a CRM action or any other surface) and `GET /v1/admin/backup`.
 
 use super::ApiError;
 use crate::app::App;
@@ -8,7 +8,7 @@ use crate::crypto::token_hash;
 use crate::domain::Actor;
 use crate::fleet::approval::{self, DecideError};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
@@ -22,6 +22,35 @@ fn authorised(app: &App, headers: &HeaderMap) -> bool {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     given.is_some_and(|g| token_hash(g.trim()) == token_hash(expected))
+}
+
+/// `GET /v1/admin/backup`: a consistent snapshot of the running bot's store, as a download
+/// (`store::backup`'s format; restore it with `m2o-bot restore FILE --key-file secret.key`).
+pub async fn backup(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    if !authorised(&app, &headers) {
+        return ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "send Authorization: Bearer <M2O_API_TOKEN>")
+            .into_response();
+    }
+    let name = format!("m2o-{}.jsonl", app.clock.now().format("%Y%m%dT%H%M%SZ"));
+    let store = app.store.clone();
+    let snapshot = tokio::task::spawn_blocking(move || {
+        let mut out = Vec::new();
+        store.write_backup(&mut out).map(|counts| (out, counts))
+    })
+    .await;
+    match snapshot {
+        Ok(Ok((body, counts))) => {
+            tracing::info!(%counts, "backup taken over the HTTP API");
+            let disposition = format!("attachment; filename=\"{name}\"");
+            let headers = [
+                (header::CONTENT_TYPE, "application/x-ndjson".to_string()),
+                (header::CONTENT_DISPOSITION, disposition),
+            ];
+            (headers, body).into_response()
+        }
+        Ok(Err(e)) => ApiError::internal(format!("{e:#}")).into_response(),
+        Err(e) => ApiError::internal(e).into_response(),
+    }
 }
 
 pub async fn approve(State(app): State<Arc<App>>, headers: HeaderMap, Path(contact_id): Path<String>) -> Response {

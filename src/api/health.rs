@@ -11,9 +11,18 @@ use std::fmt::Write;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-/// Healthy when the store answers and polling is not failing: the last polling error (if any) is
-/// older than the last update received, or more than a minute old. teloxide's polling loop exposes
-/// no hook for a successful empty poll, so "last poll" is read from those two times.
+/// Liveness: 200 while the bot can go on, 503 with the reason once it cannot (the process is
+/// about to exit; its supervisor restarts it).
+pub async fn livez(State(app): State<Arc<App>>) -> impl IntoResponse {
+    match app.metrics.failure() {
+        None => (StatusCode::OK, Json(json!({ "ok": true }))),
+        Some(reason) => (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "ok": false, "reason": reason }))),
+    }
+}
+
+/// Readiness: ready when nothing has failed for good, the store answers and polling is not
+/// failing: the last polling error (if any) is older than the last answered poll, or more than a
+/// minute old.
 pub async fn healthz(State(app): State<Arc<App>>) -> impl IntoResponse {
     let now = app.clock.now().timestamp();
     let m = &app.metrics;
@@ -27,9 +36,11 @@ pub async fn healthz(State(app): State<Arc<App>>) -> impl IntoResponse {
         (Some(e), Some(u)) => u <= e || e > 60,
         (Some(e), None) => e > 60,
     };
-    let ok = store_ok && polling_ok;
+    let failure = m.failure();
+    let ok = store_ok && polling_ok && failure.is_none();
     let body = json!({
         "ok": ok,
+        "reason": failure,
         "store": if store_ok { "ok" } else { "unreachable" },
         "updates": if app.config.webhook_url.is_some() { "webhook" } else { "polling" },
         "polling": if polling_ok { "ok" } else { "failing" },
@@ -59,6 +70,11 @@ pub async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
         "m2o_webhook_refused_total",
         "Webhook POSTs refused for a missing or wrong secret.",
         m.webhook_refused.load(Ordering::Relaxed),
+    );
+    counter(
+        "m2o_backups_failed_total",
+        "Scheduled backups that could not be written (see the log).",
+        m.backups_failed.load(Ordering::Relaxed),
     );
     counter(
         "m2o_updates_duplicate_total",

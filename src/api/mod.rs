@@ -58,9 +58,12 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/actions", post(actions::create))
         .route("/v1/actions/{id}", get(actions::get))
         .route("/healthz", get(health::healthz))
+        .route("/livez", get(health::livez))
         .route("/metrics", get(health::metrics));
     if app.config.api_token.is_some() {
-        router = router.route("/spawn/approve/{contact_id}", post(admin::approve));
+        router = router
+            .route("/spawn/approve/{contact_id}", post(admin::approve))
+            .route("/v1/admin/backup", get(admin::backup));
     }
     router
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })

@@ -65,6 +65,8 @@ struct Parameters {
 pub struct Failed {
     pub why: String,
     pub retry_after: Option<Duration>,
+    /// The Bot API's `error_code`, when it answered.
+    pub code: Option<u16>,
 }
 
 /// Just the id of an update: readable even when the rest of it is not.
@@ -107,6 +109,10 @@ impl UpdateListener for Listener {
         // We ask for ALLOWED_UPDATES whatever the tree names.
     }
 }
+
+/// What an operator reads when Telegram answers 401 to our own token.
+pub const TOKEN_REFUSED: &str = "Telegram refuses TELOXIDE_TOKEN (401 Unauthorized): it was revoked or mistyped; \
+     get the bot's current token from @BotFather (/token) and restart";
 
 struct Polling {
     app: Arc<App>,
@@ -179,6 +185,13 @@ impl Polling {
                 }
                 true
             }
+            Err(failed) if failed.code == Some(401) => {
+                // Retrying cannot help: the token was revoked or mistyped. Stop, so the process
+                // exits and its supervisor (Docker, Coolify) shows why.
+                metrics.fail(TOKEN_REFUSED);
+                tracing::error!("{TOKEN_REFUSED}");
+                false
+            }
             Err(failed) => {
                 self.errors += 1;
                 metrics.poll_errors.fetch_add(1, Ordering::Relaxed);
@@ -194,7 +207,7 @@ impl Polling {
 }
 
 async fn get_updates(http: reqwest::Client, url: reqwest::Url, body: GetUpdates) -> Result<Vec<Received>, Failed> {
-    let failed = |why: String| Failed { why, retry_after: None };
+    let failed = |why: String| Failed { why, retry_after: None, code: None };
     // without_url: the URL holds the bot's token.
     let response = http.post(url).json(&body).send().await;
     let response = response.map_err(|e| failed(format!("network error: {}", e.without_url())))?;
@@ -231,7 +244,7 @@ impl Received {
 /// Reads a `getUpdates` answer's body, each update on its own. Never panics, whatever the bytes
 /// (the fuzz tests hold it to that).
 pub fn read_answer(bytes: &[u8]) -> Result<Vec<Received>, Failed> {
-    let failed = |why: String| Failed { why, retry_after: None };
+    let failed = |why: String| Failed { why, retry_after: None, code: None };
     let answer: Answer = serde_json::from_slice(bytes)
         .map_err(|e| failed(format!("not a Bot API answer ({:?} at column {})", e.classify(), e.column())))?;
     match (answer.ok, answer.result) {
@@ -243,6 +256,7 @@ pub fn read_answer(bytes: &[u8]) -> Result<Vec<Received>, Failed> {
                 answer.description.unwrap_or_default()
             ),
             retry_after: answer.parameters.and_then(|p| p.retry_after).map(Duration::from_secs),
+            code: answer.error_code,
         }),
     }
 }

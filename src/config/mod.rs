@@ -104,6 +104,13 @@ pub struct Config {
     /// `M2O_AGENT_ACCESS=owner` (default): a bot created in one tap answers only its owner;
     /// `open`: anyone.
     pub agent_access_owner_only: bool,
+    /// `M2O_LOG_FORMAT=json`: one JSON object per log line, for log shippers (read by `main`
+    /// before the rest; checked here so `check-config` refuses a typo).
+    pub log_json: bool,
+    /// `M2O_BACKUP_DIR`: a snapshot of the store is written here every day, the newest
+    /// `backup_keep` kept.
+    pub backup_dir: Option<PathBuf>,
+    pub backup_keep: usize,
     /// Every other variable of the design, as given, for `check-config` (secrets masked there).
     pub other: Vec<(&'static str, Option<String>)>,
 }
@@ -122,6 +129,9 @@ const SECRETS: [&str; 9] = [
 ];
 
 /// Names shown by `check-config` as given (their features validate them where they are read).
+/// Daily snapshots kept when `M2O_BACKUP_KEEP` is unset: a week.
+const DEFAULT_BACKUP_KEEP: usize = 7;
+
 const OTHER: [&str; 12] = [
     "M2O_COOLIFY_API_URL",
     "M2O_COOLIFY_TOKEN",
@@ -378,6 +388,23 @@ impl Config {
                 bad("M2O_WEBHOOK_SECRET", "must be 1 to 256 of A-Z, a-z, 0-9, _ and - (Telegram's rule)".into());
             }
         }
+        let log_json = match get("M2O_LOG_FORMAT").as_deref() {
+            None | Some("text") => false,
+            Some("json") => true,
+            Some(other) => {
+                bad("M2O_LOG_FORMAT", format!("`{other}`: use text or json"));
+                false
+            }
+        };
+        let backup_dir = get("M2O_BACKUP_DIR").map(PathBuf::from);
+        let backup_keep = match get("M2O_BACKUP_KEEP").map(|v| v.parse::<usize>()) {
+            None => DEFAULT_BACKUP_KEEP,
+            Some(Ok(n)) if (1..=365).contains(&n) => n,
+            Some(_) => {
+                bad("M2O_BACKUP_KEEP", "must be a number of daily backups from 1 to 365".into());
+                DEFAULT_BACKUP_KEEP
+            }
+        };
         let other = OTHER.iter().map(|n| (*n, get(n))).collect();
 
         let errors = errors.into_inner();
@@ -416,8 +443,37 @@ impl Config {
             webhook_url,
             webhook_secret,
             agent_access_owner_only,
+            log_json,
+            backup_dir,
+            backup_keep,
             other,
         })
+    }
+
+    /// The embedded defaults this configuration runs on, each with what it means, for the
+    /// start-up log: what the bot does *not* do until configured.
+    pub fn defaults_in_use(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.mailer == Mailer::Log {
+            out.push("M2O_MAILER=log: no email is sent; one-time codes are written to this log".to_string());
+        }
+        if self.provisioner == Provisioner::DryRun {
+            out.push("M2O_PROVISIONER=dry-run: approved agents are not deployed anywhere".into());
+        }
+        if self.secret_key.is_none() {
+            let key = self.data_dir.join(crate::crypto::KEY_FILE);
+            out.push(format!("M2O_SECRET_KEY unset: the key is {} (back it up apart from the data)", key.display()));
+        }
+        if self.content_dir.is_none() {
+            out.push("M2O_CONTENT_DIR unset: the built-in dialogues and texts".into());
+        }
+        if self.api_token.is_none() {
+            out.push("M2O_API_TOKEN unset: no admin API (no approvals or backups over HTTP)".into());
+        }
+        if self.backup_dir.is_none() {
+            out.push("M2O_BACKUP_DIR unset: no scheduled backups".into());
+        }
+        out
     }
 
     /// The effective configuration, one `NAME = value` line each, secrets masked.
@@ -462,6 +518,11 @@ impl Config {
         rows.push(("M2O_WEBHOOK_SECRET", self.webhook_secret.clone().unwrap_or_default()));
         let access = if self.agent_access_owner_only { "owner (one-tap bots answer only their owner)" } else { "open" };
         rows.push(("M2O_AGENT_ACCESS", access.into()));
+        rows.push(("M2O_LOG_FORMAT", if self.log_json { "json" } else { "text" }.into()));
+        let backups = self.backup_dir.as_ref().map_or("(unset: no scheduled backups)".into(), |d| {
+            format!("{} (daily, the newest {} kept)", d.display(), self.backup_keep)
+        });
+        rows.push(("M2O_BACKUP_DIR", backups));
         rows.push(("M2O_BRIEF_AT", format!("{:02}:{:02} UTC", self.brief_at.0, self.brief_at.1)));
         rows.push(("M2O_ESCALATION_SLA", format!("{} minutes", self.escalation_sla.num_minutes())));
         rows.push(("M2O_AGENT_RATE_PER_MIN", self.agent_rate_per_minute.to_string()));

@@ -18,10 +18,12 @@
 //!   autonomy radius, spec §7.2);
 //! - telling people: [`buttons`] (every decision's row of buttons), [`notices`] (edited in place
 //!   when decided), [`brief`] (the morning brief, spec §7.3), [`outbox`] (delivery with retries),
-//!   [`crm`] (the CRM mirror).
+//!   [`crm`] (the CRM mirror);
+//! - keeping it: [`backups`] (daily snapshots of the store).
 
 pub mod actions;
 pub mod approval;
+pub mod backups;
 pub mod brief;
 pub mod buttons;
 pub mod crm;

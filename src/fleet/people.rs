@@ -118,4 +118,3 @@ mod tests {
         assert!(who.contains("anna@acme.io") && who.contains("waiting for review"), "{who}");
     }
 }
-

@@ -126,6 +126,7 @@ impl Store {
         for _ in 0..wanted {
             keys.push(self.db.generate_id()?);
         }
+        let _writing = self.writing();
         let result = self.trees.as_slice().transaction(|t| {
             let t = Tx(t);
             for guard in &change.guards {

@@ -70,6 +70,7 @@ where
 
     fn remove_dialogue(self: Arc<Self>, chat_id: ChatId) -> BoxFuture<'static, Result<(), Self::Error>> {
         Box::pin(async move {
+            let _writing = self.store.writing();
             self.store.tree(super::Tree::Dialogues).remove(chat_id.0.to_be_bytes())?;
             Ok(())
         })
@@ -78,6 +79,7 @@ where
     fn update_dialogue(self: Arc<Self>, chat_id: ChatId, dialogue: D) -> BoxFuture<'static, Result<(), Self::Error>> {
         Box::pin(async move {
             let bytes = encode_value(&to_value(&dialogue));
+            let _writing = self.store.writing();
             self.store.tree(super::Tree::Dialogues).insert(chat_id.0.to_be_bytes(), bytes)?;
             Ok(())
         })

@@ -4,8 +4,9 @@
 //! transaction across every tree it touches, after checking its [`Guard`]s inside that
 //! transaction. The exceptions, each atomic on its own: teloxide's dialogue storage
 //! ([`SledStorage`]: one key per call, and our handlers move dialogues inside their `Change`s
-//! anyway), `import` into an empty data dir ([`Store::load_raw`]), and building the state index
-//! of a store written before it existed (at open).
+//! anyway), a restore into an empty data dir ([`backup::Backup::write_into`]), and building the
+//! state index of a store written before it existed (at open). A backup of a running bot is
+//! consistent: see [`backup`].
 //!
 //! Durability: sled flushes to disk every 500 ms. A conversation step that a crash loses is at most
 //! half a second of typing, which the client simply sends again. A decision that spends money or
@@ -17,6 +18,7 @@
 //! change, `dialogue.rs` the conversation states.
 
 pub mod audit;
+pub mod backup;
 mod change;
 pub mod dialogue;
 mod guard;
@@ -115,6 +117,8 @@ pub struct Store {
     mirror: bool,
     /// Serialises flushes (see [`Store::flush`]).
     flushing: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Every write holds it shared; a backup holds it alone, so it sees whole commits only.
+    writes: std::sync::Arc<std::sync::RwLock<()>>,
     /// Unit tests make the next commit fail as a full disk would (see `Store::fail_next_commit`).
     #[cfg(test)]
     fail_next: std::sync::Arc<std::sync::atomic::AtomicBool>,
@@ -147,6 +151,7 @@ impl Store {
             trees,
             mirror: false,
             flushing: Default::default(),
+            writes: Default::default(),
             #[cfg(test)]
             fail_next: Default::default(),
         };
@@ -165,6 +170,11 @@ impl Store {
     pub fn mirror_to_crm(mut self) -> Store {
         self.mirror = true;
         self
+    }
+
+    /// Held (shared) by every write; see [`Store::write_backup`].
+    fn writing(&self) -> std::sync::RwLockReadGuard<'_, ()> {
+        self.writes.read().unwrap_or_else(|e| e.into_inner())
     }
 
     fn tree(&self, tree: Tree) -> &sled::Tree {
@@ -299,7 +309,8 @@ impl Store {
         Ok(!claimed && !agent)
     }
 
-    /// Every tree, for `export`: (tree, key, value) raw.
+    /// Every tree's raw (tree, key, value), as it is now (not a consistent snapshot: see
+    /// [`Store::write_backup`]).
     pub fn dump(&self) -> impl Iterator<Item = Result<(&'static str, Vec<u8>, Vec<u8>)>> + '_ {
         Tree::ALL.iter().flat_map(move |t| {
             let name = t.name();
@@ -309,7 +320,7 @@ impl Store {
         })
     }
 
-    /// Writes one raw entry, for `import` into an empty data dir (and tests that plant old data).
+    /// Writes one raw entry, for tests that plant old data.
     pub fn load_raw(&self, tree: &str, key: &[u8], value: &[u8]) -> Result<()> {
         let tree = Tree::named(tree).ok_or(StoreError::UnknownTree(tree.to_string()))?;
         self.tree(tree).insert(key, value)?;

@@ -302,16 +302,21 @@ impl Bench {
         panic!("never happened: {what}");
     }
 
-    /// The answer (toast) to the tap `query` in `chat`, skipping other events ("" for none).
-    pub async fn toast(&self, chat: i64, query: &str) -> String {
-        loop {
-            match self.emu.next_event(&self.control.token, chat, WAIT).await.expect("an answer to the tap") {
-                tg_emulator::BotEvent::CallbackAnswered { query_id, text, .. } if query_id == query => {
-                    return text.unwrap_or_default()
-                }
-                _ => continue,
+    /// The answer (toast) to the tap `query` ("" for none). Read from the calls the emulator
+    /// answered, so messages that arrive meanwhile stay queued for `reply`/`message_containing`.
+    pub async fn toast(&self, query: &str) -> String {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while tokio::time::Instant::now() < deadline {
+            let answered =
+                self.emu.calls().into_iter().find(|c| {
+                    c.method == "answerCallbackQuery" && c.params["callback_query_id"].as_str() == Some(query)
+                });
+            if let Some(call) = answered {
+                return call.params["text"].as_str().unwrap_or_default().to_string();
             }
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
+        panic!("the tap {query} was never answered");
     }
 
     /// The chat's current text of message `id` (after edits).
