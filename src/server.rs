@@ -155,7 +155,7 @@ async fn check_our_token(bot: &Bot, api_url: &reqwest::Url) -> anyhow::Result<()
     loop {
         match bot.get_me().await {
             Ok(_) => return Ok(()),
-            Err(RequestError::Api(ApiError::InvalidToken)) => anyhow::bail!(crate::bot::listener::TOKEN_REFUSED),
+            Err(RequestError::Api(ApiError::InvalidToken)) => anyhow::bail!(crate::services::telegram::TOKEN_REFUSED),
             Err(e) if attempt == START_ATTEMPTS => anyhow::bail!(
                 "Telegram is unreachable at {api_url} ({}); check the network and TELOXIDE_API_URL",
                 error_kind(&e)

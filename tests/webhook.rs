@@ -80,3 +80,23 @@ async fn updates_arrive_by_post_with_the_secret_and_the_conversation_survives_a_
     assert!(metrics.contains("m2o_webhook_refused_total 0"), "a new process counts from zero: {metrics}");
     bench.stop().await;
 }
+
+/// In webhook mode no poll would notice our token revoked; the first message the outbox tries to
+/// send does: the bot reports it (503 with the reason) so the process exits and is restarted, and
+/// the message waits in the outbox for the new token.
+#[tokio::test]
+async fn a_token_refused_on_send_in_webhook_mode_makes_the_bot_unhealthy() {
+    let (bench, _) = webhook_bench().await;
+    let anna = bench.user(501_000_009, "en");
+    bench.say(&anna, "/start").await; // the dispatcher is up
+    bench.emu.revoke(&bench.control.token);
+    let notice = m2o_bot::store::OutboxItem::telegram(MASTER, "📋 A notice".into());
+    bench.app().commit(&m2o_bot::store::Change { outbox: vec![notice], ..Default::default() }).unwrap();
+    bench.eventually("the failure is recorded", |b| b.app().metrics.failure().is_some()).await;
+    let response = reqwest::get(format!("http://{}/healthz", bench.http_addr.unwrap())).await.unwrap();
+    assert_eq!(response.status(), 503);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert!(body["reason"].as_str().unwrap().starts_with("Telegram refuses TELOXIDE_TOKEN (401"), "{body}");
+    assert_eq!(bench.app().store.outbox_len(), 1, "the notice waits for the new token");
+    bench.stop().await;
+}

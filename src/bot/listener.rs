@@ -110,10 +110,6 @@ impl UpdateListener for Listener {
     }
 }
 
-/// What an operator reads when Telegram answers 401 to our own token.
-pub const TOKEN_REFUSED: &str = "Telegram refuses TELOXIDE_TOKEN (401 Unauthorized): it was revoked or mistyped; \
-     get the bot's current token from @BotFather (/token) and restart";
-
 struct Polling {
     app: Arc<App>,
     http: reqwest::Client,
@@ -188,8 +184,8 @@ impl Polling {
             Err(failed) if failed.code == Some(401) => {
                 // Retrying cannot help: the token was revoked or mistyped. Stop, so the process
                 // exits and its supervisor (Docker, Coolify) shows why.
-                metrics.fail(TOKEN_REFUSED);
-                tracing::error!("{TOKEN_REFUSED}");
+                metrics.fail(crate::services::telegram::TOKEN_REFUSED);
+                tracing::error!("{}", crate::services::telegram::TOKEN_REFUSED);
                 false
             }
             Err(failed) => {

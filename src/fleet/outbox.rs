@@ -121,6 +121,13 @@ fn settle(app: &App, key: u64, item: &OutboxItem, outcome: Outcome) -> anyhow::R
     Ok(())
 }
 
+/// Our own token refused (in webhook mode nothing else would notice): the bot cannot go on, so
+/// it stops and is restarted; the message waits in the outbox for the new token.
+fn token_refused(app: &App, e: SendError) -> Outcome {
+    app.metrics.fail(crate::services::telegram::TOKEN_REFUSED);
+    Outcome::Later(e.to_string(), None)
+}
+
 async fn deliver(app: &App, notifier: &dyn Notifier, what: &Outgoing) -> Outcome {
     match what {
         Outgoing::Telegram { chat_id, text, buttons, notice_for } => match notifier.send(*chat_id, text, buttons).await
@@ -133,6 +140,7 @@ async fn deliver(app: &App, notifier: &dyn Notifier, what: &Outgoing) -> Outcome
             Err(e @ SendError::RetryAfter(seconds)) => Outcome::Later(e.to_string(), Some(seconds as i64)),
             // A master who has not pressed Start yet may still do so: keep trying, backing off.
             Err(e @ (SendError::NotStarted | SendError::Failed(_))) => Outcome::Later(e.to_string(), None),
+            Err(e @ SendError::TokenRefused) => token_refused(app, e),
         },
         Outgoing::Edit { chat_id, message_id, text, buttons } => {
             match notifier.edit(*chat_id, *message_id, text, buttons).await {
@@ -142,6 +150,7 @@ async fn deliver(app: &App, notifier: &dyn Notifier, what: &Outgoing) -> Outcome
                     Outcome::Dropped(format!("edit in chat {chat_id}: {why}"))
                 }
                 Err(SendError::RetryAfter(seconds)) => Outcome::Later("rate limited".into(), Some(seconds as i64)),
+                Err(e @ SendError::TokenRefused) => token_refused(app, e),
                 Err(e) => Outcome::Later(e.to_string(), None),
             }
         }

@@ -30,6 +30,9 @@ pub enum SendError {
     /// Telegram refused the request itself ("Bad Request: …"): the same request will never work.
     #[error("refused: {0}")]
     Rejected(String),
+    /// Telegram refuses *our* bot's token (401): nothing will go out until it is replaced.
+    #[error("our bot's token is refused")]
+    TokenRefused,
     /// Anything else (network, an outage, an edit of a message that is gone): maybe later.
     #[error("{0}")]
     Failed(String),

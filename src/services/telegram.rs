@@ -112,6 +112,19 @@ pub fn t_me(username: &str) -> String {
     format!("https://t.me/{}", username.trim_start_matches('@'))
 }
 
+/// What an operator reads when Telegram answers 401 to our own token.
+pub const TOKEN_REFUSED: &str = "Telegram refuses TELOXIDE_TOKEN (401 Unauthorized): it was revoked or mistyped; \
+     get the bot's current token from @BotFather (/token) and restart";
+
+/// A failed request with our own token: a 401 means ours is refused (not a client's, as in
+/// [`send_error`] for `send_from`).
+fn our_send_error(e: &RequestError) -> SendError {
+    match e {
+        RequestError::Api(ApiError::InvalidToken) => SendError::TokenRefused,
+        _ => send_error(e),
+    }
+}
+
 /// What a failed request means for whoever sent it.
 pub fn send_error(e: &RequestError) -> SendError {
     match e {
@@ -135,7 +148,7 @@ impl Notifier for TelegramNotifier {
                 pacer.wait(chat).await;
             }
             let sent = keyboard::send(&self.bot, chat, fit(text, MAX_TEXT), Keyboard::new(buttons)).await;
-            sent.map(|m| m.id.0).map_err(|e| send_error(&e))
+            sent.map(|m| m.id.0).map_err(|e| our_send_error(&e))
         })
     }
 
@@ -148,7 +161,7 @@ impl Notifier for TelegramNotifier {
     ) -> BoxFuture<'a, Result<(), SendError>> {
         Box::pin(async move {
             let edited = keyboard::edit(&self.bot, chat, message, fit(text, MAX_TEXT), Keyboard::new(buttons)).await;
-            edited.map(|_| ()).map_err(|e| send_error(&e))
+            edited.map(|_| ()).map_err(|e| our_send_error(&e))
         })
     }
 
