@@ -72,6 +72,11 @@ pub async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
         m.webhook_refused.load(Ordering::Relaxed),
     );
     counter(
+        "m2o_store_fsyncs_total",
+        "Flushes of the store to disk (one serves every commit waiting for it).",
+        app.store.fsyncs(),
+    );
+    counter(
         "m2o_backups_failed_total",
         "Scheduled backups that could not be written (see the log).",
         m.backups_failed.load(Ordering::Relaxed),

@@ -119,6 +119,11 @@ pub struct Store {
     flushing: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// Every write holds it shared; a backup holds it alone, so it sees whole commits only.
     writes: std::sync::Arc<std::sync::RwLock<()>>,
+    /// Writes finished, and how many of them the last flush covered: group commit (see
+    /// [`Store::flush`]).
+    written: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    flushed: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    fsyncs: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// Unit tests make the next commit fail as a full disk would (see `Store::fail_next_commit`).
     #[cfg(test)]
     fail_next: std::sync::Arc<std::sync::atomic::AtomicBool>,
@@ -152,6 +157,10 @@ impl Store {
             mirror: false,
             flushing: Default::default(),
             writes: Default::default(),
+            // 1: what opening wrote (the state index) is flushed by the first flush too.
+            written: std::sync::Arc::new(1.into()),
+            flushed: Default::default(),
+            fsyncs: Default::default(),
             #[cfg(test)]
             fail_next: Default::default(),
         };
@@ -172,9 +181,10 @@ impl Store {
         self
     }
 
-    /// Held (shared) by every write; see [`Store::write_backup`].
-    fn writing(&self) -> std::sync::RwLockReadGuard<'_, ()> {
-        self.writes.read().unwrap_or_else(|e| e.into_inner())
+    /// Held by every write while it writes: shared (see [`Store::write_backup`]), and counted
+    /// when it is done (see [`Store::flush`]).
+    fn writing(&self) -> Writing<'_> {
+        Writing { _shared: self.writes.read().unwrap_or_else(|e| e.into_inner()), written: &self.written }
     }
 
     fn tree(&self, tree: Tree) -> &sled::Tree {
@@ -436,16 +446,45 @@ impl Store {
         Ok(())
     }
 
-    /// Waits until everything committed so far is on disk. One flush at a time, on a blocking
+    /// Waits until everything written so far is on disk. One flush at a time, on a blocking
     /// thread: sled 0.34's `flush_async` deadlocks when called concurrently (spacejam/sled#1308;
     /// the e2e benchmark froze the bot with 1,000 clients).
+    ///
+    /// Group commit: a flush puts on disk every write finished before it began, so those who
+    /// queued behind a running flush usually find theirs covered by the next one *someone else*
+    /// ran, and return without an fsync of their own — one fsync serves every commit waiting.
     pub async fn flush(&self) -> Result<()> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let mine = self.written.load(SeqCst);
         let _one_at_a_time = self.flushing.lock().await;
+        if self.flushed.load(SeqCst) >= mine {
+            return Ok(());
+        }
+        let upto = self.written.load(SeqCst);
         let db = self.db.clone();
         tokio::task::spawn_blocking(move || db.flush())
             .await
             .map_err(|e| StoreError::Sled(sled::Error::Io(std::io::Error::other(e.to_string()))))??;
+        self.flushed.fetch_max(upto, SeqCst);
+        self.fsyncs.fetch_add(1, SeqCst);
         Ok(())
+    }
+
+    /// How many flushes actually ran (for `/metrics` and the benchmarks: fsyncs per commit).
+    pub fn fsyncs(&self) -> u64 {
+        self.fsyncs.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// A write in progress: holds the backup lock shared, and counts itself done when dropped.
+struct Writing<'a> {
+    _shared: std::sync::RwLockReadGuard<'a, ()>,
+    written: &'a std::sync::atomic::AtomicU64,
+}
+
+impl Drop for Writing<'_> {
+    fn drop(&mut self) {
+        self.written.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
@@ -553,4 +592,34 @@ fn line_key(contact: u64, seq: u64) -> [u8; 16] {
 
 fn u64_from(bytes: &[u8]) -> u64 {
     bytes.try_into().map(u64::from_be_bytes).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn a_change(n: u64) -> Change {
+        Change { meta: Some((format!("test-{n}"), "x".into())), ..Change::default() }
+    }
+
+    /// Ten commits, then ten flushes waiting at once: one fsync serves them all. A new commit
+    /// needs a new one; a flush with nothing new needs none.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_flush_serves_every_commit_waiting_for_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        for n in 0..10 {
+            store.commit(&a_change(n)).unwrap();
+        }
+        let waiting: Vec<_> = (0..10).map(|_| store.flush()).collect();
+        for flushed in futures::future::join_all(waiting).await {
+            flushed.unwrap();
+        }
+        assert_eq!(store.fsyncs(), 1);
+        store.commit(&a_change(10)).unwrap();
+        store.flush().await.unwrap();
+        assert_eq!(store.fsyncs(), 2);
+        store.flush().await.unwrap();
+        assert_eq!(store.fsyncs(), 2, "nothing new, nothing to flush");
+    }
 }
