@@ -1,4 +1,5 @@
-//! The `m2o-bot` command line: `run` the bot, or `check-config`; `console` tries it without Telegram.
+//! The `m2o-bot` command line: `run` the bot, `check-config`, or `doctor` to check each service it
+//! talks to; `console` tries it without Telegram.
 
 use clap::{Parser, Subcommand};
 use m2o_bot::app::App;
@@ -22,6 +23,11 @@ enum Command {
     Run,
     /// Print the effective configuration, secrets masked; exit non-zero if anything is wrong.
     CheckConfig,
+    /// Check the deployment: Telegram, Brevo, Coolify, Twenty, Planka and Guacamole each with a
+    /// real, harmless call, and the data dir (owner, mode, free space, the secret key). One line
+    /// each with the fix; nothing is changed. Exit code 0: all configured checks passed; 1: one
+    /// failed; 2: the configuration is unusable.
+    Doctor,
     /// Print the fleet registry (name, state, owner, app, created). The bot must not be running.
     Registry {
         /// As JSON instead of a table.
@@ -135,6 +141,7 @@ fn main() -> ExitCode {
             println!("configuration OK");
             ExitCode::SUCCESS
         }
+        Command::Doctor => doctor(&config),
         Command::Registry { .. } | Command::Export { .. } | Command::Import { .. } => unreachable!("handled offline"),
         #[cfg(feature = "console")]
         Command::Console(_) => unreachable!("handled first"),
@@ -145,6 +152,33 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+    }
+}
+
+fn doctor(config: &Config) -> ExitCode {
+    use m2o_bot::doctor;
+    // Where the configuration came from (the .env already loaded above; loading it again changes nothing).
+    let env_file = dotenvy::dotenv().ok();
+    println!("{}", doctor::header(env_file.as_deref()));
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("m2o-bot: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let report = runtime.block_on(doctor::run(config));
+    // A check cut off by its bound may leave a blocking task behind: do not wait for it.
+    runtime.shutdown_background();
+    match report {
+        Ok(report) => {
+            print!("{}", report.render());
+            ExitCode::from(report.exit_code())
+        }
+        Err(e) => {
+            eprintln!("m2o-bot: {e:#}");
+            ExitCode::FAILURE
+        }
     }
 }
 
