@@ -23,10 +23,12 @@ enum Command {
     Run,
     /// Print the effective configuration, secrets masked; exit non-zero if anything is wrong.
     CheckConfig,
-    /// Check the deployment: Telegram, Brevo, Coolify, Twenty, Planka and Guacamole each with a
-    /// real, harmless call, and the data dir (owner, mode, free space, the secret key). One line
-    /// each with the fix; nothing is changed. Exit code 0: all configured checks passed; 1: one
-    /// failed; 2: the configuration is unusable.
+    /// Check each configured service with a real, harmless call, and the data dir; exit 0 if all pass.
+    ///
+    /// Telegram, Brevo, Coolify, Twenty, Planka and Guacamole each answer one harmless call with the
+    /// bot's credentials; the data dir is looked at (owner, mode, free space, the secret key). One
+    /// line each, with the fix; nothing is changed. Exit code 0: every configured check passed; 1:
+    /// one failed; 2: the configuration is unusable.
     Doctor,
     /// Print the fleet registry (name, state, owner, app, created). The bot must not be running.
     Registry {
