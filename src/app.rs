@@ -17,7 +17,7 @@ use crate::services::provisioner::Provisioner;
 use crate::services::spawn_command::CommandProvisioner;
 use crate::services::telegram::TelegramNotifier;
 use crate::services::twenty::TwentyClient;
-use crate::store::{self, Change, Store};
+use crate::store::{self, Change, KeyFit, Store};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -207,28 +207,20 @@ fn secrets_for(config: &Config, store: &Store) -> anyhow::Result<Secrets> {
             ),
         },
     };
-    let mismatch = || {
-        anyhow::anyhow!(
+    match store.key_fit(&secrets)? {
+        KeyFit::Recorded => {}
+        KeyFit::Wrong => anyhow::bail!(
             "the secret key does not match the data in {dir}: its tokens were sealed with another key. Start with the \
              key this data dir was made with (M2O_SECRET_KEY, or {} from its backup); nothing was changed.",
             crate::crypto::KEY_FILE
-        )
-    };
-    let check = secrets.key_check();
-    match store.meta(KEY_CHECK)? {
-        Some(stored) if stored == check => {}
-        Some(_) => return Err(mismatch()),
-        None => {
-            if store.any_sealed()?.is_some_and(|sealed| secrets.open(&sealed).is_err()) {
-                return Err(mismatch());
-            }
-            store.commit(&Change { meta: Some((KEY_CHECK.to_string(), check)), ..Change::default() })?;
+        ),
+        KeyFit::Opens | KeyFit::NothingSealed => {
+            let check = (store::KEY_CHECK.to_string(), secrets.key_check());
+            store.commit(&Change { meta: Some(check), ..Change::default() })?;
         }
     }
     Ok(secrets)
 }
-
-use crate::store::backup::KEY_CHECK;
 
 fn control_bot(config: &Config, http: &reqwest::Client) -> Bot {
     Bot::with_client(&config.telegram_token, http.clone()).set_api_url(config.api_url.clone())

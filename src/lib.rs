@@ -54,7 +54,8 @@
 //!   have), [`api`] (axum: the agents' API, admin approval, health, metrics), [`scheduler`] (what
 //!   is due when), `console` (a developer's terminal on the real bot).
 //! - [`server`] runs the surfaces on an `App`; [`registry`] holds the offline commands (registry,
-//!   export, import).
+//!   export, import); [`doctor`] checks a deployment (`m2o-bot doctor`): each configured service
+//!   with a harmless call through its `services` client, and the data dir and key without changing them.
 //!
 //! # The life of one update
 //!
@@ -102,6 +103,7 @@ pub mod config;
 pub mod console;
 pub mod content;
 pub mod crypto;
+pub mod doctor;
 pub mod domain;
 pub mod fleet;
 pub mod i18n;

@@ -97,7 +97,7 @@ async fn run_serves_a_client_with_the_log_mailer() {
 async fn registry_export_and_restore_round_trip() {
     use m2o_bot::crypto::Secrets;
     use m2o_bot::domain::agent::{Agent, AgentState};
-    use m2o_bot::store::backup::KEY_CHECK;
+    use m2o_bot::store::KEY_CHECK;
     use m2o_bot::store::{Change, Store};
     const KEY: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
     let dir = tempfile::tempdir().unwrap();

@@ -25,6 +25,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("api", 8),
     ("scheduler", 8),
     ("registry", 8),
+    ("doctor", 8),
     ("server", 9),
     ("console", 10),
 ];

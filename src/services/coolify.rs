@@ -14,6 +14,8 @@
 //! - `GET /deployments/{uuid}` for the status, `DELETE /applications/{uuid}` to delete.
 //! - `GET /deployments/applications/{uuid}` to list an app's deployments: after a deploy call
 //!   whose outcome is unknown, a deployment that was not there before it is the one it queued.
+//! - For `m2o-bot doctor`: `GET /version` (it needs the token, so it checks it), `GET
+//!   /projects/{uuid}` and `GET /servers/{uuid}`.
 //!
 //! Deployment status mapping (Coolify's `ApplicationDeploymentStatus` enum):
 //! `finished` → `Finished`; `failed` → `Failed`; `cancelled-by-user` (or any `cancelled…`) →
@@ -26,6 +28,7 @@
 //! `Authorization` header: never in a URL, an error or a log line. Variable values are never
 //! logged, and secret ones are masked in any error text that could echo them.
 
+use super::probe::{self, ProbeError};
 use super::provisioner::{
     classify_status, retry_after, AppSpec, DeployStatus, EnvVar, ProvisionError, ProvisionResult, Provisioner,
 };
@@ -87,6 +90,49 @@ impl CoolifyProvisioner {
     async fn call<T: DeserializeOwned>(&self, op: &str, request: RequestBuilder) -> ProvisionResult<T> {
         let answer = send(op, request).await?;
         answer.decode(op)
+    }
+}
+
+/// What the doctor reads: harmless GETs, each failure as what an operator does about it.
+impl CoolifyProvisioner {
+    /// The API base these calls go to, `…/api/v1`.
+    pub fn api_base(&self) -> &str {
+        &self.base
+    }
+
+    /// `GET /version`: Coolify's version, e.g. `4.0.0-beta.380`.
+    pub async fn probe_version(&self) -> Result<String, ProbeError> {
+        let text = self.probe("/version").await?;
+        Ok(text.trim().trim_matches('"').to_string())
+    }
+
+    /// `GET /projects/{M2O_COOLIFY_PROJECT_UUID}`: the project's name.
+    pub async fn probe_project(&self) -> Result<String, ProbeError> {
+        self.probe_name("project", &self.project_uuid, "/projects").await
+    }
+
+    /// `GET /servers/{M2O_COOLIFY_SERVER_UUID}`: the server's name.
+    pub async fn probe_server(&self) -> Result<String, ProbeError> {
+        self.probe_name("server", &self.server_uuid, "/servers").await
+    }
+
+    async fn probe_name(&self, what: &str, uuid: &str, collection: &str) -> Result<String, ProbeError> {
+        // A uuid that is not one would reshape the path: it names nothing.
+        let uuid = path_id(what, uuid).map_err(|_| ProbeError::NotFound(format!("`{uuid}` is not a uuid")))?;
+        let text = self.probe(&format!("{collection}/{uuid}")).await?;
+        let body: Value =
+            serde_json::from_str(&text).map_err(|e| ProbeError::Failed(format!("an answer that is not JSON ({e})")))?;
+        Ok(body["name"].as_str().unwrap_or_default().to_string())
+    }
+
+    async fn probe(&self, path: &str) -> Result<String, ProbeError> {
+        probe::get(self.request(Method::GET, path), &self.token).await.map_err(|e| match e {
+            // Coolify answers a token whose team is gone with 400 "Invalid token.": refused too.
+            ProbeError::Failed(m) if m.contains("Invalid token.") => {
+                ProbeError::Refused { status: 400, detail: "Invalid token.".into() }
+            }
+            other => other,
+        })
     }
 }
 

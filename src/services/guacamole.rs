@@ -5,13 +5,15 @@
 //! - `POST <base>/api/tokens` (form `username`, `password`) gives `authToken` and `dataSource`;
 //! - `GET <base>/api/session/data/<dataSource>/connections` lists connections as a map by id;
 //! - `POST` to the same path creates one (JSON, every value a string) and echoes it with its id;
-//! - `DELETE <base>/api/session/data/<dataSource>/connections/<id>` removes one.
+//! - `DELETE <base>/api/session/data/<dataSource>/connections/<id>` removes one;
+//! - `DELETE <base>/api/tokens/<token>` logs out (`m2o-bot doctor` logs in and straight out again).
 //!
 //! The token travels in the `Guacamole-Token` header (Guacamole 1.4 and later) rather than the
 //! `?token=` parameter, so it never appears in a URL that an error message or a proxy log could
 //! show. It is kept between calls; Guacamole drops it after `api-session-timeout` idle minutes
 //! (60 by default) and then answers 403 PERMISSION_DENIED, so we log in again and retry once.
 
+use super::probe::{self, ProbeError};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -53,6 +55,15 @@ impl std::fmt::Debug for GuacamoleClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GuacamoleClient").field("api", &self.api).field("user", &self.user).finish_non_exhaustive()
     }
+}
+
+/// What the doctor's login found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuacamoleLogin {
+    /// Where connections are kept (`postgresql`, `mysql`...).
+    pub data_source: String,
+    /// The session was closed again (else it expires by itself after Guacamole's idle timeout).
+    pub logged_out: bool,
 }
 
 /// A status and body, read whole: Guacamole's answers are small.
@@ -109,6 +120,28 @@ impl GuacamoleClient {
             tracing::info!(name, identifier = %connection.identifier, "Guacamole connection deleted");
         }
         Ok(())
+    }
+
+    /// The API base these calls go to (`…/api`).
+    pub fn api_base(&self) -> &str {
+        &self.api
+    }
+
+    /// Logs in and straight out again, for the doctor: the credentials are accepted. Its own
+    /// session, not the one kept for provisioning.
+    pub async fn probe(&self) -> Result<GuacamoleLogin, ProbeError> {
+        let form = [("username", self.user.as_str()), ("password", self.password.as_str())];
+        let login = self.http.post(format!("{}/tokens", self.api)).header("accept", "application/json").form(&form);
+        let text = probe::get(login, &self.password).await?;
+        let session = parse_token(&text).map_err(|e| ProbeError::Failed(e.to_string()))?;
+        // The token is in this URL: a probe's error never carries a URL, and the token is cut out
+        // of anything Guacamole says back.
+        let logout = self
+            .http
+            .delete(format!("{}/tokens/{}", self.api, session.token))
+            .header("Guacamole-Token", &session.token);
+        let logged_out = probe::get(logout, &session.token).await.is_ok();
+        Ok(GuacamoleLogin { data_source: session.data_source, logged_out })
     }
 
     async fn find(&self, name: &str) -> Result<Option<Listed>, GuacError> {

@@ -1,6 +1,9 @@
 //! Email: Brevo's transactional API (`POST /v3/smtp/email`, header `api-key`), or the `log` default
 //! that sends nothing and writes the message to the log at WARN so a newcomer can read their code.
+//! For `m2o-bot doctor`, [`BrevoMailer`] also reads the account (`GET /v3/account`) and whether our
+//! sender is verified (`GET /v3/senders`: each sender has an `email` and `active`).
 
+use super::probe::{self, ProbeError};
 use futures::future::BoxFuture;
 use serde_json::json;
 use std::time::Duration;
@@ -74,6 +77,8 @@ impl Mailer for LogMailer {
 
 pub struct BrevoMailer {
     http: reqwest::Client,
+    /// `…/v3`, without a trailing slash.
+    api: String,
     endpoint: String,
     api_key: String,
     from_name: String,
@@ -82,13 +87,69 @@ pub struct BrevoMailer {
 
 impl BrevoMailer {
     pub fn new(http: reqwest::Client, api_url: &str, api_key: &str, from_name: &str, from_email: &str) -> Self {
+        let api = format!("{}/v3", api_url.trim_end_matches('/'));
         BrevoMailer {
             http,
-            endpoint: format!("{}/v3/smtp/email", api_url.trim_end_matches('/')),
+            endpoint: format!("{api}/smtp/email"),
+            api,
             api_key: api_key.into(),
             from_name: from_name.into(),
             from_email: from_email.into(),
         }
+    }
+}
+
+/// The Brevo account an API key belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrevoAccount {
+    pub email: String,
+    pub company: String,
+}
+
+/// Our sender (`M2O_MAIL_FROM`) among the account's senders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sender {
+    /// Verified: Brevo sends from it.
+    Active,
+    /// Added but not verified yet: Brevo refuses to send from it.
+    Inactive,
+    /// Not among the account's senders.
+    Missing,
+}
+
+impl BrevoMailer {
+    /// The address mail is sent from.
+    pub fn from_email(&self) -> &str {
+        &self.from_email
+    }
+
+    /// `GET /v3/account`: whether the key is accepted, and whose account it opens.
+    pub async fn probe_account(&self) -> Result<BrevoAccount, ProbeError> {
+        let account = probe::get_json(self.read("account"), &self.api_key).await?;
+        let field = |k: &str| account[k].as_str().unwrap_or_default().to_string();
+        Ok(BrevoAccount { email: field("email"), company: field("companyName") })
+    }
+
+    /// `GET /v3/senders`: whether our sender is there and verified (`active`).
+    pub async fn probe_sender(&self) -> Result<Sender, ProbeError> {
+        let answer = probe::get_json(self.read("senders"), &self.api_key).await?;
+        let ours = answer["senders"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|s| s["email"].as_str().is_some_and(|e| e.eq_ignore_ascii_case(&self.from_email)));
+        Ok(match ours {
+            Some(s) if s["active"] == true => Sender::Active,
+            Some(_) => Sender::Inactive,
+            None => Sender::Missing,
+        })
+    }
+
+    fn read(&self, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .get(format!("{}/{path}", self.api))
+            .header("api-key", &self.api_key)
+            .header("accept", "application/json")
     }
 }
 

@@ -1,8 +1,11 @@
 //! Bot API calls past what teloxide 0.17 models (Bot API 9.6/10.0): whether our bot may manage
 //! bots (`getMe`'s `can_manage_bots`), a managed bot's token, its access settings, and a message
-//! with a `request_managed_bot` reply-keyboard button. Plain JSON over the shared client; errors
-//! never carry the URL (it holds our token) nor a returned token.
+//! with a `request_managed_bot` reply-keyboard button; and, for `m2o-bot doctor`, getMe and
+//! getWebhookInfo as Telegram gives them (teloxide's `WebhookInfo` refuses the `managed_bot` kind
+//! our bot asks for). Plain JSON over the shared client; errors never carry the URL (it holds our
+//! token) nor a returned token.
 
+use super::probe::{self, ProbeError};
 use crate::domain::token::BotToken;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -42,6 +45,79 @@ async fn call(
         Ok(answer.result)
     } else {
         Err(CallError::Refused { status: answer.error_code, description: answer.description })
+    }
+}
+
+/// Our bot, as getMe describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Me {
+    pub id: i64,
+    pub username: String,
+    /// Bot Management Mode is on: clients can make their bot in one tap.
+    pub can_manage_bots: bool,
+}
+
+/// What Telegram does with our bot's updates (getWebhookInfo).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookInfo {
+    /// Empty when no webhook is set (long polling).
+    pub url: String,
+    pub pending_update_count: u64,
+    /// The most recent failed delivery to the webhook: (unix time, Telegram's words).
+    pub last_error: Option<(i64, String)>,
+}
+
+/// getMe, for the doctor.
+pub async fn probe_me(http: &reqwest::Client, api_url: &reqwest::Url, token: &str) -> Result<Me, ProbeError> {
+    let me = probe_call(http, api_url, token, "getMe").await?;
+    Ok(Me {
+        id: me["id"].as_i64().unwrap_or_default(),
+        username: me["username"].as_str().unwrap_or_default().to_string(),
+        can_manage_bots: me["can_manage_bots"] == true,
+    })
+}
+
+/// getWebhookInfo, for the doctor.
+pub async fn probe_webhook(
+    http: &reqwest::Client,
+    api_url: &reqwest::Url,
+    token: &str,
+) -> Result<WebhookInfo, ProbeError> {
+    let info = probe_call(http, api_url, token, "getWebhookInfo").await?;
+    let last_error = match (info["last_error_date"].as_i64(), info["last_error_message"].as_str()) {
+        (Some(date), Some(message)) => Some((date, message.to_string())),
+        _ => None,
+    };
+    Ok(WebhookInfo {
+        url: info["url"].as_str().unwrap_or_default().to_string(),
+        pending_update_count: info["pending_update_count"].as_u64().unwrap_or_default(),
+        last_error,
+    })
+}
+
+/// One method without parameters; its `result`, or what the failure means.
+async fn probe_call(
+    http: &reqwest::Client,
+    api_url: &reqwest::Url,
+    token: &str,
+    method: &str,
+) -> Result<Value, ProbeError> {
+    let url = api_url
+        .join(&format!("/bot{token}/{method}"))
+        .map_err(|_| ProbeError::Failed("TELOXIDE_API_URL cannot take a method path".into()))?;
+    let response = http.post(url).json(&json!({})).send().await.map_err(ProbeError::network)?;
+    let status = response.status().as_u16();
+    let text = response.text().await.map_err(ProbeError::network)?;
+    match serde_json::from_str::<Answer>(&text) {
+        Ok(answer) if answer.ok => Ok(answer.result),
+        Ok(answer) => {
+            let code = if answer.error_code > 0 { answer.error_code } else { status };
+            Err(ProbeError::status(code, answer.description.replace(token, "***")))
+        }
+        Err(_) if (200..300).contains(&status) => {
+            Err(ProbeError::Failed("the answer is not the Bot API's (is TELOXIDE_API_URL right?)".into()))
+        }
+        Err(_) => Err(ProbeError::status(status, probe::summary(&text).replace(token, "***"))),
     }
 }
 

@@ -10,6 +10,7 @@ pub mod managed_bots;
 pub mod notifier;
 pub mod pacer;
 pub mod planka;
+pub mod probe;
 pub mod provisioner;
 pub mod spawn_command;
 pub mod telegram;

@@ -5,6 +5,7 @@
 //! Calls (shapes from the fleet's API notes on Planka, `apis.md` section 5; Planka v1.26 and v2.x):
 //! - `GET /api/projects`: the boards the user sees are in `included.boards` (never in `items`).
 //! - `GET /api/boards/{id}`: `included.lists` and `included.cards`; cards join lists by `listId`.
+//! - `m2o-bot doctor` calls `GET /api/projects` alone, to see that the token is accepted.
 //!
 //! Version differences handled here:
 //! - v2 lists have a `type` (`active | closed | archive | trash`); v1 lists have none. Archive and
@@ -22,6 +23,7 @@
 //! 4xx are [`PlankaError::Fatal`] (auth errors name `M2O_PLANKA_TOKEN`, which the operator must
 //! fix). The token is only ever in a header: never in a URL, an error or a log line.
 
+use super::probe::{self, ProbeError};
 use chrono::{DateTime, Utc};
 use futures::stream::{self, StreamExt, TryStreamExt};
 use reqwest::StatusCode;
@@ -140,6 +142,18 @@ impl PlankaClient {
         Ok(per_board.into_iter().flatten().collect())
     }
 
+    /// The API base these calls go to (`…/api`).
+    pub fn api_base(&self) -> &str {
+        &self.base
+    }
+
+    /// `GET /api/projects`, for the doctor: the token is accepted; how many boards it sees.
+    pub async fn probe(&self) -> Result<usize, ProbeError> {
+        let request = self.authorized(self.http.get(format!("{}/projects", self.base)));
+        let body = probe::get_json(request, self.auth.secret()).await?;
+        Ok(body["included"]["boards"].as_array().map_or(0, Vec::len))
+    }
+
     async fn board_ids(&self) -> Result<Vec<String>, PlankaError> {
         let answer: ProjectsAnswer = self.get("projects").await?;
         // In Planka's order; a board listed twice is read once.
@@ -158,12 +172,8 @@ impl PlankaClient {
 
     /// `GET {base}/{path}` with our credentials; the JSON body of a 2xx answer.
     async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, PlankaError> {
-        let request = self.http.get(format!("{}/{path}", self.base)).header("Accept", "application/json");
-        let request = match &self.auth {
-            Auth::Bearer(token) => request.bearer_auth(token),
-            Auth::ApiKey(key) => request.header("X-Api-Key", key),
-        };
-        let response = request
+        let response = self
+            .authorized(self.http.get(format!("{}/{path}", self.base)))
             .timeout(TIMEOUT)
             .send()
             .await
@@ -177,6 +187,15 @@ impl PlankaClient {
             });
         }
         Err(self.classify(path, status, &text))
+    }
+
+    /// A request with our credentials, asking for JSON.
+    fn authorized(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        let request = request.header("Accept", "application/json");
+        match &self.auth {
+            Auth::Bearer(token) => request.bearer_auth(token),
+            Auth::ApiKey(key) => request.header("X-Api-Key", key),
+        }
     }
 
     fn classify(&self, path: &str, status: StatusCode, body: &str) -> PlankaError {

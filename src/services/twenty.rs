@@ -4,7 +4,8 @@
 //!
 //! An upsert is two calls, because Twenty's REST API has no upsert flag: a filtered
 //! `GET /rest/people?filter=emails.primaryEmail[eq]:"<email>"&limit=1`, then `POST /rest/people`
-//! when nobody matched or `PATCH /rest/people/<id>` when someone did.
+//! when nobody matched or `PATCH /rest/people/<id>` when someone did. `m2o-bot doctor` reads one
+//! person (`GET /rest/people?limit=1`) to see that the key is accepted.
 //!
 //! # Fields an operator must create first
 //!
@@ -24,6 +25,7 @@
 //! Telegram id is Text because it is an identifier, not a quantity: a Number field would show it
 //! with thousands separators and store it as a float.
 
+use super::probe::{self, ProbeError};
 use serde_json::{json, Map, Value};
 use std::time::Duration;
 
@@ -97,6 +99,24 @@ impl TwentyClient {
                 Ok(id)
             }
         }
+    }
+
+    /// The REST base the mirror writes to (`…/rest`).
+    pub fn api_base(&self) -> &str {
+        self.people.trim_end_matches("/people")
+    }
+
+    /// `GET /rest/people?limit=1`, for the doctor: the key is accepted and People can be read.
+    /// How many people there are, when Twenty says (`totalCount`).
+    pub async fn probe(&self) -> Result<Option<u64>, ProbeError> {
+        let request = self
+            .http
+            .get(&self.people)
+            .query(&[("limit", "1")])
+            .bearer_auth(&self.token)
+            .header("accept", "application/json");
+        let body = probe::get_json(request, &self.token).await?;
+        Ok(body["totalCount"].as_u64())
     }
 
     async fn find_by_email(&self, email: &str) -> Result<Option<String>, CrmError> {

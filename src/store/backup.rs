@@ -4,13 +4,9 @@
 //! a snapshot holds it alone while it reads, so it never sees a change half applied across trees
 //! (a contact moved without its audit entry). Sealed secrets stay sealed; the key is not in it.
 
-use super::{Result, Store, StoreError, Tree};
+use super::{Result, Store, StoreError, Tree, KEY_CHECK};
 use serde_json::{json, Value};
 use std::io::{BufRead, Write};
-
-/// The `meta` key of the secret key's check value (`crypto::Secrets::key_check`), which a
-/// restore compares before it writes anything.
-pub const KEY_CHECK: &str = "key_check";
 
 /// What a backup holds, by kind, for the person restoring it.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

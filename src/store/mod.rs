@@ -57,18 +57,23 @@ pub enum StoreError {
     /// The data dir cannot be opened: what happened, and what to do.
     #[error("{0}")]
     Open(String),
+    /// Another process holds the data dir (sled lets one open it at a time): what to do.
+    #[error("{0}")]
+    InUse(String),
 }
 
 /// Says why a data dir did not open, and what the operator can do about it.
 fn open_error(path: &Path, e: sled::Error) -> StoreError {
     let dir = path.display();
-    StoreError::Open(match e {
-        sled::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock || io.to_string().contains("lock") => {
-            format!(
+    if let sled::Error::Io(io) = &e {
+        if io.kind() == std::io::ErrorKind::WouldBlock || io.to_string().contains("lock") {
+            return StoreError::InUse(format!(
                 "the data dir {dir} is in use by another process (an m2o-bot already running on it?): stop it, or use \
              another M2O_DATA_DIR"
-            )
+            ));
         }
+    }
+    StoreError::Open(match e {
         sled::Error::Io(io) if io.kind() == std::io::ErrorKind::PermissionDenied => {
             format!("the data dir {dir} cannot be read or written by this user ({io}): check its owner and permissions")
         }
@@ -82,6 +87,22 @@ fn open_error(path: &Path, e: sled::Error) -> StoreError {
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// The `meta` key of the secret key's check value ([`crate::crypto::Secrets::key_check`]).
+pub const KEY_CHECK: &str = "key_check";
+
+/// How a secret key fits a store ([`Store::key_fit`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyFit {
+    /// The store's recorded check value is this key's.
+    Recorded,
+    /// No check value yet, and the key opens a sealed token.
+    Opens,
+    /// No check value and nothing sealed: any key fits.
+    NothingSealed,
+    /// Another key: its sealed tokens cannot be read with this one.
+    Wrong,
+}
 
 /// Who holds a bot (the `bots` tree): a client's request or agent, or the fleet itself (an agent a
 /// master spawned). Stored as the contact id, big-endian; the fleet as 0, which no contact has
@@ -141,17 +162,33 @@ impl Store {
             |e: std::io::Error| StoreError::Open(format!("the data dir {} cannot be used: {e}", path.display()));
         // Emails, the audit log and sealed tokens: for this user only, not other local users.
         private_dir(path).map_err(unusable)?;
+        let store = Store::open_as_is(path)?;
+        make_private(path).map_err(unusable)?;
+        store.index_states()?;
+        // A store from before the counter: count once (an absent counter reads 0, so a new
+        // store stays empty).
+        let used = store.capacity_counted() as u64;
+        if used > 0 && store.tree(Tree::Meta).get(CAPACITY_USED)?.is_none() {
+            store.tree(Tree::Meta).insert(CAPACITY_USED, &used.to_be_bytes())?;
+        }
+        Ok(store)
+    }
+
+    /// Opens a data dir as it is, to look at it (`m2o-bot doctor`): unlike [`Store::open`] it
+    /// creates no directory, changes no permission and writes no index or counter, so what it
+    /// reports is what the bot will find. sled still takes its lock ([`StoreError::InUse`] while a
+    /// bot runs on it), and makes a store in a dir without one: check [`Store::exists_in`] first.
+    pub fn open_as_is(path: &Path) -> Result<Store> {
         // sled's default page cache is 1 GiB; 16 MiB keeps the idle process small and is plenty for
         // the working set (contacts and dialogues are a few hundred bytes each).
         let db =
             sled::Config::new().path(path).cache_capacity(16 * 1024 * 1024).open().map_err(|e| open_error(path, e))?;
-        make_private(path).map_err(unusable)?;
         let trees = Tree::ALL
             .iter()
             .map(|t| db.open_tree(t.name()))
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|e| open_error(path, e))?;
-        let store = Store {
+        Ok(Store {
             db,
             trees,
             mirror: false,
@@ -163,15 +200,12 @@ impl Store {
             fsyncs: Default::default(),
             #[cfg(test)]
             fail_next: Default::default(),
-        };
-        store.index_states()?;
-        // A store from before the counter: count once (an absent counter reads 0, so a new
-        // store stays empty).
-        let used = store.capacity_counted() as u64;
-        if used > 0 && store.tree(Tree::Meta).get(CAPACITY_USED)?.is_none() {
-            store.tree(Tree::Meta).insert(CAPACITY_USED, &used.to_be_bytes())?;
-        }
-        Ok(store)
+        })
+    }
+
+    /// Whether a data dir holds a store (sled's main file is there).
+    pub fn exists_in(path: &Path) -> bool {
+        path.join("db").is_file()
     }
 
     /// From now on every committed contact transition also queues a CRM update, in the same
@@ -243,6 +277,21 @@ impl Store {
     /// A fact about the store itself (see [`Tree::Meta`]).
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
         Ok(self.tree(Tree::Meta).get(key.as_bytes())?.map(|v| String::from_utf8_lossy(&v).to_string()))
+    }
+
+    /// Whether `secrets` holds the key this store's secrets were sealed with: its check value in
+    /// [`Tree::Meta`] (kept since the first start), or for a store from before that, whether it
+    /// opens one of its sealed tokens. Writes nothing.
+    pub fn key_fit(&self, secrets: &crate::crypto::Secrets) -> Result<KeyFit> {
+        Ok(match self.meta(KEY_CHECK)? {
+            Some(stored) if stored == secrets.key_check() => KeyFit::Recorded,
+            Some(_) => KeyFit::Wrong,
+            None => match self.any_sealed()? {
+                Some(sealed) if secrets.open(&sealed).is_err() => KeyFit::Wrong,
+                Some(_) => KeyFit::Opens,
+                None => KeyFit::NothingSealed,
+            },
+        })
     }
 
     /// A sealed value kept in the store (a client's or an agent's bot token), if there is one: to

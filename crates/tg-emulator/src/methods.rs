@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use super::{
     messages,
     params::{ApiError, ApiResult, Params},
-    state::State,
+    state::{BotState, State},
     types::BotEvent,
 };
 
@@ -57,19 +57,13 @@ pub(crate) fn call(state: &mut State, bot_id: i64, method: &str, p: &Params) -> 
     let bot = state.bots.get_mut(&bot_id).ok_or_else(ApiError::unauthorized)?;
     match method {
         "getMe" => Ok(bot.me_json()),
-        "getWebhookInfo" => Ok(json!({
-            "url": bot.webhook.as_ref().map(|w| w.url.clone()).unwrap_or_default(),
-            "has_custom_certificate": false,
-            "pending_update_count": bot.updates.len(),
-            "allowed_updates": bot.allowed_updates.clone().unwrap_or_default(),
-        })),
+        "getWebhookInfo" => Ok(webhook_info(bot)),
         "deleteWebhook" => {
             if p.bool("drop_pending_updates") {
                 bot.updates.clear();
             }
-            let generation = bot.webhook.as_ref().map_or(0, |w| w.generation) + 1;
             bot.webhook = None;
-            let _ = generation;
+            bot.webhook_error = None;
             bot.update_notify.notify_waiters();
             Ok(json!(true))
         }
@@ -97,6 +91,33 @@ pub(crate) fn call(state: &mut State, bot_id: i64, method: &str, p: &Params) -> 
         "deleteMessage" => messages::delete(state, bot_id, p),
         _ => Err(ApiError::new(404, "Not Found: method not found")),
     }
+}
+
+/// WebhookInfo as the Bot API server writes it (`Client::JsonWebhookInfo`): the optional fields
+/// only when they hold something — the last error once a delivery failed, `max_connections` and
+/// `ip_address` while a webhook is set, `allowed_updates` once the bot chose some.
+fn webhook_info(bot: &BotState) -> Value {
+    let url = bot.webhook.as_ref().map(|w| w.url.clone()).unwrap_or_default();
+    let mut info = json!({
+        "url": url,
+        "has_custom_certificate": false,
+        "pending_update_count": bot.updates.len(),
+    });
+    if let Some((date, message)) = &bot.webhook_error {
+        info["last_error_date"] = json!(date);
+        info["last_error_message"] = json!(message);
+    }
+    if let Some(hook) = &bot.webhook {
+        info["max_connections"] = json!(hook.max_connections);
+        // The emulator delivers over loopback; the server says "<unknown>" when it has no address.
+        let host = url::Url::parse(&hook.url).ok().and_then(|u| u.host_str().map(str::to_owned));
+        let ip = host.filter(|h| h.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok());
+        info["ip_address"] = json!(ip.as_deref().unwrap_or("<unknown>").trim_matches(['[', ']']));
+    }
+    if let Some(allowed) = &bot.allowed_updates {
+        info["allowed_updates"] = json!(allowed);
+    }
+    info
 }
 
 /// Commands are stored per (scope, language) as Telegram does.

@@ -75,6 +75,9 @@ pub(crate) struct BotState {
     pub commands: HashMap<(String, String), Value>,
     /// Set by setWebhook: updates are POSTed there instead of waiting for getUpdates.
     pub webhook: Option<Webhook>,
+    /// The most recent failed webhook delivery: (unix time, Telegram's wording), for getWebhookInfo.
+    /// Cleared when the webhook is set anew or deleted.
+    pub webhook_error: Option<(i64, String)>,
     /// Bot Management Mode (enabled in @BotFather's Mini App): getMe says `can_manage_bots`.
     pub can_manage_bots: bool,
     /// For a managed bot: the bot managing it, and the user who owns it.
@@ -89,6 +92,8 @@ pub(crate) struct BotState {
 pub struct Webhook {
     pub url: String,
     pub secret: Option<String>,
+    /// setWebhook's `max_connections` (1–100, 40 when not given).
+    pub max_connections: u32,
     /// Bumped by every setWebhook/deleteWebhook: a delivery task of an older one stops.
     pub generation: u64,
 }
@@ -106,6 +111,7 @@ impl BotState {
             allowed_updates: None,
             commands: HashMap::new(),
             webhook: None,
+            webhook_error: None,
             can_manage_bots: false,
             manager: None,
             owner: None,

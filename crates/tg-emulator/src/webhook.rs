@@ -1,7 +1,9 @@
 //! setWebhook with Telegram's semantics: updates are POSTed, one at a time and in order, to the
 //! bot's URL with the `X-Telegram-Bot-Api-Secret-Token` header when a secret was given; one the
 //! bot does not answer with a 2xx is tried again. While a webhook is set, getUpdates answers 409.
-//! Update types not in `allowed_updates` are dropped, as for polling.
+//! Update types not in `allowed_updates` are dropped, as for polling. A failed delivery is kept as
+//! the webhook's last error (getWebhookInfo's `last_error_date` and `last_error_message`, worded as
+//! the Bot API server words them) until the webhook is set anew or deleted.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -20,6 +22,7 @@ static GENERATION: AtomicU64 = AtomicU64::new(1);
 /// The `setWebhook` method: validates and stores the hook. Delivery starts in [`spawn_delivery`].
 pub(crate) fn set(bot: &mut BotState, p: &Params) -> ApiResult<Value> {
     let url = p.str("url").unwrap_or_default();
+    bot.webhook_error = None;
     if url.is_empty() {
         bot.webhook = None;
         bot.update_notify.notify_waiters();
@@ -43,7 +46,10 @@ pub(crate) fn set(bot: &mut BotState, p: &Params) -> ApiResult<Value> {
     if p.bool("drop_pending_updates") {
         bot.updates.clear();
     }
-    bot.webhook = Some(Webhook { url, secret, generation: GENERATION.fetch_add(1, Ordering::Relaxed) });
+    // The Bot API server takes 1–100 and 40 when none is given.
+    let max_connections = p.i64("max_connections")?.map_or(40, |n| n.clamp(1, 100) as u32);
+    let generation = GENERATION.fetch_add(1, Ordering::Relaxed);
+    bot.webhook = Some(Webhook { url, secret, max_connections, generation });
     bot.update_notify.notify_waiters();
     Ok(json!(true))
 }
@@ -88,10 +94,37 @@ pub(crate) fn spawn_delivery(shared: Arc<Shared>, bot_id: i64) {
                 }
                 Ok(r) => {
                     tracing::debug!(status = %r.status(), "telegram emulator: webhook refused an update; retrying");
+                    let status = r.status();
+                    let reason = status.canonical_reason().unwrap_or_default();
+                    failed(
+                        &shared,
+                        bot_id,
+                        generation,
+                        format!("Wrong response from the webhook: {} {reason}", status.as_u16()),
+                    );
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
-                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+                Err(e) => {
+                    let message = if e.is_timeout() {
+                        "Read timeout expired"
+                    } else if e.is_connect() {
+                        "Connection refused"
+                    } else {
+                        "Connection closed"
+                    };
+                    failed(&shared, bot_id, generation, message.to_string());
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
             }
         }
     });
+}
+
+/// Keeps a failed delivery as the webhook's last error, unless the webhook changed meanwhile.
+fn failed(shared: &Shared, bot_id: i64, generation: u64, message: String) {
+    if let Some(bot) = shared.lock().bots.get_mut(&bot_id) {
+        if bot.webhook.as_ref().is_some_and(|w| w.generation == generation) {
+            bot.webhook_error = Some((crate::methods::now_unix(), message));
+        }
+    }
 }
