@@ -90,7 +90,7 @@ async fn healthz(addr: &str) -> (u16, serde_json::Value) {
     (response.status().as_u16(), response.json().await.unwrap())
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_or_unreachable_telegram_at_start_is_one_clear_line_and_an_exit_code() {
     let emu = Emulator::start().await.unwrap();
     let control = emu.create_bot("m2o_ops_bot", "M2O");
@@ -120,7 +120,7 @@ async fn a_refused_or_unreachable_telegram_at_start_is_one_clear_line_and_an_exi
     assert!(!log.contains(&control.token) && !log.contains("panicked"), "{log}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_revoked_while_running_makes_it_unhealthy_and_exit_with_the_reason() {
     let emu = Emulator::start().await.unwrap();
     let control = emu.create_bot("m2o_ops_bot", "M2O");
@@ -155,7 +155,7 @@ async fn a_token_revoked_while_running_makes_it_unhealthy_and_exit_with_the_reas
 
 /// teloxide's dispatcher asks `getMe` once more when it starts; if that fails it used to panic in
 /// its task while the process (and a 200 `/healthz`) lived on.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dispatcher_that_cannot_start_is_reported_and_the_process_exits() {
     let emu = Emulator::start().await.unwrap();
     let control = emu.create_bot("m2o_ops_bot", "M2O");
@@ -182,7 +182,7 @@ async fn a_dispatcher_that_cannot_start_is_reported_and_the_process_exits() {
     assert!(!log.contains("panicked"), "{log}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_stops_it_cleanly_and_logs_can_be_json() {
     let emu = Emulator::start().await.unwrap();
     let control = emu.create_bot("m2o_ops_bot", "M2O");
