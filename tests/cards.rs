@@ -63,12 +63,7 @@ async fn leads_by_id_or_email_a_new_lead_notice_and_plain_refusals() {
     let bench = Bench::new().await;
     let m = bench.master(MASTER);
     let bob = bench.user(481_000_002, "en");
-    let q1 = bench.verified(&bob, "bob@gmail.com").await;
-    let q2 = bench.tap(&bob, &q1, "everything").await;
-    let q3 = bench.tap(&bob, &q2, "Just me").await;
-    let tz = bench.tap(&bob, &q3, "Skip").await;
-    bench.tap(&bob, &tz, "UTC").await;
-    let id = bench.contact(&bob).unwrap().id;
+    let id = bench.on_contact_track(&bob, "bob@gmail.com").await;
     let notice = bench.message_containing(MASTER, "New lead on the contact track").await;
     assert!(
         notice.text.contains(&format!("#{id} bob@gmail.com")) && notice.text.contains("score 50 = 50 base"),

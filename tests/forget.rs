@@ -10,11 +10,7 @@ async fn forget_asks_then_erases_and_a_waiting_request_must_be_withdrawn_first()
     let bench = Bench::new().await;
     bench.master(MASTER);
     let bob = bench.user(491_000_001, "en");
-    let q1 = bench.verified(&bob, "bob@gmail.com").await;
-    let q2 = bench.tap(&bob, &q1, "everything").await;
-    let q3 = bench.tap(&bob, &q2, "Just me").await;
-    let tz = bench.tap(&bob, &q3, "Skip").await;
-    bench.tap(&bob, &tz, "UTC").await;
+    bench.on_contact_track(&bob, "bob@gmail.com").await;
     bench.say(&bob, "my phone is +48 600 000 000").await;
     let id = bench.contact(&bob).unwrap().id;
 

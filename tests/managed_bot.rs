@@ -114,12 +114,7 @@ async fn with_one_tap_on_the_botfather_way_still_works_and_a_qualified_lead_gets
     // A contact-track lead, qualified by a master.
     let m = bench.master(MASTER);
     let bob = bench.user(511_000_005, "en");
-    let q1 = bench.verified(&bob, "bob@gmail.com").await;
-    let q2 = bench.tap(&bob, &q1, "everything").await;
-    let q3 = bench.tap(&bob, &q2, "Just me").await;
-    let tz = bench.tap(&bob, &q3, "Skip").await;
-    bench.tap(&bob, &tz, "UTC").await;
-    let id = bench.contact(&bob).unwrap().id;
+    let id = bench.on_contact_track(&bob, "bob@gmail.com").await;
     bench.emu.send_text(&bench.control.token, &m, &format!("/qualify {id}"));
     let news = bench.message_containing(bob.id, "Good news").await;
     let link = news.buttons.iter().flatten().find_map(|b| b.url.clone()).expect("a link button");

@@ -240,11 +240,7 @@ async fn qualify_moves_a_contact_track_lead_on() {
     let bench = Bench::new().await;
     let m = bench.master(MASTER);
     let bob = bench.user(431_000_007, "en");
-    let q1 = bench.verified(&bob, "bob@gmail.com").await;
-    let q2 = bench.tap(&bob, &q1, "everything").await;
-    let q3 = bench.tap(&bob, &q2, "Just me").await;
-    let tz = bench.tap(&bob, &q3, "Skip").await;
-    bench.tap(&bob, &tz, "UTC").await;
+    bench.on_contact_track(&bob, "bob@gmail.com").await;
     assert_eq!(bench.contact(&bob).unwrap().state, ContactState::ContactTrack);
 
     let leads = ask(&bench, &m, "/leads contact_track", "Leads").await;

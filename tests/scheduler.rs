@@ -227,11 +227,7 @@ async fn monday_digest_and_the_health_check_with_a_revoked_token() {
     bench.message_containing(MASTER, "⚡ anna-agent is online").await;
     // A contact-track lead.
     let bob = bench.user(451_000_006, "en");
-    let q1 = bench.verified(&bob, "bob@gmail.com").await;
-    let q2 = bench.tap(&bob, &q1, "everything").await;
-    let q3 = bench.tap(&bob, &q2, "Just me").await;
-    let tz = bench.tap(&bob, &q3, "Skip").await;
-    bench.tap(&bob, &tz, "UTC").await;
+    bench.on_contact_track(&bob, "bob@gmail.com").await;
     settle(&bench).await;
 
     // The client revokes the bot's token; Monday's health check notices.

@@ -187,6 +187,17 @@ impl Bench {
         instructions
     }
 
+    /// A new English client who scores low (a free-mail address, "everything", just them): on the
+    /// contact track; their contact id.
+    pub async fn on_contact_track(&self, user: &TestUser, email: &str) -> u64 {
+        let q1 = self.verified(user, email).await;
+        let q2 = self.tap(user, &q1, "everything").await;
+        let q3 = self.tap(user, &q2, "Just me").await;
+        let tz = self.tap(user, &q3, "Skip").await;
+        self.tap(user, &tz, "UTC").await;
+        self.contact(user).expect("a contact").id
+    }
+
     /// Forwards BotFather's message for `bot` as `user` would, returning the bot's reply.
     pub async fn forward_botfather(&self, user: &TestUser, bot: &BotHandle) -> (i32, SentMessage) {
         let text = botfather_text(&bot.username, &bot.token);
