@@ -29,9 +29,10 @@
 //! Latency: from just before the update is queued in the emulator to the moment the client task
 //! holds the bot's next new message in that chat. The window: from the release of the clients to
 //! the last client's last answer (each bot has answered one warm-up update before it). CPU of the
-//! bot: utime + stime of its process (/proc/<pid>/stat) over the window — the bot, its provisioning
-//! jobs and outbox; CPU of this process (`getrusage`: the emulator, the Brevo double, the clients)
-//! beside it. Peak RSS: the bot process's VmHWM, reset before the window (/proc/<pid>/clear_refs).
+//! bot: its process's CPU clock (`clock_getcpuclockid`, every thread, to the nanosecond) over the
+//! window — the bot, its provisioning jobs and outbox — split into user and system time with the
+//! utime and stime of /proc/<pid>/stat (10 ms ticks); CPU of this process (`getrusage`: the
+//! emulator, the Brevo double, the clients) beside it. Peak RSS: the bot process's VmHWM, reset before the window (/proc/<pid>/clear_refs).
 //! Jobs and outbox items left at the end of the window: from the bot's `/metrics`. Each run ends
 //! with SIGTERM, and the bot must exit 0.
 //!
@@ -611,8 +612,8 @@ impl Report {
         match &self.profile {
             None => {
                 println!(
-                    "- CPU of the bot's process in the window: {:.2} s (user {:.2}, system {:.2}) = **{:.3} CPU s per \
-                     1,000 updates**; this process (emulator, Brevo double, clients): {:.2} s = {:.3} per 1,000",
+                    "- CPU of the bot's process in the window: {:.3} s (ticks: user {:.2}, system {:.2}) = **{:.3} CPU \
+                     s per 1,000 updates**; this process (emulator, Brevo double, clients): {:.2} s = {:.3} per 1,000",
                     self.bot_cpu.total().as_secs_f64(),
                     self.bot_cpu.user.as_secs_f64(),
                     self.bot_cpu.system.as_secs_f64(),
