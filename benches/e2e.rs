@@ -1,11 +1,16 @@
 //! End-to-end benchmark (BENCHMARKS.md, "1. End to end"): K simulated clients (default 1,000)
-//! onboard at once through the Bot API emulator over loopback, against the real bot (`App::build` +
-//! `server::start`, the real dptree tree, sled, the dry-run provisioner), from `/start` to the
-//! auto-approval.
+//! onboard at once through the Bot API emulator over loopback, against the real bot — the
+//! `m2o-bot run` binary in a process of its own (the dptree tree, sled, the dry-run provisioner,
+//! INFO logs to a file) — from `/start` to the auto-approval; then a bare teloxide bot (the floor)
+//! answers the same number of updates from the same number of clients, so that our cost can be
+//! given as a ratio to it.
 //!
 //! Each client sends the 10 updates of the happy path (/start, email, code, 4 taps, BotFather's
 //! forward, a name, Confirm) and waits for the bot's answer before the next. Codes come from a
 //! loopback Brevo double (a small axum server here) that keeps the code of each request it gets.
+//! The emulator, the Brevo double and the clients run in this process; the bot in its child
+//! (`env!("CARGO_BIN_EXE_m2o-bot")`, built by `cargo bench` in the bench profile), so the bot's CPU
+//! and peak RSS are its own.
 //!
 //! Two paces, each on two stores:
 //! - **flat out**: no think time; K clients keep the bot saturated, so updates/s is the capacity;
@@ -15,22 +20,45 @@
 //! - stores: sled in a temp dir on disk (as deployed), and the same sled tree on tmpfs
 //!   (`/dev/shm`): the in-memory upper bound (see BENCHMARKS.md for why this one).
 //!
+//! **The floor** (`benches/e2e/floor.rs`): this bench binary started again with
+//! `M2O_BENCH_ROLE=floor` is a bare teloxide bot (default polling, one `Update::filter_message()`
+//! endpoint that sends one short reply, no storage). K clients send it 10 texts each, flat out,
+//! each waiting for the reply before the next, on the same emulator setup; its CPU and peak RSS are
+//! measured the same way, and our CPU per update is printed as a ratio to its CPU per update.
+//!
 //! Latency: from just before the update is queued in the emulator to the moment the client task
-//! holds the bot's next new message in that chat. CPU: `getrusage` of the whole process (bot, its
-//! provisioning jobs and outbox, the emulator and the clients) from the release of the clients to
-//! the last client's approval. Peak RSS: VmHWM, reset before each run.
+//! holds the bot's next new message in that chat. The window: from the release of the clients to
+//! the last client's last answer (each bot has answered one warm-up update before it). CPU of the
+//! bot: its process's CPU clock (`clock_getcpuclockid`, every thread, to the nanosecond) over the
+//! window — the bot, its provisioning jobs and outbox — split into user and system time with the
+//! utime and stime of /proc/<pid>/stat (10 ms ticks); CPU of this process (`getrusage`: the
+//! emulator, the Brevo double, the clients) beside it. Peak RSS: the bot process's VmHWM, reset before the window (/proc/<pid>/clear_refs).
+//! Jobs and outbox items left at the end of the window: from the bot's `/metrics`. Each run ends
+//! with SIGTERM, and the bot must exit 0.
+//!
+//! **Instructions** (`M2O_BENCH_ONLY=instructions`): the same flat-out run (sled on disk), then the
+//! floor's, each bot under `valgrind --tool=callgrind --instr-atstart=no`, instrumented
+//! (`callgrind_control -i on`) only from the release of the clients to the last answer (then
+//! `callgrind_control -i off`, `-d`): instructions per update for both, their ratio, the top
+//! functions by self Ir, self Ir by crate, and our own functions by inclusive Ir
+//! (`callgrind_annotate`). Default 100 clients (valgrind is ~50×
+//! slower); not a noisy figure, so small runs are enough.
 //!
 //! `cargo bench --bench e2e` (env `M2O_BENCH_CLIENTS`, `M2O_BENCH_RATE`,
-//! `M2O_BENCH_ONLY=flat|paced`).
+//! `M2O_BENCH_ONLY=flat|paced|floor|instructions`, `M2O_BENCH_LOG=1`: the bots' logs to stderr,
+//! `M2O_BENCH_WATCHDOG_S`).
 
-use m2o_bot::app::App;
-use m2o_bot::clock::SystemClock;
-use m2o_bot::config::Config;
-use m2o_bot::server;
+#[path = "e2e/child.rs"]
+mod child;
+#[path = "e2e/floor.rs"]
+mod floor;
+
+use child::{Child, Cpu, Probe, Profile};
 use rand::Rng;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tg_emulator::{botfather_user, BotHandle, Emulator, SentMessage, TestUser};
@@ -42,27 +70,42 @@ const STEPS: [&str; 10] =
     ["/start", "email", "code", "use case", "team", "referral", "timezone", "token", "name", "confirm"];
 /// A client that hears nothing for this long has failed (and is reported).
 const PATIENCE: Duration = Duration::from_secs(60);
+/// The same under callgrind, which runs the bot ~50× slower and one thread at a time.
+const PATIENCE_CALLGRIND: Duration = Duration::from_secs(1800);
 
 /// Updates answered so far, for the watchdog.
-static PROGRESS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static PROGRESS: AtomicUsize = AtomicUsize::new(0);
+/// Whether clients are at work (the watchdog looks only then: starting and stopping a bot under
+/// callgrind can take a while).
+static IN_WINDOW: AtomicBool = AtomicBool::new(false);
 
-/// If no update is answered for 30 s while a run is under way, the process is stuck (both tokio
-/// workers blocked: timeouts cannot fire), so a plain thread reports it and exits.
-fn watchdog() {
-    let secs = std::env::var("M2O_BENCH_WATCHDOG_S").ok().and_then(|v| v.parse().ok()).unwrap_or(30);
+/// If no update is answered for `secs` s (two looks in a row) while clients are at work, the bot is
+/// stuck (or this process: both tokio workers blocked, so timeouts cannot fire), so a plain thread
+/// reports it, kills the bot's process and exits.
+fn watchdog(secs: u64) {
     std::thread::spawn(move || {
-        let mut last = usize::MAX;
+        let mut last = None;
         loop {
             std::thread::sleep(Duration::from_secs(secs));
-            let now = PROGRESS.load(std::sync::atomic::Ordering::Relaxed);
-            if now == last && now != 0 {
+            if !IN_WINDOW.load(Ordering::Relaxed) {
+                last = None;
+                continue;
+            }
+            let now = PROGRESS.load(Ordering::Relaxed);
+            if last == Some(now) {
+                let pid = child::RUNNING.load(Ordering::Relaxed);
                 eprintln!(
-                    "e2e: no update answered for {secs} s after {now}: the bot is stuck. With sled 0.34, concurrent \
-                     flush_async calls (Store::commit_durable) deadlock (spacejam/sled#1308): see BENCHMARKS.md."
+                    "e2e: no update answered for {secs} s after {now}: the bot (pid {pid}) is stuck; killing it (a larger \
+                     M2O_BENCH_WATCHDOG_S leaves time for gdb). A past cause: with sled 0.34, concurrent flush_async \
+                     calls deadlock (spacejam/sled#1308): see BENCHMARKS.md."
                 );
+                if pid > 0 {
+                    // SAFETY: kill(2) on the bot's pid, our child.
+                    unsafe { libc::kill(pid, libc::SIGKILL) };
+                }
                 std::process::exit(3);
             }
-            last = now;
+            last = Some(now);
         }
     });
 }
@@ -73,11 +116,21 @@ enum StoreKind {
     Tmpfs,
 }
 
-impl StoreKind {
+/// Which bot answers.
+#[derive(Clone, Copy, PartialEq)]
+enum Target {
+    /// `m2o-bot run`, its data dir on disk or tmpfs.
+    Ours(StoreKind),
+    /// The bare teloxide bot (`floor.rs`).
+    Floor,
+}
+
+impl Target {
     fn label(self) -> &'static str {
         match self {
-            StoreKind::Disk => "sled on disk",
-            StoreKind::Tmpfs => "sled on tmpfs (in-memory bound)",
+            Target::Ours(StoreKind::Disk) => "m2o-bot, sled on disk",
+            Target::Ours(StoreKind::Tmpfs) => "m2o-bot, sled on tmpfs (in-memory bound)",
+            Target::Floor => "floor: bare teloxide bot (dptree, one reply per update, no storage)",
         }
     }
 }
@@ -89,19 +142,47 @@ enum Pace {
     Paced(f64),
 }
 
+impl Pace {
+    fn label(self) -> String {
+        match self {
+            Pace::FlatOut => "flat out".to_string(),
+            Pace::Paced(r) => format!("paced at {r:.0} updates/s offered"),
+        }
+    }
+}
+
+/// What our bot's `/metrics` said: counters over the window, gauges at its end.
+struct Seen {
+    updates: u64,
+    fsyncs: u64,
+    jobs_running: u64,
+    outbox: u64,
+}
+
 struct Report {
-    store: StoreKind,
+    target: Target,
     pace: Pace,
+    probe: Probe,
     clients: usize,
     failed: Vec<String>,
     updates: usize,
     window: Duration,
     /// (step index, when it was sent after the start, latency) of every update.
     latencies: Vec<(usize, Duration, Duration)>,
-    cpu: Duration,
-    jobs_left: usize,
-    outbox_left: usize,
+    /// The bot's process over the window (meaningless under callgrind: valgrind's own).
+    bot_cpu: Cpu,
+    /// Bot API calls the bot made in the window (each an HTTP request to the emulator).
+    api_calls: usize,
+    /// This process over the window: the emulator, the Brevo double, the clients.
+    bench_cpu: Duration,
+    /// The bot process's VmHWM, reset before the window.
     peak_rss_kib: u64,
+    /// Ours only.
+    seen: Option<Seen>,
+    /// SIGTERM, then exit 0; or what happened instead.
+    stopped: Result<(), String>,
+    /// Under callgrind: the window's instructions.
+    profile: Option<Profile>,
 }
 
 type Codes = Arc<Mutex<HashMap<String, String>>>;
@@ -129,11 +210,12 @@ struct World {
     emu: Emulator,
     control: BotHandle,
     codes: Codes,
+    patience: Duration,
 }
 
 impl World {
     async fn reply(&self, chat: i64) -> Result<SentMessage, String> {
-        self.emu.next_message(&self.control.token, chat, PATIENCE).await.ok_or_else(|| "no reply".to_string())
+        self.emu.next_message(&self.control.token, chat, self.patience).await.ok_or_else(|| "no reply".to_string())
     }
 
     fn tap(&self, user: &TestUser, on: &SentMessage, label: &str) -> Result<(), String> {
@@ -173,7 +255,7 @@ async fn client(
             $send;
             let m = w.reply(chat).await?;
             lat.push((lat.len(), t0 - start, t0.elapsed()));
-            PROGRESS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            PROGRESS.fetch_add(1, Ordering::Relaxed);
             m
         }};
     }
@@ -213,6 +295,27 @@ async fn client(
     Ok(lat)
 }
 
+/// A client of the floor: as many texts as an onboarding has updates, each answered before the next.
+async fn floor_client(
+    world: Arc<World>,
+    user: TestUser,
+    start: Instant,
+) -> Result<Vec<(usize, Duration, Duration)>, String> {
+    let mut lat = Vec::with_capacity(STEPS.len());
+    for step in 0..STEPS.len() {
+        let t0 = Instant::now();
+        world.emu.send_text(&world.control.token, &user, &format!("update {step}"));
+        let m = world.reply(user.id).await?;
+        lat.push((step, t0 - start, t0.elapsed()));
+        PROGRESS.fetch_add(1, Ordering::Relaxed);
+        if m.text != floor::REPLY {
+            return Err(format!("expected {:?}, got {:?}", floor::REPLY, m.text));
+        }
+    }
+    Ok(lat)
+}
+
+/// This process's CPU (the emulator, the Brevo double, the clients; the bot is a child).
 fn cpu_time() -> Duration {
     // SAFETY: getrusage only writes the struct it is given.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
@@ -221,21 +324,20 @@ fn cpu_time() -> Duration {
     tv(usage.ru_utime) + tv(usage.ru_stime)
 }
 
-/// VmHWM in KiB; `reset` first clears it (Linux: `5` in /proc/self/clear_refs).
-fn peak_rss(reset: bool) -> u64 {
-    if reset {
-        let _ = std::fs::write("/proc/self/clear_refs", "5");
-    }
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
+/// A loopback address with a free port for the bot's HTTP API (free when asked; the bot binds it
+/// a moment later).
+fn free_addr() -> std::net::SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free loopback port")
 }
 
-fn config(world: &World, brevo_url: &str, data_dir: &Path) -> Config {
-    let vars: HashMap<&str, String> = HashMap::from([
+/// `m2o-bot run`'s whole configuration, as production gives it: environment variables.
+fn ours_env(
+    world: &World,
+    brevo_url: &str,
+    data_dir: &Path,
+    http: std::net::SocketAddr,
+) -> Vec<(&'static str, String)> {
+    vec![
         ("TELOXIDE_TOKEN", world.control.token.clone()),
         ("TELOXIDE_API_URL", world.emu.api_url().to_string()),
         ("M2O_MASTER_IDS", MASTER.to_string()),
@@ -246,31 +348,91 @@ fn config(world: &World, brevo_url: &str, data_dir: &Path) -> Config {
         ("M2O_MAIL_FROM", "Bench <bench@example.org>".into()),
         ("M2O_SECRET_KEY", SECRET_KEY.into()),
         ("M2O_REVIEW_ALL", "false".into()),
-        ("M2O_HTTP_ADDR", "127.0.0.1:0".into()),
-    ]);
-    Config::from_lookup(|n| vars.get(n).cloned()).expect("bench configuration is valid")
+        ("M2O_HTTP_ADDR", http.to_string()),
+        ("RUST_LOG", "info".into()),
+    ]
 }
 
-async fn run(store: StoreKind, pace: Pace, clients: usize, id_base: i64) -> Report {
-    let dir = match store {
-        StoreKind::Disk => tempfile::tempdir().unwrap(),
-        StoreKind::Tmpfs => tempfile::tempdir_in("/dev/shm").expect("/dev/shm (tmpfs) is needed for the bound"),
+/// The bot's `/metrics`, as name (with labels) → value.
+async fn metrics(addr: std::net::SocketAddr) -> HashMap<String, f64> {
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(120)).build().unwrap();
+    let text = async { http.get(format!("http://{addr}/metrics")).send().await?.error_for_status()?.text().await };
+    let text = text.await.unwrap_or_else(|e| panic!("GET /metrics: {e}"));
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let (name, value) = l.rsplit_once(' ')?;
+            Some((name.to_string(), value.parse().ok()?))
+        })
+        .collect()
+}
+
+async fn run(target: Target, pace: Pace, clients: usize, id_base: i64, probe: Probe) -> Report {
+    let slow = probe == Probe::Callgrind;
+    let data = match target {
+        Target::Ours(StoreKind::Tmpfs) => {
+            tempfile::tempdir_in("/dev/shm").expect("/dev/shm (tmpfs) is needed for the bound")
+        }
+        _ => tempfile::tempdir().unwrap(),
     };
     let emu = Emulator::start().await.unwrap();
     let control = emu.create_bot("m2o_bench_bot", "M2O");
     emu.add_user(MASTER, "Master", Some("master"), Some("en"));
     emu.press_start(&control.token, MASTER);
     let (brevo_url, codes) = brevo().await;
-    let world = Arc::new(World { emu, control, codes });
-    let app = App::build(config(&world, &brevo_url, dir.path()), Arc::new(SystemClock)).unwrap();
-    let running = server::start(app.clone(), Duration::from_secs(10)).await.unwrap();
+    let patience = if slow { PATIENCE_CALLGRIND } else { PATIENCE };
+    let world = Arc::new(World { emu, control, codes, patience });
+    let log = std::env::var_os("M2O_BENCH_LOG").is_some();
+    let http = free_addr();
+    let mut bot = match target {
+        Target::Ours(_) => {
+            let env = ours_env(&world, &brevo_url, data.path(), http);
+            Child::spawn(Path::new(env!("CARGO_BIN_EXE_m2o-bot")), &["run"], &env, probe, log)
+        }
+        Target::Floor => {
+            let me = std::env::current_exe().expect("the bench's own path");
+            let env = [
+                ("M2O_BENCH_ROLE", "floor".to_string()),
+                ("TELOXIDE_TOKEN", world.control.token.clone()),
+                ("TELOXIDE_API_URL", world.emu.api_url().to_string()),
+                ("RUST_LOG", "info".into()),
+            ];
+            Child::spawn(&me, &[], &env, probe, log)
+        }
+    };
+    let ready_within = Duration::from_secs(if slow { 600 } else { 60 });
+    if let Target::Ours(_) = target {
+        bot.wait_healthy(http, ready_within).await;
+    }
+    // One update answered before the window: the bot is polling and its connections are open.
+    let warm = world.emu.add_user(id_base - 1, "Warm", None, Some("en"));
+    world.emu.send_text(&world.control.token, &warm, "/start");
+    let deadline = Instant::now() + ready_within;
+    loop {
+        bot.check_alive();
+        if world.emu.next_message(&world.control.token, warm.id, Duration::from_secs(1)).await.is_some() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no answer to the warm-up update within {ready_within:?}; the bot's log ends:\n{}",
+            bot.log_tail()
+        );
+    }
+    let before = match target {
+        Target::Ours(_) => Some(metrics(http).await),
+        Target::Floor => None,
+    };
     // People and their bots exist before the clock starts; each pressed Start in their own bot, so
-    // the greeting goes straight out (no 403 round).
-    let people: Vec<(TestUser, BotHandle)> = (0..clients)
+    // the greeting goes straight out (no 403 round). The floor's clients need no bot.
+    let people: Vec<(TestUser, Option<BotHandle>)> = (0..clients)
         .map(|i| {
             let user = world.emu.add_user(id_base + i as i64, "Client", None, Some("en"));
-            let bot = world.emu.create_bot(&format!("c{}_bench_bot", id_base + i as i64), "Bench");
-            world.emu.press_start(&bot.token, user.id);
+            let bot = matches!(target, Target::Ours(_)).then(|| {
+                let bot = world.emu.create_bot(&format!("c{}_bench_bot", id_base + i as i64), "Bench");
+                world.emu.press_start(&bot.token, user.id);
+                bot
+            });
             (user, bot)
         })
         .collect();
@@ -279,9 +441,15 @@ async fn run(store: StoreKind, pace: Pace, clients: usize, id_base: i64) -> Repo
         Pace::Paced(rate) => Some(clients as f64 / rate),
     };
 
-    peak_rss(true);
+    bot.reset_peak_rss();
+    let calls0 = world.emu.calls().len();
+    let bot_cpu0 = bot.cpu();
+    if slow {
+        bot.callgrind_control(&["-i", "on"]).await;
+    }
     let cpu0 = cpu_time();
     let t0 = Instant::now();
+    IN_WINDOW.store(true, Ordering::Relaxed);
     let tasks: Vec<_> = people
         .into_iter()
         .enumerate()
@@ -293,7 +461,10 @@ async fn run(store: StoreKind, pace: Pace, clients: usize, id_base: i64) -> Repo
                     let start = rand::thread_rng().gen_range(0.0..mean);
                     tokio::time::sleep(Duration::from_secs_f64(start)).await;
                 }
-                client(world, user, bot, i, mean_think, t0).await
+                match bot {
+                    Some(bot) => client(world, user, bot, i, mean_think, t0).await,
+                    None => floor_client(world, user, t0).await,
+                }
             })
         })
         .collect();
@@ -306,21 +477,54 @@ async fn run(store: StoreKind, pace: Pace, clients: usize, id_base: i64) -> Repo
         }
     }
     let window = t0.elapsed();
-    let cpu = cpu_time() - cpu0;
-    let peak_rss_kib = peak_rss(false);
+    let bench_cpu = cpu_time() - cpu0;
+    let bot_cpu = bot.cpu() - bot_cpu0;
+    let peak_rss_kib = bot.peak_rss_kib();
+    if slow {
+        // Off first: the counts stop at once, and the dump writes them (`-d` alone takes a moment,
+        // during which the bot's jobs would go on being counted).
+        bot.callgrind_control(&["-i", "off"]).await;
+        bot.callgrind_control(&["-d"]).await;
+    }
+    IN_WINDOW.store(false, Ordering::Relaxed);
+    let api_calls = world.emu.calls().len() - calls0;
     // The provisioning jobs the approvals started and the outbox (the masters' notices are paced at
     // 20 a minute per chat, as Telegram wants) go on after the window; they are counted, not
-    // awaited.
-    let jobs_left = app.running_jobs.lock().unwrap().len();
-    let outbox_left = app.store.outbox_len();
-    let updates = latencies.len();
-    // teloxide's ShutdownToken can miss the dispatcher's "done" (it starts waiting only when its
-    // future is first polled), so `Running::stop` may never return: give it 5 s (BENCHMARKS.md).
-    if tokio::time::timeout(Duration::from_secs(5), running.stop()).await.is_err() {
-        eprintln!("e2e: Running::stop did not return within 5 s (teloxide shutdown race); going on");
-    }
+    // awaited, and stopped with the bot (jobs resume at the next start, as after a crash).
+    let seen = match before {
+        Some(before) => {
+            let after = metrics(http).await;
+            let get = |m: &HashMap<String, f64>, name: &str| m.get(name).copied().unwrap_or(0.0) as u64;
+            Some(Seen {
+                updates: get(&after, "m2o_updates_total") - get(&before, "m2o_updates_total"),
+                fsyncs: get(&after, "m2o_store_fsyncs_total") - get(&before, "m2o_store_fsyncs_total"),
+                jobs_running: get(&after, "m2o_jobs{state=\"running\"}"),
+                outbox: get(&after, "m2o_outbox_depth"),
+            })
+        }
+        None => None,
+    };
+    let stopped = bot.stop(Duration::from_secs(if slow { 600 } else { 30 })).await;
+    let profile = slow.then(|| bot.profile(15));
     world.emu.shutdown().await;
-    Report { store, pace, clients, failed, updates, window, latencies, cpu, jobs_left, outbox_left, peak_rss_kib }
+    let updates = latencies.len();
+    Report {
+        target,
+        pace,
+        probe,
+        clients,
+        failed,
+        updates,
+        window,
+        latencies,
+        bot_cpu,
+        api_calls,
+        bench_cpu,
+        peak_rss_kib,
+        seen,
+        stopped,
+        profile,
+    }
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -334,9 +538,31 @@ fn ms(d: Duration) -> String {
     format!("{:.1}", d.as_secs_f64() * 1000.0)
 }
 
+/// 1234567 → "1,234,567".
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 impl Report {
     fn rate(&self) -> f64 {
         self.updates as f64 / self.window.as_secs_f64()
+    }
+
+    /// The bot process's CPU seconds per 1,000 updates.
+    fn bot_cpu_per_1000(&self) -> f64 {
+        self.bot_cpu.total().as_secs_f64() * 1000.0 / self.updates.max(1) as f64
+    }
+
+    fn instructions_per_update(&self) -> Option<f64> {
+        self.profile.as_ref().map(|p| p.instructions as f64 / self.updates.max(1) as f64)
     }
 
     /// Updates per second while the load was steady: between the 5th and the 95th percentile of
@@ -357,12 +583,9 @@ impl Report {
     }
 
     fn print(&self) {
-        let pace = match self.pace {
-            Pace::FlatOut => "flat out".to_string(),
-            Pace::Paced(r) => format!("paced at {r:.0} updates/s offered"),
-        };
         let all = self.sorted(None);
-        println!("\n### {} — {pace}, {} clients", self.store.label(), self.clients);
+        let under = if self.probe == Probe::Callgrind { ", under callgrind" } else { "" };
+        println!("\n### {} — {}, {} clients{under}", self.target.label(), self.pace.label(), self.clients);
         println!(
             "- clients done: {} of {} ({} failed)",
             self.clients - self.failed.len(),
@@ -386,44 +609,116 @@ impl Report {
             ms(percentile(&all, 0.99)),
             ms(percentile(&all, 1.0))
         );
+        match &self.profile {
+            None => {
+                println!(
+                    "- CPU of the bot's process in the window: {:.3} s (ticks: user {:.2}, system {:.2}) = **{:.3} CPU \
+                     s per 1,000 updates**; this process (emulator, Brevo double, clients): {:.2} s = {:.3} per 1,000",
+                    self.bot_cpu.total().as_secs_f64(),
+                    self.bot_cpu.user.as_secs_f64(),
+                    self.bot_cpu.system.as_secs_f64(),
+                    self.bot_cpu_per_1000(),
+                    self.bench_cpu.as_secs_f64(),
+                    self.bench_cpu.as_secs_f64() * 1000.0 / self.updates.max(1) as f64
+                );
+                println!("- peak RSS of the bot's process (VmHWM): **{:.1} MiB**", self.peak_rss_kib as f64 / 1024.0);
+            }
+            Some(p) => println!(
+                "- instructions of the bot's process in the window (callgrind Ir): {} = **{} per update**",
+                thousands(p.instructions),
+                thousands(self.instructions_per_update().unwrap_or(0.0) as u64)
+            ),
+        }
         println!(
-            "- CPU (bot + emulator + clients, in the window): {:.2} s = **{:.2} CPU s per 1,000 updates**",
-            self.cpu.as_secs_f64(),
-            self.cpu.as_secs_f64() * 1000.0 / self.updates.max(1) as f64
+            "- Bot API calls by the bot in the window: {} = {:.2} per update",
+            self.api_calls,
+            self.api_calls as f64 / self.updates.max(1) as f64
         );
+        if let Some(seen) = &self.seen {
+            println!(
+                "- the bot's /metrics: {} updates handled and {} fsyncs in the window; still to do at its end: {} \
+                 provisioning jobs running, {} outbox items",
+                seen.updates, seen.fsyncs, seen.jobs_running, seen.outbox
+            );
+        }
+        match &self.stopped {
+            Ok(()) => println!("- stopped with SIGTERM: exit 0"),
+            Err(e) => println!("- stopped with SIGTERM: **FAILED**: {e}"),
+        }
+        if let Target::Ours(_) = self.target {
+            let per_step: Vec<String> = (0..STEPS.len())
+                .map(|s| {
+                    let l = self.sorted(Some(s));
+                    format!("{} {}/{}", STEPS[s], ms(percentile(&l, 0.5)), ms(percentile(&l, 0.99)))
+                })
+                .collect();
+            println!("- per step, p50/p99 ms: {}", per_step.join(" · "));
+        }
+    }
+}
+
+/// `M2O_BENCH_ONLY=instructions`: ours and the floor under callgrind, flat out.
+async fn instructions(clients: usize) {
+    println!("## Instructions per update (callgrind): {clients} clients, {} updates each, flat out", STEPS.len());
+    println!("(the bot: {}, in its own process)", env!("CARGO_BIN_EXE_m2o-bot"));
+    let ours = run(Target::Ours(StoreKind::Disk), Pace::FlatOut, clients, 2_000_000_000, Probe::Callgrind).await;
+    ours.print();
+    let floor = run(Target::Floor, Pace::FlatOut, clients, 3_000_000_000, Probe::Callgrind).await;
+    floor.print();
+    if let (Some(a), Some(b)) = (ours.instructions_per_update(), floor.instructions_per_update()) {
         println!(
-            "- left running at the end of the window: {} provisioning jobs, {} outbox items",
-            self.jobs_left, self.outbox_left
+            "\n## Beside the floor: {} instructions per update against {} = **{:.1}×** the floor",
+            thousands(a as u64),
+            thousands(b as u64),
+            a / b
         );
-        println!("- peak RSS (VmHWM, whole process): **{:.1} MiB**", self.peak_rss_kib as f64 / 1024.0);
-        let per_step: Vec<String> = (0..STEPS.len())
-            .map(|s| {
-                let l = self.sorted(Some(s));
-                format!("{} {}/{}", STEPS[s], ms(percentile(&l, 0.5)), ms(percentile(&l, 0.99)))
-            })
-            .collect();
-        println!("- per step, p50/p99 ms: {}", per_step.join(" · "));
+    }
+    for r in [&ours, &floor] {
+        let Some(p) = &r.profile else { continue };
+        println!("\n### {}: top functions by self Ir (the window)\n```", r.target.label());
+        p.by_self.iter().for_each(|l| println!("{l}"));
+        println!("```\n\n### {}: self Ir by crate\n```", r.target.label());
+        p.by_crate.iter().for_each(|l| println!("{l}"));
+        println!("```");
+        if !p.ours_inclusive.is_empty() {
+            println!("\n### {}: our functions (m2o_bot::) by inclusive Ir\n```", r.target.label());
+            p.ours_inclusive.iter().for_each(|l| println!("{l}"));
+            println!("```");
+        }
     }
 }
 
 fn main() {
+    // The floor's process: this binary started again by `run`.
+    if std::env::var("M2O_BENCH_ROLE").as_deref() == Ok("floor") {
+        return floor::main();
+    }
+    let only = std::env::var("M2O_BENCH_ONLY").unwrap_or_default();
+    assert!(
+        ["", "flat", "paced", "floor", "instructions"].contains(&only.as_str()),
+        "M2O_BENCH_ONLY is one of flat, paced, floor, instructions"
+    );
+    let counting = only == "instructions";
     // `cargo bench` passes `--bench`; a number on the command line is the client count.
     let arg = std::env::args().skip(1).find_map(|a| a.parse::<usize>().ok());
-    let clients = arg.or_else(|| std::env::var("M2O_BENCH_CLIENTS").ok().and_then(|v| v.parse().ok())).unwrap_or(1000);
+    let clients = arg
+        .or_else(|| std::env::var("M2O_BENCH_CLIENTS").ok().and_then(|v| v.parse().ok()))
+        .unwrap_or(if counting { 100 } else { 1000 });
     let rate: f64 = std::env::var("M2O_BENCH_RATE").ok().and_then(|v| v.parse().ok()).unwrap_or(1500.0);
-    let only = std::env::var("M2O_BENCH_ONLY").unwrap_or_default();
-    // What `m2o-bot run` does: INFO logs, formatted (into nothing; `M2O_BENCH_LOG=1`: to stderr).
-    let filter = tracing_subscriber::EnvFilter::new("info");
-    if std::env::var_os("M2O_BENCH_LOG").is_some() {
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
-    } else {
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::sink).init();
-    }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    watchdog();
+    let watchdog_s = std::env::var("M2O_BENCH_WATCHDOG_S").ok().and_then(|v| v.parse().ok());
+    watchdog(watchdog_s.unwrap_or(if counting { 600 } else { 30 }));
+    if counting {
+        rt.block_on(instructions(clients));
+        rt.shutdown_background();
+        return;
+    }
     println!("## End to end: {clients} clients, {} updates each", STEPS.len());
-    // A short warm-up (connections, allocator, page cache), not reported.
-    rt.block_on(run(StoreKind::Disk, Pace::FlatOut, 50.min(clients), 1_000_000_000));
+    println!("(the bot: {}, in its own process)", env!("CARGO_BIN_EXE_m2o-bot"));
+    if only != "floor" {
+        // A short warm-up (the binary and the page cache), not reported.
+        rt.block_on(run(Target::Ours(StoreKind::Disk), Pace::FlatOut, 50.min(clients), 1_000_000_000, Probe::Proc));
+    }
     let mut reports = Vec::new();
     let mut base = 2_000_000_000;
     for pace in [Pace::FlatOut, Pace::Paced(rate)] {
@@ -432,15 +727,22 @@ fn main() {
             continue;
         }
         for store in [StoreKind::Disk, StoreKind::Tmpfs] {
-            let report = rt.block_on(run(store, pace, clients, base));
+            let report = rt.block_on(run(Target::Ours(store), pace, clients, base, Probe::Proc));
             base += 1_000_000_000;
             report.print();
             reports.push(report);
         }
     }
-    println!("\n## Targets (2 cores)");
+    let floor = ["", "flat", "floor"].contains(&only.as_str()).then(|| {
+        let report = rt.block_on(run(Target::Floor, Pace::FlatOut, clients, base, Probe::Proc));
+        report.print();
+        report
+    });
+    if !reports.is_empty() {
+        println!("\n## Targets (2 cores)");
+    }
     let find = |store: StoreKind, flat: bool| {
-        reports.iter().find(|r| r.store == store && matches!(r.pace, Pace::FlatOut) == flat)
+        reports.iter().find(|r| r.target == Target::Ours(store) && matches!(r.pace, Pace::FlatOut) == flat)
     };
     let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
     if let Some(r) = find(StoreKind::Disk, true) {
@@ -464,6 +766,26 @@ fn main() {
             verdict(ratio <= 1.5)
         );
     }
-    // Detached tasks (sled's flusher, the outbox worker) must not hold the exit.
+    if let Some(floor) = &floor {
+        println!(
+            "\n## Beside the floor (the bare teloxide bot: {:.0} updates/s, {:.3} CPU s per 1,000 updates, peak RSS {:.1} MiB)",
+            floor.rate(),
+            floor.bot_cpu_per_1000(),
+            floor.peak_rss_kib as f64 / 1024.0
+        );
+        // Per update, each bot's process: all CPU, user CPU alone (the part instructions count).
+        let per_update = |r: &Report, cpu: Duration| cpu.as_secs_f64() / r.updates.max(1) as f64;
+        for r in &reports {
+            println!(
+                "- {}, {}: CPU per update **{:.1}×** the floor's (user CPU alone {:.1}×); updates/s {:.2}× the floor's",
+                r.target.label(),
+                r.pace.label(),
+                per_update(r, r.bot_cpu.total()) / per_update(floor, floor.bot_cpu.total()).max(1e-12),
+                per_update(r, r.bot_cpu.user) / per_update(floor, floor.bot_cpu.user).max(1e-12),
+                r.rate() / floor.rate()
+            );
+        }
+    }
+    // Detached tasks (the emulator's connections) must not hold the exit.
     rt.shutdown_background();
 }
