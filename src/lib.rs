@@ -45,16 +45,18 @@
 //! - [`fleet`]: every decision — the gate, approve, reject, withdraw, spawn, qualify, nudge,
 //!   destroy, token rotation, going live, escalations, the autonomy radius, the brief, the weekly
 //!   health check, the two-way line between clients and masters ([`fleet::line`]), erasing a
-//!   client's data ([`fleet::privacy`]) — with typed errors, and the outbox worker that delivers
-//!   what decisions queued. [`fleet::people`] says who a person is in every notice. A surface calls
+//!   client's data ([`fleet::privacy`]), daily backups ([`fleet::backups`]) — with typed errors,
+//!   and the outbox worker that delivers what decisions queued. [`fleet::people`] says who a person is in every notice. A surface calls
 //!   these; none decides on its own, so a button, a command and the HTTP API mean the same.
 //! - Surfaces parse, call `fleet`, and render: [`bot`] (the dptree tree, fed by long polling
 //!   (`bot::listener`) or by Telegram's POSTs (`bot::webhook`); the conversation's
 //!   steps; for masters `home`, `decide`, `cards` and `line`; `unknown` for a `/command` we do not
-//!   have), [`api`] (axum: the agents' API, admin approval, health, metrics), [`scheduler`] (what
+//!   have), [`api`] (axum: the agents' API, admin approval and backups, readiness and liveness,
+//!   metrics), [`scheduler`] (what
 //!   is due when), `console` (a developer's terminal on the real bot).
-//! - [`server`] runs the surfaces on an `App`; [`registry`] holds the offline commands (registry,
-//!   export, import); [`doctor`] checks a deployment (`m2o-bot doctor`): each configured service
+//! - [`server`] runs the surfaces on an `App` and says when the bot cannot go on
+//!   ([`server::Running::failed`]); [`registry`] holds the offline commands (registry, export,
+//!   restore; a backup's format and its consistent snapshot are [`store::backup`]); [`doctor`] checks a deployment (`m2o-bot doctor`): each configured service
 //!   with a harmless call through its `services` client, and the data dir and key without changing them.
 //!
 //! # The life of one update
