@@ -64,6 +64,9 @@ pub struct App {
     pub scheduler_wake: Notify,
     /// Provisioning jobs running in this process (so a job never runs twice at once).
     pub running_jobs: Mutex<HashMap<u64, tokio::task::AbortHandle>>,
+    /// Provisioning steps that may run at once (`fleet::jobs::STEPS_AT_ONCE`): a wave of approvals
+    /// queues its steps here instead of crowding out the conversations.
+    pub job_slots: tokio::sync::Semaphore,
     /// Our bot's username while Bot Management Mode is on (read from `getMe` at start): the bot
     /// step offers one-tap creation, and a link to the same dialog names our bot.
     pub one_tap: std::sync::RwLock<Option<String>>,
@@ -129,6 +132,7 @@ impl App {
             guacamole,
             crm,
             running_jobs: Mutex::new(HashMap::new()),
+            job_slots: tokio::sync::Semaphore::new(crate::fleet::jobs::STEPS_AT_ONCE),
             one_tap: Default::default(),
             metrics: crate::metrics::Metrics::default(),
             planka,

@@ -72,8 +72,14 @@ pub fn retry(app: &Arc<App>, job_id: u64) -> anyhow::Result<bool> {
     Ok(true)
 }
 
+/// How many provisioning steps run at once. A step is a few calls to the provisioner and two
+/// progress edits; hundreds of them at once (a wave of approvals) took the CPU the conversations
+/// needed (BENCHMARKS.md §1). Waits (a deployment, a retry's backoff) hold no slot.
+pub const STEPS_AT_ONCE: usize = 4;
+
 async fn run(app: &Arc<App>, id: u64) -> anyhow::Result<()> {
     loop {
+        let slot = app.job_slots.acquire().await?;
         let Some(mut job) = app.store.job(id)? else { return Ok(()) };
         if job.state != JobState::Running {
             return Ok(());
@@ -119,6 +125,7 @@ async fn run(app: &Arc<App>, id: u64) -> anyhow::Result<()> {
             }
             Ok(Done::Wait(wait)) => {
                 save(app, &job, None)?;
+                drop(slot);
                 tokio::time::sleep(wait).await;
             }
             Err(e @ (ProvisionError::Retryable { .. } | ProvisionError::Unanswered { .. }))
@@ -136,6 +143,7 @@ async fn run(app: &Arc<App>, id: u64) -> anyhow::Result<()> {
                 }
                 save(app, &job, None)?;
                 progress::refresh(app, &job).await;
+                drop(slot);
                 tokio::time::sleep(wait).await;
             }
             Err(e) => {
