@@ -64,8 +64,8 @@ pub struct App {
     pub scheduler_wake: Notify,
     /// Provisioning jobs running in this process (so a job never runs twice at once).
     pub running_jobs: Mutex<HashMap<u64, tokio::task::AbortHandle>>,
-    /// Provisioning steps that may run at once (`fleet::jobs::STEPS_AT_ONCE`): a wave of approvals
-    /// queues its steps here instead of crowding out the conversations.
+    /// Provisioning steps that may run at once ([`STEPS_AT_ONCE`]): a wave of approvals queues its
+    /// steps here instead of crowding out the conversations.
     pub job_slots: tokio::sync::Semaphore,
     /// Our bot's username while Bot Management Mode is on (read from `getMe` at start): the bot
     /// step offers one-tap creation, and a link to the same dialog names our bot.
@@ -78,6 +78,11 @@ impl std::fmt::Debug for App {
         f.debug_struct("App").field("data_dir", &self.config.data_dir).finish_non_exhaustive()
     }
 }
+
+/// How many provisioning steps run at once. A step is a few calls to the provisioner and two
+/// progress edits; hundreds at once (a wave of approvals) took the CPU the conversations needed
+/// (BENCHMARKS.md §1).
+pub const STEPS_AT_ONCE: usize = 4;
 
 impl App {
     /// Our bot's username if clients can make their bot in one tap (Bot Management Mode).
@@ -132,7 +137,7 @@ impl App {
             guacamole,
             crm,
             running_jobs: Mutex::new(HashMap::new()),
-            job_slots: tokio::sync::Semaphore::new(crate::fleet::jobs::STEPS_AT_ONCE),
+            job_slots: tokio::sync::Semaphore::new(STEPS_AT_ONCE),
             one_tap: Default::default(),
             metrics: crate::metrics::Metrics::default(),
             planka,

@@ -72,11 +72,8 @@ pub fn retry(app: &Arc<App>, job_id: u64) -> anyhow::Result<bool> {
     Ok(true)
 }
 
-/// How many provisioning steps run at once. A step is a few calls to the provisioner and two
-/// progress edits; hundreds of them at once (a wave of approvals) took the CPU the conversations
-/// needed (BENCHMARKS.md §1). Waits (a deployment, a retry's backoff) hold no slot.
-pub const STEPS_AT_ONCE: usize = 4;
-
+/// Each step holds one of `App::job_slots` (`app::STEPS_AT_ONCE`) while it runs; waits (a
+/// deployment, a retry's backoff) hold none.
 async fn run(app: &Arc<App>, id: u64) -> anyhow::Result<()> {
     loop {
         let slot = app.job_slots.acquire().await?;
