@@ -5,13 +5,15 @@
 //! the process exits and its supervisor restarts it, instead of running on half dead.
 
 use crate::app::App;
+use crate::services::managed_bots::{probe_me, Me};
+use crate::services::probe::ProbeError;
 use crate::services::telegram::{error_kind, TelegramNotifier};
 use std::sync::Arc;
 use std::time::Duration;
 use teloxide::dispatching::{Dispatcher, ShutdownToken};
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
-use teloxide::{ApiError, RequestError};
+use teloxide::RequestError;
 use tokio::task::JoinHandle;
 
 /// A running bot: stop it to release the store.
@@ -84,12 +86,10 @@ pub async fn start(app: Arc<App>, poll_timeout: Duration) -> anyhow::Result<Runn
         .map_err(|e| anyhow::anyhow!("M2O_HTTP_ADDR {}: {e}", app.config.http_addr))?;
     let http_addr = listener.local_addr()?;
     let bot = app.bot();
-    check_our_token(&bot, &app.config.api_url).await?;
+    let me = our_bot(&app).await?;
     crate::bot::announce_commands(&app, &bot).await;
-    let manager = crate::services::managed_bots::manager(&app.http, &app.config.api_url, &app.config.telegram_token);
-    let manager = manager.await;
-    tracing::info!(one_tap_bot_creation = manager.is_some(), "Bot Management Mode");
-    *app.one_tap.write().unwrap_or_else(|e| e.into_inner()) = manager;
+    tracing::info!(one_tap_bot_creation = me.can_manage_bots, "Bot Management Mode");
+    *app.one_tap.write().unwrap_or_else(|e| e.into_inner()) = me.can_manage_bots.then_some(me.username);
     // Webhook mode, or long polling: they exclude each other (a webhook left set answers 409).
     let mut router = crate::api::router(app.clone());
     let webhook = match &app.config.webhook_url {
@@ -148,20 +148,25 @@ pub async fn start(app: Arc<App>, poll_timeout: Duration) -> anyhow::Result<Runn
 /// How many times start-up asks Telegram before giving up (0.5 s, 1 s, 2 s apart).
 const START_ATTEMPTS: u32 = 4;
 
-/// Our own token, asked before anything starts: refused is final and says so; unreachable is
-/// tried a few times, then said plainly (the supervisor starts us again later).
-async fn check_our_token(bot: &Bot, api_url: &reqwest::Url) -> anyhow::Result<()> {
+/// Our own bot (`getMe`), asked before anything starts — whether Bot Management Mode is on comes
+/// with it. Refused is final and says so; unreachable is tried a few times, then said plainly (the
+/// supervisor starts us again later).
+async fn our_bot(app: &App) -> anyhow::Result<Me> {
+    let (api_url, token) = (&app.config.api_url, &app.config.telegram_token);
     let (mut wait, mut attempt) = (Duration::from_millis(500), 1);
     loop {
-        match bot.get_me().await {
-            Ok(_) => return Ok(()),
-            Err(RequestError::Api(ApiError::InvalidToken)) => anyhow::bail!(crate::services::telegram::TOKEN_REFUSED),
-            Err(e) if attempt == START_ATTEMPTS => anyhow::bail!(
-                "Telegram is unreachable at {api_url} ({}); check the network and TELOXIDE_API_URL",
-                error_kind(&e)
-            ),
+        match probe_me(&app.http, api_url, token).await {
+            Ok(me) => return Ok(me),
+            Err(ProbeError::Refused { status: 401, .. }) => anyhow::bail!(crate::services::telegram::TOKEN_REFUSED),
+            Err(e) if attempt == START_ATTEMPTS => {
+                let why = match e {
+                    ProbeError::Unreachable(why) => why,
+                    other => other.to_string(),
+                };
+                anyhow::bail!("Telegram is unreachable at {api_url} ({why}); check the network and TELOXIDE_API_URL")
+            }
             Err(e) => {
-                tracing::warn!(error = %error_kind(&e), ?wait, "Telegram did not answer getMe; trying again");
+                tracing::warn!(error = %e, ?wait, "Telegram did not answer getMe; trying again");
                 tokio::time::sleep(wait).await;
                 (wait, attempt) = (wait * 2, attempt + 1);
             }

@@ -159,8 +159,7 @@ async fn a_token_revoked_while_running_makes_it_unhealthy_and_exit_with_the_reas
 async fn a_dispatcher_that_cannot_start_is_reported_and_the_process_exits() {
     let emu = Emulator::start().await.unwrap();
     let control = emu.create_bot("m2o_ops_bot", "M2O");
-    // Start-up's own getMe and the Bot Management Mode check pass; the dispatcher's fails.
-    emu.inject_fault("getMe", Fault::Delay(Duration::ZERO));
+    // Start-up's own getMe (which also tells Bot Management Mode) passes; the dispatcher's fails.
     emu.inject_fault("getMe", Fault::Delay(Duration::ZERO));
     let answer = serde_json::json!({"ok": false, "error_code": 500, "description": "Internal Server Error"});
     emu.inject_fault("getMe", Fault::Status(500, answer));

@@ -1,7 +1,7 @@
-//! Bot API calls past what teloxide 0.17 models (Bot API 9.6/10.0): whether our bot may manage
-//! bots (`getMe`'s `can_manage_bots`), a managed bot's token, its access settings, and a message
-//! with a `request_managed_bot` reply-keyboard button; and, for `m2o-bot doctor`, getMe and
-//! getWebhookInfo as Telegram gives them (teloxide's `WebhookInfo` refuses the `managed_bot` kind
+//! Bot API calls past what teloxide 0.17 models (Bot API 9.6/10.0): getMe with `can_manage_bots`
+//! (at start-up and for `m2o-bot doctor`), a managed bot's token, its access settings, and a
+//! message with a `request_managed_bot` reply-keyboard button; and, for the doctor,
+//! getWebhookInfo as Telegram gives it (teloxide's `WebhookInfo` refuses the `managed_bot` kind
 //! our bot asks for). Plain JSON over the shared client; errors never carry the URL (it holds our
 //! token) nor a returned token.
 
@@ -67,7 +67,7 @@ pub struct WebhookInfo {
     pub last_error: Option<(i64, String)>,
 }
 
-/// getMe, for the doctor.
+/// getMe, for start-up and the doctor.
 pub async fn probe_me(http: &reqwest::Client, api_url: &reqwest::Url, token: &str) -> Result<Me, ProbeError> {
     let me = probe_call(http, api_url, token, "getMe").await?;
     Ok(Me {
@@ -118,18 +118,6 @@ async fn probe_call(
             Err(ProbeError::Failed("the answer is not the Bot API's (is TELOXIDE_API_URL right?)".into()))
         }
         Err(_) => Err(ProbeError::status(status, probe::summary(&text).replace(token, "***"))),
-    }
-}
-
-/// Our bot's username if Bot Management Mode is on for it.
-pub async fn manager(http: &reqwest::Client, api_url: &reqwest::Url, token: &str) -> Option<String> {
-    match call(http, api_url, token, "getMe", json!({})).await {
-        Ok(me) if me["can_manage_bots"] == true => me["username"].as_str().map(str::to_owned),
-        Ok(_) => None,
-        Err(e) => {
-            tracing::warn!(error = %e, "getMe failed; one-tap bot creation is off");
-            None
-        }
     }
 }
 
