@@ -225,6 +225,29 @@ impl Child {
         result
     }
 
+    /// The instructions (`totals:`) of callgrind's dump number `n` (1: the clients' window).
+    pub fn dump_instructions(&self, n: u32) -> u64 {
+        let dump = self.dir.path().join(format!("callgrind.{}.{n}", self.pid));
+        let text = std::fs::read_to_string(&dump).unwrap_or_else(|e| panic!("{}: {e}", dump.display()));
+        text.lines()
+            .find_map(|l| l.strip_prefix("totals:"))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap_or_else(|| panic!("no totals in {}", dump.display()))
+    }
+
+    /// `M2O_BENCH_KEEP=DIR`: copies callgrind's dumps there (`<label>.callgrind.<n>`), for
+    /// `callgrind_annotate --tree=caller` and the like.
+    pub fn keep_dumps(&self, to: &Path, label: &str) {
+        let _ = std::fs::create_dir_all(to);
+        let label: String = label.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+        for n in 1..=2 {
+            let dump = self.dir.path().join(format!("callgrind.{}.{n}", self.pid));
+            if dump.exists() {
+                let _ = std::fs::copy(&dump, to.join(format!("{label}.callgrind.{n}")));
+            }
+        }
+    }
+
     /// The instructions of the first callgrind dump (the clients' window), and where they went.
     pub fn profile(&self, top: usize) -> Profile {
         let dump = self.dir.path().join(format!("callgrind.{}.1", self.pid));

@@ -3,7 +3,7 @@
 use super::State;
 use crate::app::App;
 use crate::i18n::{Arg, Tr};
-use crate::services::keyboard::{self, Keyboard};
+use crate::services::keyboard::{self, Keyboard, Sent};
 use crate::store::{dialogue, Actor, Change};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -59,16 +59,18 @@ impl Ctx {
         Actor::User(self.user_id)
     }
 
-    pub async fn say(&self, text: String) -> anyhow::Result<Message> {
-        Ok(self.bot.send_message(self.chat, text).await?)
+    pub async fn say(&self, text: String) -> anyhow::Result<Sent> {
+        Ok(keyboard::send(&self.bot, self.chat.0, text, Keyboard::default()).await?)
     }
 
     /// Says `text` and takes down the reply keyboard (one-tap's [🤖 Create my bot]).
-    pub async fn say_removing_keys(&self, text: String) -> anyhow::Result<Message> {
-        Ok(self.bot.send_message(self.chat, text).reply_markup(teloxide::types::ReplyMarkup::kb_remove()).await?)
+    pub async fn say_removing_keys(&self, text: String) -> anyhow::Result<Sent> {
+        let sent =
+            self.bot.send_message(self.chat, text).reply_markup(teloxide::types::ReplyMarkup::kb_remove()).await?;
+        Ok(Sent { id: sent.id })
     }
 
-    pub async fn ask(&self, text: String, keyboard: Keyboard) -> anyhow::Result<Message> {
+    pub async fn ask(&self, text: String, keyboard: Keyboard) -> anyhow::Result<Sent> {
         Ok(keyboard::send(&self.bot, self.chat.0, text, keyboard).await?)
     }
 
@@ -76,7 +78,7 @@ impl Ctx {
     /// old buttons cannot be tapped again. Failure is harmless (the message may be too old to edit).
     pub async fn settle(&self, message: MessageId, question: &str, answer: &str) {
         let text = format!("{question}\n\n👉 {answer}");
-        if let Err(e) = self.bot.edit_message_text(self.chat, message, text).await {
+        if let Err(e) = keyboard::edit(&self.bot, self.chat.0, message.0, text, Keyboard::default()).await {
             tracing::debug!(error = %crate::services::telegram::error_kind(&e), "could not settle a question");
         }
     }

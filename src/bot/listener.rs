@@ -69,10 +69,14 @@ pub struct Failed {
     pub code: Option<u16>,
 }
 
-/// Just the id of an update: readable even when the rest of it is not.
+/// Just the id of an update, and whether it is a `managed_bot` one (which teloxide cannot read):
+/// readable even when the rest of it is not. One cheap pass picks the decoder, instead of trying
+/// each (a failed attempt builds an error with its message).
 #[derive(serde::Deserialize)]
-struct Id {
+struct Peek {
     update_id: i64,
+    #[serde(default)]
+    managed_bot: Option<serde::de::IgnoredAny>,
 }
 
 pub struct Listener {
@@ -274,9 +278,15 @@ pub fn skipped(app: &App, update_id: Option<i64>, why: &str) {
 /// Decodes one raw update. The reason for a skip names the kind of error and where, not serde's
 /// message: that can quote the update's text.
 fn decode(raw: &RawValue) -> Received {
-    let update_id = serde_json::from_str::<Id>(raw.get()).ok().map(|i| i.update_id);
-    if let Ok(m) = serde_json::from_str::<super::managed::ManagedBotEnvelope>(raw.get()) {
-        return Received::ManagedBot { update_id: m.update_id, event: m.managed_bot };
+    let peek = serde_json::from_str::<Peek>(raw.get()).ok();
+    let update_id = peek.as_ref().map(|p| p.update_id);
+    if peek.is_some_and(|p| p.managed_bot.is_some()) {
+        return match serde_json::from_str::<super::managed::ManagedBotEnvelope>(raw.get()) {
+            Ok(m) => Received::ManagedBot { update_id: m.update_id, event: m.managed_bot },
+            Err(e) => {
+                Received::Skipped { update_id, why: format!("{:?} error at column {}", e.classify(), e.column()) }
+            }
+        };
     }
     match serde_json::from_str::<Update>(raw.get()) {
         Ok(update) if !matches!(update.kind, UpdateKind::Error(_)) => Received::Update(Box::new(update)),

@@ -72,9 +72,16 @@ pub fn retry(app: &Arc<App>, job_id: u64) -> anyhow::Result<bool> {
     Ok(true)
 }
 
+/// How often at most the progress messages are edited while steps follow one another without a
+/// wait: a dry run's seven steps take milliseconds, and an edit per step was most of a job's cost
+/// (`cargo bench --bench e2e`, BENCHMARKS.md §1). Before a wait, and at the end, they are always
+/// brought up to date.
+const PROGRESS_EVERY: Duration = Duration::from_secs(1);
+
 /// Each step holds one of `App::job_slots` (`app::STEPS_AT_ONCE`) while it runs; waits (a
 /// deployment, a retry's backoff) hold none.
 async fn run(app: &Arc<App>, id: u64) -> anyhow::Result<()> {
+    let mut shown = Shown::default();
     loop {
         let slot = app.job_slots.acquire().await?;
         let Some(mut job) = app.store.job(id)? else { return Ok(()) };
@@ -84,14 +91,16 @@ async fn run(app: &Arc<App>, id: u64) -> anyhow::Result<()> {
         let Some(mut agent) = app.store.agent(&job.agent)? else {
             return fail(app, job, None, "the agent's registry entry is missing".into()).await;
         };
-        if job.progress.is_empty() {
-            progress::open(app, &mut job, &agent).await;
-        }
-        if !job.log.last().is_some_and(|r| r.step == job.step && r.finished_at.is_none()) {
+        if !started(&job) {
             job.log.push(StepRecord { step: job.step, started_at: app.clock.now(), finished_at: None, outcome: None });
             save(app, &job, None)?;
         }
-        progress::refresh(app, &job).await;
+        if job.progress.is_empty() {
+            progress::open(app, &mut job, &agent).await;
+            shown.drawn(&job);
+        } else {
+            shown.update(app, &job, false).await;
+        }
         match perform(app, &mut job, &mut agent).await {
             Ok(Done::Next(note)) => {
                 if let Some(r) = job.log.last_mut() {
@@ -103,7 +112,14 @@ async fn run(app: &Arc<App>, id: u64) -> anyhow::Result<()> {
                 agent.updated_at = app.clock.now();
                 match job.step.next() {
                     Some(next) => {
+                        // The next step is recorded as started in the same write as this one's end.
                         job.step = next;
+                        job.log.push(StepRecord {
+                            step: next,
+                            started_at: app.clock.now(),
+                            finished_at: None,
+                            outcome: None,
+                        });
                         save(app, &job, Some(&agent))?;
                     }
                     None if app.provisioner.kind() == "dry-run" => {
@@ -122,6 +138,7 @@ async fn run(app: &Arc<App>, id: u64) -> anyhow::Result<()> {
             }
             Ok(Done::Wait(wait)) => {
                 save(app, &job, None)?;
+                shown.update(app, &job, true).await;
                 drop(slot);
                 tokio::time::sleep(wait).await;
             }
@@ -139,7 +156,7 @@ async fn run(app: &Arc<App>, id: u64) -> anyhow::Result<()> {
                     r.outcome = Some(format!("{message} (attempt {}/{MAX_ATTEMPTS})", job.attempts));
                 }
                 save(app, &job, None)?;
-                progress::refresh(app, &job).await;
+                shown.update(app, &job, true).await;
                 drop(slot);
                 tokio::time::sleep(wait).await;
             }
@@ -157,6 +174,44 @@ async fn run(app: &Arc<App>, id: u64) -> anyhow::Result<()> {
             }
         }
     }
+}
+
+/// The progress messages as last drawn. They are edited when the job looks different: at most once
+/// every `PROGRESS_EVERY` while steps follow one another, and always before a wait (so a deployment
+/// or a retry's backoff never shows an old step). The end (live, deployed, failed) is drawn by its
+/// own code.
+#[derive(Default)]
+struct Shown {
+    at: Option<tokio::time::Instant>,
+    look: Option<(Step, usize, Option<String>)>,
+}
+
+impl Shown {
+    fn look(job: &Job) -> (Step, usize, Option<String>) {
+        (job.step, job.log.len(), job.log.last().and_then(|r| r.outcome.clone()))
+    }
+
+    fn drawn(&mut self, job: &Job) {
+        self.at = Some(tokio::time::Instant::now());
+        self.look = Some(Shown::look(job));
+    }
+
+    async fn update(&mut self, app: &App, job: &Job, before_a_wait: bool) {
+        let look = Shown::look(job);
+        if self.look.as_ref() == Some(&look) {
+            return;
+        }
+        if !before_a_wait && self.at.is_some_and(|at| at.elapsed() < PROGRESS_EVERY) {
+            return;
+        }
+        progress::refresh(app, job).await;
+        self.drawn(job);
+    }
+}
+
+/// Whether the job's current step is recorded as started and not finished.
+fn started(job: &Job) -> bool {
+    job.log.last().is_some_and(|r| r.step == job.step && r.finished_at.is_none())
 }
 
 /// Records the job's progress (and the agent's, when it changed) in one write.

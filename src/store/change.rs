@@ -2,7 +2,7 @@
 //! across every tree it touches, after its [`Guard`]s were checked inside that same transaction.
 
 use super::guard::{check, Guard};
-use super::tree::{Tree, Tx};
+use super::tree::{Tree, Trees, Tx};
 use super::{
     audit, capacity_tx, decode_tx, dialogue, encode, state_key, u64_from, update_key, Claimant, Store, TxResult,
     CAPACITY_USED, UPDATES_KEPT,
@@ -126,9 +126,14 @@ impl Store {
         for _ in 0..wanted {
             keys.push(self.db.generate_id()?);
         }
+        let spanned = spans(change);
+        let trees: Vec<&sled::Tree> = spanned.iter().map(|t| self.tree(t)).collect();
+        if trees.is_empty() {
+            return Ok(());
+        }
         let _writing = self.writing();
-        let result = self.trees.as_slice().transaction(|t| {
-            let t = Tx(t);
+        let result = trees.as_slice().transaction(|t| {
+            let t = Tx::new(spanned, t);
             for guard in &change.guards {
                 check(&t, guard)?;
             }
@@ -146,6 +151,44 @@ impl Store {
         self.commit(change)?;
         self.flush().await
     }
+}
+
+/// The trees `apply` and the change's guards read or write: the transaction spans these only.
+fn spans(change: &Change) -> Trees {
+    use Tree::*;
+    let mut set = Trees::default();
+    for guard in &change.guards {
+        set = set.and(guard.reads());
+    }
+    let mut add = |on: bool, trees: &[Tree]| {
+        if on {
+            set = set.and(trees);
+        }
+    };
+    add(change.contact.is_some(), &[Contacts, ContactsByState, ContactsByUser, Meta]);
+    add(!change.audit.is_empty(), &[Audit]);
+    add(!change.outbox.is_empty() || change.outbox_settled.is_some(), &[Outbox]);
+    add(!change.notices.is_empty(), &[Notices, NoticesByMessage]);
+    add(
+        change.forget.is_some(),
+        &[Contacts, ContactsByState, ContactsByUser, ContactsByEmail, Otps, Dialogues, Line, Notices, Outbox],
+    );
+    add(!change.line.is_empty(), &[Line]);
+    add(change.dialogue.is_some(), &[Dialogues]);
+    add(change.otp.is_some(), &[Otps]);
+    add(change.index_email.is_some(), &[ContactsByEmail]);
+    add(change.claim_name.is_some() || change.release_name.is_some(), &[Names]);
+    add(change.claim_bot.is_some() || change.release_bot.is_some(), &[Bots]);
+    add(change.agent.is_some(), &[Agents, AgentTokens]);
+    add(change.escalation.is_some(), &[Escalations]);
+    add(change.action.is_some(), &[Actions]);
+    add(!change.markers.is_empty(), &[Sched]);
+    add(change.job.is_some(), &[Jobs]);
+    add(change.decision.is_some(), &[Decisions]);
+    add(change.update_handled.is_some(), &[Updates]);
+    add(change.meta.is_some(), &[Meta]);
+    add(!change.count.is_empty(), &[Limits]);
+    set
 }
 
 fn apply(t: &Tx, change: &Change, keys: &[u64]) -> TxResult<()> {

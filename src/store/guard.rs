@@ -33,6 +33,23 @@ pub enum Guard {
     CapacityBelow(usize),
 }
 
+impl Guard {
+    /// The trees [`check`] reads for it.
+    pub(super) fn reads(&self) -> &'static [Tree] {
+        match self {
+            Guard::ContactIn(..) => &[Tree::Contacts],
+            Guard::EmailFree { .. } => &[Tree::ContactsByEmail, Tree::Contacts],
+            Guard::NameFree { .. } => &[Tree::Names, Tree::Agents],
+            Guard::Undecided(_) => &[Tree::Decisions],
+            Guard::EscalationOpen(_) => &[Tree::Escalations],
+            Guard::ActionPending(_) => &[Tree::Actions],
+            Guard::MarkerAbsent(_) => &[Tree::Sched],
+            Guard::CapacityBelow(_) => &[Tree::Meta],
+            Guard::BotFree { .. } => &[Tree::Bots],
+        }
+    }
+}
+
 pub(super) fn check(t: &Tx, guard: &Guard) -> TxResult<()> {
     let refused = || Err(abort(StoreError::Conflict(guard.clone())));
     let holds = |ok: bool| if ok { Ok(()) } else { refused() };

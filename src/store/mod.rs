@@ -338,6 +338,17 @@ impl Store {
         self.all(Tree::Jobs)
     }
 
+    /// Every job's state, without decoding the rest of it (its step log): for `/metrics`, which a
+    /// scraper reads every few seconds.
+    pub fn job_states(&self) -> Result<Vec<crate::domain::agent::JobState>> {
+        #[derive(serde::Deserialize)]
+        struct StateOnly {
+            state: crate::domain::agent::JobState,
+        }
+        let only: Vec<StateOnly> = self.all(Tree::Jobs)?;
+        Ok(only.into_iter().map(|j| j.state).collect())
+    }
+
     pub fn decision(&self, contact_id: u64) -> Result<Option<Decision>> {
         self.get(Tree::Decisions, &contact_id.to_be_bytes())
     }
