@@ -153,11 +153,12 @@ async fn registry_export_and_restore_round_trip() {
     let export = dir.path().join("export.jsonl");
     run(&["export", "--out", export.to_str().unwrap()], &data);
     let lines = std::fs::read_to_string(&export).unwrap();
-    assert_eq!(lines.lines().count(), 4, "three entries and the end line: {lines}");
-    assert_eq!(lines.lines().last(), Some(r#"{"end":3}"#));
+    // The agent, its roll-call entry, a counter, the key check; then the end line.
+    assert_eq!(lines.lines().count(), 5, "four entries and the end line: {lines}");
+    assert_eq!(lines.lines().last(), Some(r#"{"end":4}"#));
     let fresh = dir.path().join("fresh");
     let said = run(&["restore", export.to_str().unwrap()], &fresh);
-    assert!(said.contains("restored 3 entries: 0 contacts, 1 agents"), "{said}");
+    assert!(said.contains("restored 4 entries: 0 contacts, 1 agents"), "{said}");
     assert_eq!(run(&["registry"], &fresh), table);
     // Restoring twice is refused: the data dir is no longer empty. `import` is the old name.
     let again = m2o(dir.path())

@@ -4,7 +4,7 @@
 use super::ctx::keyboard;
 use super::{Ctx, HandlerResult};
 use crate::app::App;
-use crate::domain::agent::{health, status, AgentState, Health, Status};
+use crate::domain::agent::{status, AgentState, Health, Status};
 use crate::domain::callback::MasterTap;
 use crate::domain::ContactState;
 use crate::fleet::{brief, buttons, people, progress};
@@ -144,13 +144,19 @@ pub async fn stalled(ctx: &Ctx) -> HandlerResult {
 
 /// `/fleet`: the seed's `Fleet: m2 🟢 | peter 🔴` line and the counts.
 pub fn fleet(app: &App) -> String {
-    let agents: Vec<_> =
-        app.store.agents().unwrap_or_default().into_iter().filter(|a| a.state != AgentState::Destroyed).collect();
-    if agents.is_empty() {
+    let roll: Vec<_> =
+        app.store.roll_call().unwrap_or_default().into_iter().filter(|a| a.state != AgentState::Destroyed).collect();
+    if roll.is_empty() {
         return app.content.i18n.tr("en").t("master-fleet-empty");
     }
     let now = app.clock.now();
-    let health: Vec<(String, Health)> = agents.iter().map(|a| (a.name.clone(), health(a, now))).collect();
+    let health: Vec<(String, Health)> = roll
+        .into_iter()
+        .map(|a| {
+            let h = a.status(now).health();
+            (a.name, h)
+        })
+        .collect();
     let line = brief::fleet_line(&health, brief::MAX_FLEET_NAMES);
     let n = |h: Health| (health.iter().filter(|(_, x)| *x == h).count() as i64).into();
     let counts = app.master_tr().t_args(

@@ -68,8 +68,13 @@ impl Status {
 pub const SILENT_AFTER_MINUTES: i64 = 30;
 
 pub fn status(agent: &Agent, now: DateTime<Utc>) -> Status {
-    match agent.state {
-        AgentState::Live => match agent.heartbeat_at.or(agent.live_at) {
+    status_of(agent.state, agent.heartbeat_at.or(agent.live_at), now)
+}
+
+/// An agent's status from its state and when it last spoke (its heartbeat, else going live).
+fn status_of(state: AgentState, spoke: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Status {
+    match state {
+        AgentState::Live => match spoke {
             Some(t) if now - t <= chrono::Duration::minutes(SILENT_AFTER_MINUTES) => Status::Online,
             _ => Status::Silent,
         },
@@ -77,6 +82,34 @@ pub fn status(agent: &Agent, now: DateTime<Utc>) -> Status {
         AgentState::Failed => Status::SetupFailed,
         AgentState::Degraded => Status::Degraded,
         AgentState::Destroyed => Status::Destroyed,
+    }
+}
+
+/// What the fleet's views read of an agent (`/fleet`, the brief): kept beside its registry entry
+/// by the store, so a fleet of thousands is read without decoding each whole entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RollCall {
+    pub name: String,
+    pub state: AgentState,
+    pub heartbeat_at: Option<DateTime<Utc>>,
+    pub live_at: Option<DateTime<Utc>>,
+    pub doing: Option<String>,
+}
+
+impl RollCall {
+    pub fn of(agent: &Agent) -> RollCall {
+        RollCall {
+            name: agent.name.clone(),
+            state: agent.state,
+            heartbeat_at: agent.heartbeat_at,
+            live_at: agent.live_at,
+            doing: agent.doing.clone(),
+        }
+    }
+
+    /// The same as [`status`] of the whole entry.
+    pub fn status(&self, now: DateTime<Utc>) -> Status {
+        status_of(self.state, self.heartbeat_at.or(self.live_at), now)
     }
 }
 

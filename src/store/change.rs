@@ -179,7 +179,7 @@ fn spans(change: &Change) -> Trees {
     add(change.index_email.is_some(), &[ContactsByEmail]);
     add(change.claim_name.is_some() || change.release_name.is_some(), &[Names]);
     add(change.claim_bot.is_some() || change.release_bot.is_some(), &[Bots]);
-    add(change.agent.is_some(), &[Agents, AgentTokens]);
+    add(change.agent.is_some(), &[Agents, AgentTokens, Roll]);
     add(change.escalation.is_some(), &[Escalations]);
     add(change.action.is_some(), &[Actions]);
     add(!change.markers.is_empty(), &[Sched]);
@@ -278,6 +278,7 @@ fn apply(t: &Tx, change: &Change, keys: &[u64]) -> TxResult<()> {
             t[Tree::AgentTokens].remove(old.as_bytes())?;
         }
         t[Tree::Agents].insert(agent.name.as_bytes(), encode(agent))?;
+        t[Tree::Roll].insert(agent.name.as_bytes(), super::roll::encode(agent))?;
         if let Some(hash) = &agent.api_token_hash {
             t[Tree::AgentTokens].insert(hash.as_bytes(), agent.name.as_bytes())?;
         }

@@ -24,6 +24,7 @@ pub mod dialogue;
 mod guard;
 mod notices;
 pub mod outbox;
+mod roll;
 mod tree;
 
 use crate::domain::agent::{Agent, AgentState, Job};
@@ -165,6 +166,7 @@ impl Store {
         let store = Store::open_as_is(path)?;
         make_private(path).map_err(unusable)?;
         store.index_states()?;
+        store.index_roll()?;
         // A store from before the counter: count once (an absent counter reads 0, so a new
         // store stays empty).
         let used = store.capacity_counted() as u64;

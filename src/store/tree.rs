@@ -51,10 +51,12 @@ pub enum Tree {
     NoticesByMessage,
     /// `<contact id><sequence>` → `LineEntry`: the two-way line between a client and the masters.
     Line,
+    /// Agent name → its roll-call entry (`super::roll`): what `/fleet` and the brief read.
+    Roll,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 23] = [
+    pub const ALL: [Tree; 24] = [
         Tree::Contacts,
         Tree::ContactsByEmail,
         Tree::ContactsByUser,
@@ -78,6 +80,7 @@ impl Tree {
         Tree::Meta,
         Tree::NoticesByMessage,
         Tree::Line,
+        Tree::Roll,
     ];
 
     pub fn name(self) -> &'static str {
@@ -105,6 +108,7 @@ impl Tree {
             Tree::Meta => "meta",
             Tree::NoticesByMessage => "notices_by_message",
             Tree::Line => "line",
+            Tree::Roll => "roll",
         }
     }
 

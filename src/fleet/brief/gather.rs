@@ -54,7 +54,8 @@ pub async fn gather(app: &App, now: DateTime<Utc>, date: NaiveDate) -> anyhow::R
         });
     }
     let needs_more = store.count_in(ContactState::PendingReview).saturating_sub(room);
-    let agents: Vec<_> = store.agents()?.into_iter().filter(|a| a.state != AgentState::Destroyed).collect();
+    // The roll call, not the registry: a fleet of thousands is read without decoding each entry.
+    let agents: Vec<_> = store.roll_call()?.into_iter().filter(|a| a.state != AgentState::Destroyed).collect();
     let mut happening: Vec<(String, String)> =
         agents.iter().filter_map(|a| a.doing.clone().map(|d| (a.name.clone(), d))).collect();
     let day_start = date.and_time(NaiveTime::MIN).and_utc();
@@ -74,7 +75,16 @@ pub async fn gather(app: &App, now: DateTime<Utc>, date: NaiveDate) -> anyhow::R
     for a in agents.iter().filter(|a| a.live_at.is_some_and(in_yesterday)) {
         shipped.push(tr.t_args("brief-shipped-live", &[("name", (&a.name).into())]));
     }
-    for (id, d) in store.decisions()?.into_iter().filter(|(_, d)| in_yesterday(d.at)) {
+    // Yesterday's decisions, found through yesterday's audit log: each moved its request on (to
+    // provisioning or rejected) in the same write.
+    let decided: std::collections::BTreeSet<u64> = store
+        .audit_between(yesterday.0, yesterday.1)?
+        .into_iter()
+        .filter(|e| matches!(e.to, Some(ContactState::Provisioning | ContactState::Rejected)))
+        .filter_map(|e| e.contact_id)
+        .collect();
+    for id in decided {
+        let Some(d) = store.decision(id)?.filter(|d| in_yesterday(d.at)) else { continue };
         let name = store.contact(id)?.and_then(|c| c.agent_name).unwrap_or_default();
         let key = if d.approved { "brief-shipped-approved" } else { "brief-shipped-rejected" };
         shipped.push(tr.t_args(key, &[("name", (&name).into()), ("by", d.by.to_string().as_str().into())]));
@@ -84,13 +94,19 @@ pub async fn gather(app: &App, now: DateTime<Utc>, date: NaiveDate) -> anyhow::R
             .push(tr.t_args("brief-shipped-escalation", &[("agent", (&e.agent).into()), ("need", (&e.need).into())]));
     }
 
+    // A job blocks only while its agent is being set up or failed: read those agents' jobs alone.
+    let mut jobs = Vec::new();
+    for a in agents.iter().filter(|a| matches!(a.state, AgentState::Failed | AgentState::Provisioning)) {
+        if let Some(job) = store.agent(&a.name)?.map(|full| full.job_id).map(|id| store.job(id)).transpose()?.flatten()
+        {
+            jobs.push((a.state, job));
+        }
+    }
+    jobs.sort_by_key(|(_, job)| job.id);
     let mut blocked = Vec::new();
-    let jobs = store.jobs()?;
-    for job in &jobs {
+    for (agent_state, job) in &jobs {
         match &job.state {
-            JobState::Failed { error }
-                if agents.iter().any(|a| a.name == job.agent && a.state == AgentState::Failed) =>
-            {
+            JobState::Failed { error } if *agent_state == AgentState::Failed => {
                 blocked.push(Blocked {
                     what: tr.t_args(
                         "brief-blocked-job",
@@ -115,11 +131,40 @@ pub async fn gather(app: &App, now: DateTime<Utc>, date: NaiveDate) -> anyhow::R
         }
     }
     for a in agents.iter().filter(|a| a.state == AgentState::Degraded) {
+        // The brief lists the first MAX_ACTION_ITEMS and counts the rest: read only their owners.
+        let owner = match blocked.len() < MAX_ACTION_ITEMS {
+            true => store.agent(&a.name)?.map(|full| full.owner_label).unwrap_or_default(),
+            false => String::new(),
+        };
         blocked.push(Blocked {
             what: tr.t_args("brief-blocked-revoked", &[("name", (&a.name).into())]),
-            fix: tr.t_args("brief-fix-revoked", &[("owner", (&a.owner_label).into())]),
+            fix: tr.t_args("brief-fix-revoked", &[("owner", (&owner).into())]),
         });
     }
-    let fleet = agents.iter().map(|a| (a.name.clone(), crate::domain::agent::health(a, now))).collect();
+    let fleet = agents.iter().map(|a| (a.name.clone(), a.status(now).health())).collect();
     Ok(BriefInput { date, needs_you, happening, shipped, blocked, fleet, needs_more })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::{Actor, ContactState};
+    use crate::fleet::approval;
+    use crate::fleet::testing::{Fixture, MASTER};
+    use chrono::Duration;
+
+    #[tokio::test]
+    async fn shipped_yesterday_lists_yesterdays_decisions_found_through_the_audit_log() {
+        let f = Fixture::new().await;
+        let old = f.contact("old@acme.io", ContactState::PendingReview);
+        let anna = f.contact("anna@acme.io", ContactState::PendingReview);
+        // Two days before the brief: not yesterday.
+        approval::reject(&f.app, old.id, Actor::Master(MASTER), None).await.expect("rejected");
+        f.clock.advance(Duration::days(1));
+        approval::reject(&f.app, anna.id, Actor::Master(MASTER), Some("not now".into())).await.expect("rejected");
+        f.clock.advance(Duration::days(1));
+        let now = crate::clock::Clock::now(f.clock.as_ref());
+        let input = super::gather(&f.app, now, now.date_naive()).await.expect("gathered");
+        assert_eq!(input.shipped.len(), 1, "{:?}", input.shipped);
+        assert!(input.shipped[0].contains("rejected by"), "{:?}", input.shipped);
+    }
 }
