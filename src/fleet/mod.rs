@@ -19,6 +19,8 @@
 //! - telling people: [`buttons`] (every decision's row of buttons), [`notices`] (edited in place
 //!   when decided), [`brief`] (the morning brief, spec §7.3), [`outbox`] (delivery with retries),
 //!   [`crm`] (the CRM mirror);
+//! - looking: [`panel`] (what the fleet panel, a Telegram Mini App, shows), [`funnel`] (the
+//!   onboarding funnel per week);
 //! - keeping it: [`backups`] (daily snapshots of the store).
 
 pub mod actions;
@@ -29,6 +31,7 @@ pub mod buttons;
 pub mod crm;
 pub mod destroy;
 pub mod escalations;
+pub mod funnel;
 pub mod health;
 pub mod jobs;
 pub mod leads;
@@ -36,6 +39,7 @@ pub mod line;
 pub mod live;
 pub mod notices;
 pub mod outbox;
+pub mod panel;
 pub mod people;
 pub mod privacy;
 pub mod progress;
