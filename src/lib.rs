@@ -13,8 +13,8 @@
 //!        \                            /
 //!         server        starts and stops the surfaces on one App
 //!           |
-//!   surfaces: bot (Telegram chat)   api (HTTP)   scheduler (time)
-//!                     \                 |             /
+//!   surfaces: bot (Telegram chat)   api (HTTP)   panel (Mini App)   scheduler (time)
+//!                     \                 |              |              /
 //!                      fleet       every fleet decision
 //!                        |
 //!                      app         App: the context every operation shares
@@ -52,7 +52,9 @@
 //!   (`bot::listener`) or by Telegram's POSTs (`bot::webhook`); the conversation's
 //!   steps; for masters `home`, `decide`, `cards` and `line`; `unknown` for a `/command` we do not
 //!   have), [`api`] (axum: the agents' API, admin approval and backups, readiness and liveness,
-//!   metrics), [`scheduler`] (what
+//!   metrics), [`panel`] (the fleet panel, a Telegram Mini App: one embedded page at `/app/` and
+//!   its JSON under `/app/api/`, for masters, authenticated by Telegram's signed init data;
+//!   it looks, and acts only through the chat's own fleet operations), [`scheduler`] (what
 //!   is due when), `console` (a developer's terminal on the real bot).
 //! - [`server`] runs the surfaces on an `App` and says when the bot cannot go on
 //!   ([`server::Running::failed`]); [`registry`] holds the offline commands (registry, export,
@@ -110,6 +112,7 @@ pub mod domain;
 pub mod fleet;
 pub mod i18n;
 pub mod metrics;
+pub mod panel;
 pub mod registry;
 pub mod scheduler;
 pub mod server;
