@@ -299,3 +299,49 @@ async fn a_lead_is_qualified_from_the_panel_and_the_funnel_counts_the_week() {
     assert_eq!(body["weeks"].as_array().unwrap().last().unwrap()["counts"], json!([1, 1, 1, 1, 0, 0, 0]));
     bench.stop().await;
 }
+
+/// The panel's URL on each [📊 Open panel] button of a message.
+fn panel_buttons(m: &tg_emulator::SentMessage) -> Vec<String> {
+    m.buttons.iter().flatten().filter_map(|b| b.web_app.clone()).collect()
+}
+
+#[tokio::test]
+async fn with_an_https_public_url_masters_open_the_panel_from_the_menu_fleet_home_and_brief() {
+    let bench = Bench::with(&[("M2O_PUBLIC_URL", "https://bot.example.com/")]).await;
+    let m = bench.master(MASTER);
+    let panel = "https://bot.example.com/app/";
+    let menu = bench.emu.menu_button(&bench.control.token, MASTER).expect("set at start-up");
+    assert_eq!((menu["type"].as_str(), menu["web_app"]["url"].as_str()), (Some("web_app"), Some(panel)));
+    assert_eq!(bench.emu.menu_button(&bench.control.token, STRANGER), None, "masters' chats only");
+
+    bench.emu.send_text(&bench.control.token, &m, "/fleet");
+    let fleet = bench.message_containing(MASTER, "no agents yet").await;
+    assert_eq!(panel_buttons(&fleet), vec![panel]);
+    assert_eq!(fleet.all_button_labels(), vec!["📊 Open panel"]);
+
+    let anna = bench.user(461_000_301, "en");
+    let summary = bench.at_confirm(&anna, "anna@acme.io", "anna_helper_bot", "anna-agent").await;
+    bench.tap(&anna, &summary, "Confirm").await;
+    bench.message_containing(MASTER, "Agent request").await;
+    bench.emu.send_text(&bench.control.token, &m, "/start");
+    let home = bench.message_containing(MASTER, "Your fleet").await;
+    assert_eq!(panel_buttons(&home), vec![panel]);
+    bench.emu.send_text(&bench.control.token, &m, "/brief");
+    let brief = bench.message_containing(MASTER, "Morning Brief").await;
+    assert_eq!(panel_buttons(&brief), vec![panel], "{:?}", brief.all_button_labels());
+    assert!(brief.all_button_labels().iter().any(|l| l.contains("Approve")), "the brief's own buttons stay");
+    bench.stop().await;
+}
+
+#[tokio::test]
+async fn without_https_there_is_no_menu_button_and_no_panel_button() {
+    let bench = Bench::new().await;
+    let m = bench.master(MASTER);
+    assert!(bench.app().config.public_url.starts_with("http://"));
+    assert_eq!(bench.emu.menu_button(&bench.control.token, MASTER), None);
+    assert_eq!(bench.emu.call_count("setChatMenuButton"), 0);
+    bench.emu.send_text(&bench.control.token, &m, "/fleet");
+    let fleet = bench.message_containing(MASTER, "no agents yet").await;
+    assert!(fleet.buttons.is_empty(), "{:?}", fleet.all_button_labels());
+    bench.stop().await;
+}

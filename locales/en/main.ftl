@@ -514,3 +514,5 @@ funnel-contact-track = contact track
 funnel-bot-connected = bot connected
 funnel-confirmed = confirmed
 funnel-live = live
+button-open-panel = 📊 Open panel
+menu-panel = Panel

@@ -515,3 +515,5 @@ funnel-contact-track = ścieżka kontaktowa
 funnel-bot-connected = bot podłączony
 funnel-confirmed = potwierdzili
 funnel-live = działa
+button-open-panel = 📊 Otwórz panel
+menu-panel = Panel
