@@ -102,7 +102,12 @@ pub async fn decide(
     }
     let note = if decision == Verdict::Modify { note } else { None };
     match escalations::rule(&app, id, decision, note, master.actor()).await {
-        Ok(e) => Ok(Json(escalations::status_json(&e))),
+        Ok(e) => {
+            let mut answer = escalations::status_json(&e);
+            // The words the chat's toast says after a tap on the notice.
+            answer["message"] = json!(app.master_tr().t_args("escalation-sent", &[("agent", (&e.agent).into())]));
+            Ok(Json(answer))
+        }
         Err(e @ RuleError::NotFound(_)) => Err(Error::not_found(e.to_string())),
         Err(e @ RuleError::AlreadyRuled(_)) => Err(Error::conflict(format!("escalation #{id} is {e}"))),
         Err(e @ RuleError::NoFix(_)) => Err(Error::bad(e.to_string())),

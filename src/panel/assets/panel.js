@@ -173,7 +173,7 @@ function drawWaiting(escalations, sla) {
   const box = document.getElementById("waiting-chart");
   const items = escalations.slice().reverse().slice(-30);
   if (!items.length) { box.replaceChildren(el("p", { class: "muted" }, "No escalations in the last 30 days.")); return; }
-  const W = 320, H = 120, bw = (W - 20) / items.length;
+  const W = 320, H = 120, bw = Math.min((W - 20) / items.length, 24);
   const max = Math.max(sla, ...items.map((e) => e.waited_minutes), 1);
   const y = (v) => H - 15 - (v / max) * (H - 25);
   const chart = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": "escalation waiting times" });
