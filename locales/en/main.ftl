@@ -516,3 +516,4 @@ funnel-confirmed = confirmed
 funnel-live = live
 button-open-panel = 📊 Open panel
 menu-panel = Panel
+funnel-caption = 📊 Onboarding funnel, week of { $week } (and the 7 weeks before):

@@ -517,3 +517,4 @@ funnel-confirmed = potwierdzili
 funnel-live = działa
 button-open-panel = 📊 Otwórz panel
 menu-panel = Panel
+funnel-caption = 📊 Lejek onboardingu, tydzień od { $week } (i 7 tygodni wcześniej):

@@ -20,7 +20,7 @@
 //!   when decided), [`brief`] (the morning brief, spec §7.3), [`outbox`] (delivery with retries),
 //!   [`crm`] (the CRM mirror);
 //! - looking: [`panel`] (what the fleet panel, a Telegram Mini App, shows), [`funnel`] (the
-//!   onboarding funnel per week);
+//!   onboarding funnel per week), [`chart`] (the funnel as a picture for the chat);
 //! - keeping it: [`backups`] (daily snapshots of the store).
 
 pub mod actions;
@@ -28,6 +28,7 @@ pub mod approval;
 pub mod backups;
 pub mod brief;
 pub mod buttons;
+pub mod chart;
 pub mod crm;
 pub mod destroy;
 pub mod escalations;
