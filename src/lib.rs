@@ -45,7 +45,8 @@
 //! - [`fleet`]: every decision — the gate, approve, reject, withdraw, spawn, qualify, nudge,
 //!   destroy, token rotation, going live, escalations, the autonomy radius, the brief, the weekly
 //!   health check, the two-way line between clients and masters ([`fleet::line`]), erasing a
-//!   client's data ([`fleet::privacy`]), daily backups ([`fleet::backups`]) — with typed errors,
+//!   client's data ([`fleet::privacy`]), daily backups ([`fleet::backups`]), what the fleet panel
+//!   shows ([`fleet::panel`], the weekly [`fleet::funnel`], drawn for the chat by [`fleet::chart`]) — with typed errors,
 //!   and the outbox worker that delivers what decisions queued. [`fleet::people`] says who a person is in every notice. A surface calls
 //!   these; none decides on its own, so a button, a command and the HTTP API mean the same.
 //! - Surfaces parse, call `fleet`, and render: [`bot`] (the dptree tree, fed by long polling

@@ -1,5 +1,5 @@
 //! Every fleet decision, in one place, for every surface: the chat (`bot`), the HTTP API (`api`),
-//! the scheduler, the console — and whatever comes next (a Mini App panel) — call these and only
+//! the scheduler, the console, the fleet panel (a Telegram Mini App) — call these and only
 //! render what they return, so a decision means the same thing wherever it is taken.
 //!
 //! Each operation reads the store, decides, and writes its state change together with everything
