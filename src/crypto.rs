@@ -1,12 +1,15 @@
 //! Secrets at rest: client bot tokens are sealed with ChaCha20-Poly1305, one-time codes are kept only
 //! as an HMAC-SHA256 and checked in constant time. The 32-byte key comes from `M2O_SECRET_KEY` (64 hex
-//! characters) or from `secret.key` in the data dir, created on first start with mode 0600.
+//! characters) or from `secret.key` in the data dir, created on first start with mode 0600. A Mini
+//! App's init data is checked against the bot's token in [`init_data`].
 
 use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::path::Path;
+
+pub mod init_data;
 
 type HmacSha256 = Hmac<Sha256>;
 

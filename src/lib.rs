@@ -13,8 +13,8 @@
 //!        \                            /
 //!         server        starts and stops the surfaces on one App
 //!           |
-//!   surfaces: bot (Telegram chat)   api (HTTP)   scheduler (time)
-//!                     \                 |             /
+//!   surfaces: bot (Telegram chat)   api (HTTP)   panel (Mini App)   scheduler (time)
+//!                     \                 |              |              /
 //!                      fleet       every fleet decision
 //!                        |
 //!                      app         App: the context every operation shares
@@ -45,14 +45,17 @@
 //! - [`fleet`]: every decision — the gate, approve, reject, withdraw, spawn, qualify, nudge,
 //!   destroy, token rotation, going live, escalations, the autonomy radius, the brief, the weekly
 //!   health check, the two-way line between clients and masters ([`fleet::line`]), erasing a
-//!   client's data ([`fleet::privacy`]), daily backups ([`fleet::backups`]) — with typed errors,
+//!   client's data ([`fleet::privacy`]), daily backups ([`fleet::backups`]), what the fleet panel
+//!   shows ([`fleet::panel`], the weekly [`fleet::funnel`], drawn for the chat by [`fleet::chart`]) — with typed errors,
 //!   and the outbox worker that delivers what decisions queued. [`fleet::people`] says who a person is in every notice. A surface calls
 //!   these; none decides on its own, so a button, a command and the HTTP API mean the same.
 //! - Surfaces parse, call `fleet`, and render: [`bot`] (the dptree tree, fed by long polling
 //!   (`bot::listener`) or by Telegram's POSTs (`bot::webhook`); the conversation's
 //!   steps; for masters `home`, `decide`, `cards` and `line`; `unknown` for a `/command` we do not
 //!   have), [`api`] (axum: the agents' API, admin approval and backups, readiness and liveness,
-//!   metrics), [`scheduler`] (what
+//!   metrics), [`panel`] (the fleet panel, a Telegram Mini App: one embedded page at `/app/` and
+//!   its JSON under `/app/api/`, for masters, authenticated by Telegram's signed init data;
+//!   it looks, and acts only through the chat's own fleet operations), [`scheduler`] (what
 //!   is due when), `console` (a developer's terminal on the real bot).
 //! - [`server`] runs the surfaces on an `App` and says when the bot cannot go on
 //!   ([`server::Running::failed`]); [`registry`] holds the offline commands (registry, export,
@@ -110,6 +113,7 @@ pub mod domain;
 pub mod fleet;
 pub mod i18n;
 pub mod metrics;
+pub mod panel;
 pub mod registry;
 pub mod scheduler;
 pub mod server;

@@ -91,7 +91,8 @@ pub async fn start(app: Arc<App>, poll_timeout: Duration) -> anyhow::Result<Runn
     tracing::info!(one_tap_bot_creation = me.can_manage_bots, "Bot Management Mode");
     *app.one_tap.write().unwrap_or_else(|e| e.into_inner()) = me.can_manage_bots.then_some(me.username);
     // Webhook mode, or long polling: they exclude each other (a webhook left set answers 409).
-    let mut router = crate::api::router(app.clone());
+    // The panel's routes beside the API's (surfaces do not know each other; the server joins them).
+    let mut router = crate::api::router(app.clone()).merge(crate::panel::router(app.clone()));
     let webhook = match &app.config.webhook_url {
         Some(url) => {
             let (route, updates) = crate::bot::webhook::endpoint(app.clone(), url);

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Layer of each top-level module: a module may use only modules of a strictly lower layer, so
-/// the surfaces (bot, api, scheduler) cannot use one another either.
+/// the surfaces (bot, api, panel, scheduler) cannot use one another either.
 const LAYERS: &[(&str, u32)] = &[
     ("domain", 0),
     ("i18n", 1),
@@ -23,6 +23,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("fleet", 7),
     ("bot", 8),
     ("api", 8),
+    ("panel", 8),
     ("scheduler", 8),
     ("registry", 8),
     ("doctor", 8),

@@ -6,8 +6,15 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 /// Kebab-case literals in src/ that are not locale keys.
-const NOT_KEYS: [&str; 6] =
-    ["dry-run", "m2o-bot", "check-config", "api-key", "auto-approval", "x-telegram-bot-api-secret-token"];
+const NOT_KEYS: [&str; 7] = [
+    "dry-run",
+    "m2o-bot",
+    "check-config",
+    "api-key",
+    "auto-approval",
+    "x-telegram-bot-api-secret-token",
+    "no-referrer",
+];
 
 fn keys_of(lang: &str) -> BTreeSet<String> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("locales/{lang}/main.ftl"));

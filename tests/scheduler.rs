@@ -269,3 +269,59 @@ async fn monday_digest_and_the_health_check_with_a_revoked_token() {
     assert_eq!(bench.contact(&anna).unwrap().state, ContactState::Active);
     bench.stop().await;
 }
+
+/// The pictures (photos) in the master's chat so far, with their captions.
+fn photos(bench: &Bench) -> Vec<(i32, String)> {
+    bench
+        .emu
+        .transcript(&bench.control.token, MASTER)
+        .into_iter()
+        .filter(|e| e.text.contains("Onboarding funnel"))
+        .map(|e| (e.message_id, e.text))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_review_and_the_digest_carry_the_funnel_as_a_picture_once_across_restarts() {
+    let mut bench = Bench::new().await;
+    bench.master(MASTER);
+    let bob = bench.user(451_000_007, "en");
+    bench.on_contact_track(&bob, "bob@gmail.com").await;
+    settle(&bench).await;
+
+    // Friday 16:00: the review, then its picture; the first upload is cut off and retried.
+    bench.emu.inject_fault("sendPhoto", tg_emulator::Fault::Disconnect);
+    bench.clock.set(at("2026-11-27T16:00:30Z"));
+    scheduler::tick(bench.app()).await;
+    bench.message_containing(MASTER, "The week in review").await;
+    // The outbox backs off by the bot's clock.
+    bench.eventually("the cut-off upload was tried", |b| b.emu.call_count("sendPhoto") == 1).await;
+    bench.clock.advance(chrono::Duration::seconds(5));
+    let picture = bench.message_containing(MASTER, "Onboarding funnel").await;
+    assert_eq!(picture.kind, "photo");
+    assert!(picture.text.starts_with("📊 Onboarding funnel, week of 2026-11-23"), "{}", picture.text);
+    assert!(picture.text.contains("⬜ started 1") && picture.text.contains("🟨 contact track 1"), "{}", picture.text);
+    let png = bench.emu.uploaded(&bench.control.token, MASTER, picture.message_id).expect("uploaded");
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG");
+    if let Ok(dir) = std::env::var("M2O_SCREENSHOTS") {
+        std::fs::write(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir).join("funnel-chat.png"), &png)
+            .unwrap();
+    }
+    settle(&bench).await;
+
+    // A restart in the same slot sends nothing again.
+    bench.restart().await;
+    scheduler::tick(bench.app()).await;
+    settle(&bench).await;
+    assert_eq!(photos(&bench).len(), 1, "once");
+    assert_eq!(count(&bench, MASTER, "The week in review"), 1);
+
+    // Monday 08:00: the digest, then the picture of the new week.
+    bench.clock.set(at("2026-11-30T08:00:30Z"));
+    scheduler::tick(bench.app()).await;
+    bench.message_containing(MASTER, "Contact-track leads").await;
+    let monday = bench.message_containing(MASTER, "Onboarding funnel").await;
+    assert!(monday.text.starts_with("📊 Onboarding funnel, week of 2026-11-30"), "{}", monday.text);
+    assert!(monday.text.contains("⬜ started 0"), "a new week: {}", monday.text);
+    bench.stop().await;
+}

@@ -505,3 +505,15 @@ one-tap-created = 🤖 Got your new bot.
 token-ok-one-tap = ✅ Your bot @{ $bot } is connected.
 health-token-healed = 🔑 The token of @{ $bot } stopped working, so we gave your agent { $name } a new one and restarted it. Nothing for you to do.
 managed-owner-changed = 👤 The owner of @{ $bot } (agent { $name }) changed in Telegram: it now belongs to user { $user }. The agent keeps running; check whether that was meant.
+
+## The onboarding funnel's stages (the fleet panel, the weekly pictures).
+funnel-started = started
+funnel-email-confirmed = email confirmed
+funnel-qualified = qualified
+funnel-contact-track = contact track
+funnel-bot-connected = bot connected
+funnel-confirmed = confirmed
+funnel-live = live
+button-open-panel = 📊 Open panel
+menu-panel = Panel
+funnel-caption = 📊 Onboarding funnel, week of { $week } (and the 7 weeks before):

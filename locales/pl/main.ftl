@@ -506,3 +506,15 @@ one-tap-created = 🤖 Mam Twojego nowego bota.
 token-ok-one-tap = ✅ Twój bot @{ $bot } jest podłączony.
 health-token-healed = 🔑 Token bota @{ $bot } przestał działać, więc daliśmy agentowi { $name } nowy i uruchomiliśmy go ponownie. Nic nie musisz robić.
 managed-owner-changed = 👤 Właściciel @{ $bot } (agent { $name }) zmienił się w Telegramie: teraz to użytkownik { $user }. Agent działa dalej; sprawdź, czy tak miało być.
+
+## Etapy lejka onboardingu (panel floty, cotygodniowe obrazki).
+funnel-started = rozpoczęli
+funnel-email-confirmed = e-mail potwierdzony
+funnel-qualified = zakwalifikowani
+funnel-contact-track = ścieżka kontaktowa
+funnel-bot-connected = bot podłączony
+funnel-confirmed = potwierdzili
+funnel-live = działa
+button-open-panel = 📊 Otwórz panel
+menu-panel = Panel
+funnel-caption = 📊 Lejek onboardingu, tydzień od { $week } (i 7 tygodni wcześniej):

@@ -35,7 +35,7 @@ pub async fn show(ctx: &Ctx) -> HandlerResult {
     let button = |key: &str, count: usize, screen: Screen| {
         (ctx.t_args(key, &[("count", (count as i64).into())]), MasterTap::View(screen).data())
     };
-    let rows = vec![
+    let mut rows = vec![
         vec![
             button("home-requests", pending + waitlisted, Screen::Requests),
             button("home-escalations", escalations, Screen::Escalations),
@@ -43,6 +43,7 @@ pub async fn show(ctx: &Ctx) -> HandlerResult {
         vec![button("home-fleet", agents.len(), Screen::Fleet), button("home-track", track, Screen::Track)],
         vec![button("home-stalled", stalled, Screen::Stalled)],
     ];
+    rows.extend(crate::fleet::buttons::open_panel(app, &ctx.tr()));
     ctx.ask(text, keyboard(rows)).await?;
     Ok(())
 }
@@ -52,9 +53,7 @@ pub async fn open(ctx: &Ctx, screen: Screen) -> anyhow::Result<String> {
     match screen {
         Screen::Requests => views::requests(ctx).await?,
         Screen::Escalations => views::escalations(ctx).await?,
-        Screen::Fleet => {
-            ctx.say(views::fleet(&ctx.app)).await?;
-        }
+        Screen::Fleet => views::send_fleet(ctx).await?,
         Screen::Track => views::leads(ctx, "contact_track").await?,
         Screen::Stalled => views::stalled(ctx).await?,
     }

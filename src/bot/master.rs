@@ -51,12 +51,26 @@ pub enum MasterCommand {
     Help,
 }
 
-/// Shows the master commands in each master's chat only.
+/// Shows the master commands in each master's chat only, and the fleet panel as each master's
+/// menu button when it can be opened (an https `M2O_PUBLIC_URL`).
 pub async fn announce_commands(bot: &Bot, app: &App) {
+    let panel = fleet::buttons::panel_url(app);
+    if panel.is_none() {
+        tracing::info!(
+            public_url = %app.config.public_url,
+            "no fleet panel menu button: Telegram opens Mini Apps only from https, and M2O_PUBLIC_URL is not"
+        );
+    }
     for id in &app.config.master_ids {
         let scope = BotCommandScope::Chat { chat_id: teloxide::types::Recipient::Id(ChatId(*id)) };
         if let Err(e) = bot.set_my_commands(MasterCommand::bot_commands()).scope(scope).await {
             tracing::warn!(master = id, error = %crate::services::telegram::error_kind(&e), "could not set the master's command list");
+        }
+        if let Some(url) = &panel {
+            let text = app.master_tr().t("menu-panel");
+            if let Err(e) = crate::services::keyboard::set_menu_button(bot, *id, text, url.clone()).await {
+                tracing::warn!(master = id, error = %crate::services::telegram::error_kind(&e), "could not set the master's panel menu button");
+            }
         }
     }
 }
@@ -94,7 +108,7 @@ pub async fn on_command(bot: Bot, app: Arc<App>, msg: Message, cmd: MasterComman
         },
         MasterCommand::Lead(arg) => return cards::lead_command(&ctx, &arg).await,
         MasterCommand::Leads(filter) => return views::leads(&ctx, filter.trim()).await,
-        MasterCommand::Fleet => views::fleet(&app),
+        MasterCommand::Fleet => return views::send_fleet(&ctx).await,
         MasterCommand::Agent(name) => return cards::agent_command(&ctx, &name).await,
         MasterCommand::Destroy(name) => match cards::destroy_command(&ctx, &name).await? {
             Some(reply) => reply,

@@ -168,6 +168,17 @@ pub fn fleet(app: &App) -> String {
     format!("Fleet: {line}\n{counts}")
 }
 
+/// `/fleet` (and the home panel's [Fleet]): the fleet, with [📊 Open panel] under it when the panel
+/// can be opened.
+pub async fn send_fleet(ctx: &Ctx) -> HandlerResult {
+    let text = fleet(&ctx.app);
+    match buttons::open_panel(&ctx.app, &ctx.tr()) {
+        Some(row) => ctx.ask(text, keyboard(vec![row])).await?,
+        None => ctx.say(text).await?,
+    };
+    Ok(())
+}
+
 /// `/agent <name>`: one agent in detail, with its provisioning steps.
 pub fn agent(ctx: &Ctx, name: &str) -> anyhow::Result<String> {
     let Some(a) = ctx.app.store.agent(&name.to_lowercase())? else {

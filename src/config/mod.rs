@@ -95,6 +95,9 @@ pub struct Config {
     pub escalation_sla: chrono::Duration,
     /// Requests per minute one agent may make to the API.
     pub agent_rate_per_minute: u32,
+    /// `M2O_MINIAPP_MAX_AGE`: how old a Mini App's signed init data may be (its `auth_date`) before
+    /// the panel refuses it and the master reopens the panel.
+    pub miniapp_max_age: chrono::Duration,
     pub planka: Option<Planka>,
     /// `M2O_WEBHOOK_URL`: Telegram POSTs updates here (served on `M2O_HTTP_ADDR` at its path);
     /// `None`: long polling.
@@ -358,6 +361,12 @@ impl Config {
             bad("M2O_AGENT_RATE_PER_MIN", format!("`{rate_raw}` is not a positive whole number"));
             60
         });
+        let age_raw = get("M2O_MINIAPP_MAX_AGE").unwrap_or_else(|| "86400".into());
+        let miniapp_max_age =
+            age_raw.parse::<i64>().ok().filter(|n| *n > 0).map(chrono::Duration::seconds).unwrap_or_else(|| {
+                bad("M2O_MINIAPP_MAX_AGE", format!("`{age_raw}` is not a positive whole number of seconds"));
+                chrono::Duration::hours(24)
+            });
         let planka = match get("M2O_PLANKA_URL") {
             None => None,
             Some(url) => {
@@ -438,6 +447,7 @@ impl Config {
             guacamole,
             retry_base,
             escalation_sla,
+            miniapp_max_age,
             agent_rate_per_minute,
             planka,
             webhook_url,
@@ -526,6 +536,7 @@ impl Config {
         rows.push(("M2O_BRIEF_AT", format!("{:02}:{:02} UTC", self.brief_at.0, self.brief_at.1)));
         rows.push(("M2O_ESCALATION_SLA", format!("{} minutes", self.escalation_sla.num_minutes())));
         rows.push(("M2O_AGENT_RATE_PER_MIN", self.agent_rate_per_minute.to_string()));
+        rows.push(("M2O_MINIAPP_MAX_AGE", format!("{} seconds", self.miniapp_max_age.num_seconds())));
         rows.push((
             "M2O_CONTENT_DIR",
             self.content_dir.as_ref().map_or("(built in)".into(), |d| d.display().to_string()),

@@ -21,6 +21,7 @@ fn minimal_config_has_the_documented_defaults() {
     assert_eq!(c.capacity, None);
     assert_eq!(c.public_url, "http://127.0.0.1:8080");
     assert_eq!(c.brief_at, (7, 0));
+    assert_eq!(c.miniapp_max_age, chrono::Duration::hours(24));
 }
 
 #[test]
@@ -32,6 +33,7 @@ fn every_problem_is_reported_once_with_its_name() {
         ("M2O_CAPACITY", "many"),
         ("M2O_SECRET_KEY", "short"),
         ("M2O_BRIEF_AT", "7am"),
+        ("M2O_MINIAPP_MAX_AGE", "-5"),
     ])
     .err()
     .unwrap();
@@ -44,6 +46,7 @@ fn every_problem_is_reported_once_with_its_name() {
         "M2O_CAPACITY",
         "M2O_SECRET_KEY",
         "M2O_BRIEF_AT",
+        "M2O_MINIAPP_MAX_AGE",
     ] {
         assert_eq!(errors.iter().filter(|e| e.starts_with(name)).count(), 1, "{name} in\n{text}");
     }

@@ -305,7 +305,13 @@ mod tests {
             kind: "text".into(),
             buttons: vec![buttons
                 .iter()
-                .map(|(l, d)| Button { text: l.to_string(), data: Some(d.to_string()), url: None, style: None })
+                .map(|(l, d)| Button {
+                    text: l.to_string(),
+                    data: Some(d.to_string()),
+                    url: None,
+                    style: None,
+                    web_app: None,
+                })
                 .collect()],
             reply_keyboard: Vec::new(),
         }

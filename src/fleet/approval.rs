@@ -165,6 +165,24 @@ fn request_notice(app: &App, c: &Contact) -> (String, Vec<Vec<(String, String)>>
     (text, buttons)
 }
 
+/// Sends a waiting request's card, with fresh [Approve] [Reject], to one master's chat (the fleet
+/// panel's [Decide in chat]: the panel only looks; deciding stays in the chat). Queued as a notice
+/// about the request, so it is settled in place like the others when the request is decided.
+pub fn send_card(app: &App, contact_id: u64, master: i64) -> Result<(), DecideError> {
+    let c = app.store.contact(contact_id)?.ok_or(DecideError::NotFound(contact_id))?;
+    if let Some(d) = app.store.decision(contact_id)? {
+        return Err(DecideError::AlreadyDecided(d));
+    }
+    if !matches!(c.state, ContactState::PendingReview | ContactState::Waitlisted) {
+        return Err(DecideError::NotPending(contact_id, c.state));
+    }
+    let (text, buttons) = request_notice(app, &c);
+    let change =
+        Change { outbox: OutboxItem::to_each(&[master], &text, &buttons, Some(contact_id)), ..Change::default() };
+    app.commit(&change)?;
+    Ok(())
+}
+
 /// Approves a waiting request (pending review or waitlisted) and starts its provisioning job.
 /// Returns the job id.
 pub async fn approve(app: &Arc<App>, contact_id: u64, by: Actor) -> Result<u64, DecideError> {

@@ -59,6 +59,19 @@ pub fn qualify(tr: &Tr, contact_id: u64) -> Row {
     vec![(tr.t_args("button-qualify", &[("id", (contact_id as i64).into())]), MasterTap::Qualify(contact_id).data())]
 }
 
+/// Where the fleet panel (the Mini App) is: `M2O_PUBLIC_URL` + `/app/`, only when that is https —
+/// Telegram opens Mini Apps from https URLs only.
+pub fn panel_url(app: &crate::app::App) -> Option<String> {
+    let base = app.config.public_url.trim_end_matches('/');
+    base.starts_with("https://").then(|| format!("{base}/app/"))
+}
+
+/// `[📊 Open panel]`, opening the fleet panel inside Telegram; none without an https public URL.
+pub fn open_panel(app: &crate::app::App, tr: &Tr) -> Option<Row> {
+    let url = panel_url(app)?;
+    Some(vec![(tr.t("button-open-panel"), format!("{}{url}", crate::services::keyboard::WEB_APP))])
+}
+
 /// The owner's `[✅ Done]` after pressing Start in their agent's bot.
 pub fn done(tr: &Tr, agent: &str) -> Row {
     vec![(tr.t("button-done"), MasterTap::Done(agent.to_string()).data())]

@@ -1,5 +1,5 @@
 //! Every fleet decision, in one place, for every surface: the chat (`bot`), the HTTP API (`api`),
-//! the scheduler, the console — and whatever comes next (a Mini App panel) — call these and only
+//! the scheduler, the console, the fleet panel (a Telegram Mini App) — call these and only
 //! render what they return, so a decision means the same thing wherever it is taken.
 //!
 //! Each operation reads the store, decides, and writes its state change together with everything
@@ -19,6 +19,8 @@
 //! - telling people: [`buttons`] (every decision's row of buttons), [`notices`] (edited in place
 //!   when decided), [`brief`] (the morning brief, spec §7.3), [`outbox`] (delivery with retries),
 //!   [`crm`] (the CRM mirror);
+//! - looking: [`panel`] (what the fleet panel, a Telegram Mini App, shows), [`funnel`] (the
+//!   onboarding funnel per week), [`chart`] (the funnel as a picture for the chat);
 //! - keeping it: [`backups`] (daily snapshots of the store).
 
 pub mod actions;
@@ -26,9 +28,11 @@ pub mod approval;
 pub mod backups;
 pub mod brief;
 pub mod buttons;
+pub mod chart;
 pub mod crm;
 pub mod destroy;
 pub mod escalations;
+pub mod funnel;
 pub mod health;
 pub mod jobs;
 pub mod leads;
@@ -36,6 +40,7 @@ pub mod line;
 pub mod live;
 pub mod notices;
 pub mod outbox;
+pub mod panel;
 pub mod people;
 pub mod privacy;
 pub mod progress;

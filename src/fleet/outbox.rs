@@ -53,7 +53,8 @@ pub async fn deliver_due(app: &App, notifier: &dyn Notifier) -> anyhow::Result<(
     let mut lane_of_chat = std::collections::HashMap::new();
     for (key, item) in app.store.outbox_due(app.clock.now())? {
         match &item.what {
-            Outgoing::Telegram { chat_id, .. } => {
+            // A picture follows its text in the same chat (the review, then its funnel).
+            Outgoing::Telegram { chat_id, .. } | Outgoing::FunnelChart { chat_id, .. } => {
                 let lane = *lane_of_chat.entry(*chat_id).or_insert_with(|| {
                     lanes.push(Vec::new());
                     lanes.len() - 1
@@ -168,6 +169,20 @@ async fn deliver(app: &App, notifier: &dyn Notifier, what: &Outgoing) -> Outcome
             }
         }
         Outgoing::Crm { contact_id } => super::crm::mirror(app, *contact_id).await.into(),
+        Outgoing::FunnelChart { chat_id, week } => {
+            let (png, caption) = match super::chart::funnel_for(app, *week) {
+                Ok(drawn) => drawn,
+                Err(e) => return Outcome::Later(format!("the funnel could not be drawn: {e:#}"), None),
+            };
+            match notifier.send_photo(*chat_id, png, &caption).await {
+                Ok(_) => Outcome::Delivered(None),
+                Err(SendError::Unreachable(why)) => Outcome::Dropped(format!("chat {chat_id}: {why}")),
+                Err(SendError::Rejected(why)) => Outcome::Parked(why),
+                Err(e @ SendError::RetryAfter(seconds)) => Outcome::Later(e.to_string(), Some(seconds as i64)),
+                Err(e @ (SendError::NotStarted | SendError::Failed(_))) => Outcome::Later(e.to_string(), None),
+                Err(e @ SendError::TokenRefused) => token_refused(app, e),
+            }
+        }
         Outgoing::Greeting { agent } => super::live::deliver_greeting(app, notifier, agent).await.into(),
         Outgoing::Webhook { url, body } => {
             // Checked again here: M2O_CALLBACK_HOSTS may have changed since the agent gave its URL.
@@ -210,6 +225,7 @@ fn describe(what: &Outgoing) -> String {
         Outgoing::Crm { contact_id } => format!("the CRM update of contact {contact_id}"),
         Outgoing::Greeting { agent } => format!("{agent}'s greeting"),
         Outgoing::Webhook { .. } => "a decision for an agent's callback".to_string(),
+        Outgoing::FunnelChart { chat_id, week } => format!("the funnel picture of week {week} to chat {chat_id}"),
     }
 }
 

@@ -35,21 +35,9 @@ pub fn score_text(app: &App, tr: &Tr, c: &Contact) -> String {
     let Some(score) = c.score else {
         return tr.t("score-none");
     };
-    let q = &app.content.onboarding.qualification;
-    let parts = qualification::breakdown(q, email::domain(&c.email), &c.answers);
+    let parts = score_parts(app, tr, c);
     let sum: u32 = parts.iter().map(|(_, points)| points).sum();
-    let words: Vec<String> = parts
-        .iter()
-        .map(|(part, points)| {
-            let what = match part {
-                Part::Base => tr.t("score-base"),
-                Part::CompanyEmail => tr.t("score-company-email"),
-                Part::Choice { question, option } => tr.t(&format!("q-{question}-{option}")),
-                Part::Text { question, answer } => format!("{} {answer}", question.replace('_', " ")),
-            };
-            format!("{points} {what}")
-        })
-        .collect();
+    let words: Vec<String> = parts.iter().map(|(what, points)| format!("{points} {what}")).collect();
     if sum == score {
         format!("{score} = {}", words.join(" + "))
     } else {
@@ -59,6 +47,23 @@ pub fn score_text(app: &App, tr: &Tr, c: &Contact) -> String {
             &[("score", score.into()), ("now", format!("{sum} = {}", words.join(" + ")).as_str().into())],
         )
     }
+}
+
+/// What earned the points, in words, by today's table: ("base", 50), ("company email", 30), …
+pub fn score_parts(app: &App, tr: &Tr, c: &Contact) -> Vec<(String, u32)> {
+    let q = &app.content.onboarding.qualification;
+    qualification::breakdown(q, email::domain(&c.email), &c.answers)
+        .into_iter()
+        .map(|(part, points)| {
+            let what = match part {
+                Part::Base => tr.t("score-base"),
+                Part::CompanyEmail => tr.t("score-company-email"),
+                Part::Choice { question, option } => tr.t(&format!("q-{question}-{option}")),
+                Part::Text { question, answer } => format!("{} {answer}", question.replace('_', " ")),
+            };
+            (what, points)
+        })
+        .collect()
 }
 
 /// One line naming the person: "#12 anna-helper · anna@acme.io · waiting for review · score 125 = …"

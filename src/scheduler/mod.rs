@@ -9,6 +9,7 @@
 //! - Monday 06:30 UTC: the weekly fleet health check (`getMe` with each agent's token; spec §4b);
 //! - Monday 08:00 UTC: the contact-track digest, each lead with `[Qualify]` (spec §7.7);
 //! - Friday 16:00 UTC: the week in review (proactive behaviours, spec §7.6);
+//! - every hour: a sample of the fleet's health, for the panel's chart (`fleet::panel`);
 //! - a day after the newest backup in `M2O_BACKUP_DIR`: a new one (`fleet::backups`);
 //! - 09:00 in each contact-track lead's own timezone on days 1, 3 and 7: a nurture message
 //!   (Telegram and email), until they are qualified or send /stop (spec §7.7).
@@ -50,6 +51,9 @@ pub async fn tick(app: &Arc<App>) {
     }
     if let Err(e) = nudge::run_due(app, now).await {
         tracing::error!(error = %e, "nudges failed");
+    }
+    if let Err(e) = crate::fleet::panel::sample_health(app, now) {
+        tracing::error!(error = %e, "the fleet's health sample failed");
     }
     crate::fleet::backups::run_due(app).await;
 }

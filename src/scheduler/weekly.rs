@@ -1,6 +1,7 @@
 //! The weekly jobs: the fleet health check (Monday 06:30 UTC, before the brief; `fleet::health`),
 //! the contact-track digest (the qualify-first flow, spec §7.7; Monday 08:00 UTC) and the week in
-//! review (proactive behaviours, spec §7.6; Friday 16:00 UTC).
+//! review (proactive behaviours, spec §7.6; Friday 16:00 UTC). The digest and the review each carry
+//! the onboarding funnel as a picture (`fleet::chart`).
 
 use super::slots;
 use crate::app::App;
@@ -8,7 +9,7 @@ use crate::domain::agent::AgentState;
 use crate::domain::escalation::median;
 use crate::domain::{Actor, ContactState};
 use crate::fleet::{buttons, people};
-use crate::store::{AuditEntry, Change, Guard, OutboxItem, StoreError};
+use crate::store::{AuditEntry, Change, Guard, OutboxItem, Outgoing, StoreError};
 use chrono::{DateTime, Duration, NaiveTime, Utc, Weekday};
 use std::sync::Arc;
 
@@ -54,6 +55,14 @@ fn to_masters(app: &App, text: String, buttons: Vec<Vec<(String, String)>>) -> V
     OutboxItem::to_each(&app.config.master_ids, &text, &buttons, None)
 }
 
+/// The funnel picture of this week to every master, after the text it belongs to (the same chat's
+/// lane keeps the order). Queued with the slot's marker: sent once, however often the process
+/// restarts; drawn when it is sent.
+fn funnel_to_masters(app: &App, now: DateTime<Utc>) -> Vec<OutboxItem> {
+    let week = crate::fleet::funnel::monday(now);
+    app.config.master_ids.iter().map(|m| OutboxItem::new(Outgoing::FunnelChart { chat_id: *m, week })).collect()
+}
+
 /// The weekly health check; revoked agents are written one by one as they are found.
 pub async fn health_check(app: &Arc<App>) -> anyhow::Result<Change> {
     let revoked = crate::fleet::health::check_fleet(app).await?;
@@ -86,6 +95,7 @@ pub async fn digest(app: &Arc<App>) -> anyhow::Result<Change> {
         text.push_str(&tr.t_args("master-leads-more", &[("count", ((leads.len() - 40) as i64).into())]));
     }
     change.outbox = to_masters(app, text, rows);
+    change.outbox.extend(funnel_to_masters(app, app.clock.now()));
     Ok(change)
 }
 
@@ -120,5 +130,7 @@ pub async fn review(app: &Arc<App>, now: DateTime<Utc>) -> anyhow::Result<Change
             ("median", (&median).into()),
         ],
     );
-    Ok(Change { outbox: to_masters(app, text, Vec::new()), ..Change::default() })
+    let mut outbox = to_masters(app, text, Vec::new());
+    outbox.extend(funnel_to_masters(app, now));
+    Ok(Change { outbox, ..Change::default() })
 }

@@ -4,6 +4,9 @@
 //! `style`; its `JsonRequest` sends any payload, so errors, retries and the token's handling stay
 //! teloxide's.
 //!
+//! A button whose data is [`WEB_APP`] + an https URL opens that page as a Mini App (the fleet
+//! panel); `setChatMenuButton` puts one in a chat's menu ([`set_menu_button`]).
+//!
 //! A button's colour follows from what it does ([`Callback::style`]), not from its label, so a
 //! translation cannot paint a Reject green.
 
@@ -19,6 +22,10 @@ pub struct Keyboard {
     inline_keyboard: Vec<Vec<Button>>,
 }
 
+/// Button data that opens a Mini App rather than calling back: `web_app:https://…`. Telegram
+/// takes only https URLs for these.
+pub const WEB_APP: &str = "web_app:";
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 struct Button {
     text: String,
@@ -27,7 +34,19 @@ struct Button {
     #[serde(skip_serializing_if = "Option::is_none")]
     url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    web_app: Option<WebAppInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     style: Option<&'static str>,
+}
+
+/// The Bot API's `WebAppInfo`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WebAppInfo {
+    url: String,
+}
+
+fn https(url: &str) -> bool {
+    reqwest::Url::parse(url).is_ok_and(|u| u.scheme() == "https")
 }
 
 impl Keyboard {
@@ -35,14 +54,18 @@ impl Keyboard {
     /// the client's own bot); any other is callback data, coloured by what the tap means.
     pub fn new(rows: &[Vec<(String, String)>]) -> Keyboard {
         let button = |(text, data): &(String, String)| {
+            let plain = Button { text: text.clone(), callback_data: None, url: None, web_app: None, style: None };
+            if let Some(url) = data.strip_prefix(WEB_APP).filter(|u| https(u)) {
+                return Button { web_app: Some(WebAppInfo { url: url.to_string() }), ..plain };
+            }
             if data.starts_with("https://") && reqwest::Url::parse(data).is_ok() {
-                return Button { text: text.clone(), callback_data: None, url: Some(data.clone()), style: None };
+                return Button { url: Some(data.clone()), ..plain };
             }
             let style = Callback::parse(data).and_then(|c| c.style()).map(|s| match s {
                 Style::Success => "success",
                 Style::Danger => "danger",
             });
-            Button { text: text.clone(), callback_data: Some(data.clone()), url: None, style }
+            Button { callback_data: Some(data.clone()), style, ..plain }
         };
         Keyboard { inline_keyboard: rows.iter().map(|row| row.iter().map(button).collect()).collect() }
     }
@@ -109,6 +132,32 @@ pub fn edit(bot: &Bot, chat: i64, message: i32, text: String, keyboard: Keyboard
     JsonRequest::new(bot.clone(), payload)
 }
 
+/// `setChatMenuButton` with a `web_app` menu button: the button beside a chat's text field opens
+/// the page at `url`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SetChatMenuButton {
+    chat_id: i64,
+    menu_button: MenuButton,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct MenuButton {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    text: String,
+    web_app: WebAppInfo,
+}
+
+impl Payload for SetChatMenuButton {
+    type Output = teloxide::types::True;
+    const NAME: &'static str = "setChatMenuButton";
+}
+
+pub fn set_menu_button(bot: &Bot, chat: i64, text: String, url: String) -> JsonRequest<SetChatMenuButton> {
+    let menu_button = MenuButton { kind: "web_app", text, web_app: WebAppInfo { url } };
+    JsonRequest::new(bot.clone(), SetChatMenuButton { chat_id: chat, menu_button })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,5 +193,19 @@ mod tests {
         let sent: Sent = serde_json::from_str(answer).unwrap();
         assert_eq!(sent.id, MessageId(42));
         assert!(serde_json::from_str::<Sent>(r#"{"message_id":{"message_id":42}}"#).is_err());
+    }
+
+    #[test]
+    fn web_app_data_makes_a_mini_app_button_only_for_https() {
+        let rows = vec![vec![
+            ("📊 Open panel".to_string(), format!("{WEB_APP}https://bot.example.com/app/")),
+            ("Plain".to_string(), format!("{WEB_APP}http://bot.example.com/app/")),
+        ]];
+        let json = serde_json::to_value(Keyboard::new(&rows)).unwrap();
+        assert_eq!(
+            json["inline_keyboard"][0][0],
+            serde_json::json!({"text": "📊 Open panel", "web_app": {"url": "https://bot.example.com/app/"}})
+        );
+        assert!(json["inline_keyboard"][0][1].get("web_app").is_none(), "Telegram refuses http web apps: {json}");
     }
 }

@@ -53,6 +53,10 @@ pub trait Notifier: Send + Sync {
         buttons: &'a Buttons,
     ) -> BoxFuture<'a, Result<(), SendError>>;
 
+    /// Sends a picture (PNG bytes, uploaded) with a caption (cut to Telegram's 1024) from our bot;
+    /// the message's id.
+    fn send_photo<'a>(&'a self, chat: i64, png: Vec<u8>, caption: &'a str) -> BoxFuture<'a, Result<i32, SendError>>;
+
     /// Sends from another bot, with its token: an agent greeting its owner from its own bot.
     fn send_from<'a>(&'a self, bot: &'a BotToken, chat: i64, text: &'a str) -> BoxFuture<'a, Result<i32, SendError>>;
 }

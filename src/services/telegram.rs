@@ -56,6 +56,8 @@ pub fn error_kind(e: &RequestError) -> String {
 
 /// Telegram's limit for a message's text, in UTF-16 code units (as it counts them).
 pub const MAX_TEXT: usize = 4096;
+/// A media caption's limit, counted the same way.
+pub const MAX_CAPTION: usize = 1024;
 
 /// Length as Telegram counts it: UTF-16 code units. An emoji outside the Basic Multilingual Plane
 /// such as 🟢 counts as 2; a text within [`MAX_TEXT`] units is within it by any count.
@@ -162,6 +164,17 @@ impl Notifier for TelegramNotifier {
         Box::pin(async move {
             let edited = keyboard::edit(&self.bot, chat, message, fit(text, MAX_TEXT), Keyboard::new(buttons)).await;
             edited.map(|_| ()).map_err(|e| our_send_error(&e))
+        })
+    }
+
+    fn send_photo<'a>(&'a self, chat: i64, png: Vec<u8>, caption: &'a str) -> BoxFuture<'a, Result<i32, SendError>> {
+        Box::pin(async move {
+            if let Some(pacer) = &self.pacer {
+                pacer.wait(chat).await;
+            }
+            let photo = teloxide::types::InputFile::memory(png).file_name("funnel.png");
+            let sent = self.bot.send_photo(ChatId(chat), photo).caption(fit(caption, MAX_CAPTION)).await;
+            sent.map(|m| m.id.0).map_err(|e| our_send_error(&e))
         })
     }
 

@@ -93,7 +93,7 @@ impl Store {
                 Outgoing::Email { to, .. } => to == contact.email,
                 Outgoing::Edit { chat_id, text, .. } => chat_id == contact.chat_id || text.contains(&contact.email),
                 Outgoing::Crm { contact_id } => contact_id == contact.id,
-                Outgoing::Greeting { .. } | Outgoing::Webhook { .. } => false,
+                Outgoing::Greeting { .. } | Outgoing::Webhook { .. } | Outgoing::FunnelChart { .. } => false,
             };
             if about_them {
                 outbox_keys.push(super::u64_from(&k));

@@ -276,6 +276,17 @@ impl Store {
         Ok(self.tree(Tree::Sched).get(key.as_bytes())?.map(|v| String::from_utf8_lossy(&v).to_string()))
     }
 
+    /// Every marker whose key starts with `prefix`, in key order (e.g. the fleet's hourly health
+    /// samples, `fleet-health:2026-11-24T10`).
+    pub fn markers_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        for item in self.tree(Tree::Sched).scan_prefix(prefix.as_bytes()) {
+            let (k, v) = item?;
+            out.push((String::from_utf8_lossy(&k).to_string(), String::from_utf8_lossy(&v).to_string()));
+        }
+        Ok(out)
+    }
+
     /// A fact about the store itself (see [`Tree::Meta`]).
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
         Ok(self.tree(Tree::Meta).get(key.as_bytes())?.map(|v| String::from_utf8_lossy(&v).to_string()))

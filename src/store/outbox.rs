@@ -56,6 +56,9 @@ pub enum Outgoing {
     Greeting { agent: String },
     /// POST a decision to an agent's `callback_url`.
     Webhook { url: String, body: serde_json::Value },
+    /// The onboarding funnel up to the week that began on `week`, as a picture with its counts in
+    /// the caption (`fleet::chart`), drawn from the store when it is sent.
+    FunnelChart { chat_id: i64, week: chrono::NaiveDate },
 }
 
 impl OutboxItem {

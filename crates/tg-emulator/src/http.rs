@@ -201,7 +201,7 @@ fn add_form(params: &mut Params, encoded: &str) {
     }
 }
 
-/// Text parts become parameters; file parts are noted by file name. teloxide
+/// Text parts become parameters; file parts are noted by file name, their bytes kept. teloxide
 /// sends a file as a field `animation=attach://<id>` plus a part named
 /// `<id>`; a plain client sends a part named `animation`. Both end up as
 /// `animation = <file name>` with the upload remembered.
@@ -210,7 +210,7 @@ async fn read_multipart(params: &mut Params, req: Request) -> ApiResult<()> {
     let mut multipart = Multipart::from_request(req, &())
         .await
         .map_err(|_| ApiError::bad_request("can't parse multipart/form-data"))?;
-    let mut files: Vec<(String, String)> = Vec::new();
+    let mut files: Vec<(String, String, Vec<u8>)> = Vec::new();
     while let Some(field) = multipart.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or_default().to_owned();
         let is_file = field.file_name().is_some() || field.content_type().is_some_and(|ct| !ct.starts_with("text/"));
@@ -219,22 +219,22 @@ async fn read_multipart(params: &mut Params, req: Request) -> ApiResult<()> {
                 Some(n) if !n.is_empty() => n.to_owned(),
                 _ => "upload".to_owned(),
             };
-            // Drain the part; its bytes are not kept.
-            field.bytes().await.map_err(bad)?;
-            files.push((name, file_name));
+            let bytes = field.bytes().await.map_err(bad)?;
+            files.push((name, file_name, bytes.to_vec()));
         } else {
             let text = field.text().await.map_err(bad)?;
             params.insert_text(name, text);
         }
     }
-    for (part, file_name) in files {
+    for (part, file_name, bytes) in files {
         let attach = format!("attach://{part}");
         let referrers: Vec<String> =
             params.values.iter().filter(|(_, v)| v.as_str() == Some(attach.as_str())).map(|(k, _)| k.clone()).collect();
         let keys = if referrers.is_empty() { vec![part] } else { referrers };
         for key in keys {
             params.values.insert(key.clone(), Value::String(file_name.clone()));
-            params.uploads.insert(key, file_name.clone());
+            params.uploads.insert(key.clone(), file_name.clone());
+            params.upload_bytes.insert(key, bytes.clone());
         }
     }
     Ok(())

@@ -81,6 +81,9 @@ fn inline_markup(p: &Params) -> ApiResult<Option<Value>> {
                     return Err(ApiError::bad_request("can't parse inline keyboard button: unsupported button style"));
                 }
             }
+            if let Some(web_app) = button.get("web_app") {
+                web_app_url(web_app)?;
+            }
             if let Some(data) = button.get("callback_data") {
                 let len = data.as_str().map_or(0, str::len);
                 if !(1..=64).contains(&len) {
@@ -91,6 +94,17 @@ fn inline_markup(p: &Params) -> ApiResult<Option<Value>> {
     }
     let empty = rows.iter().all(|r| r.as_array().is_some_and(Vec::is_empty));
     Ok(if empty { None } else { Some(markup) })
+}
+
+/// A `WebAppInfo`'s URL, refused as Telegram refuses it: it must be there and be https.
+pub(crate) fn web_app_url(web_app: &Value) -> ApiResult<String> {
+    let url = web_app["url"].as_str().unwrap_or_default();
+    match url::Url::parse(url) {
+        Ok(u) if u.scheme() == "https" && u.host_str().is_some() => Ok(url.to_owned()),
+        _ => Err(ApiError::bad_request(format!(
+            "inline keyboard button Web App URL '{url}' is invalid: Only HTTPS links are allowed"
+        ))),
+    }
 }
 
 /// The labels of a reply keyboard (`{"keyboard": [[…]]}`) in `reply_markup`, for the people's side.
@@ -216,6 +230,9 @@ pub(crate) fn send(state: &mut State, bot_id: i64, method: &str, p: &Params) -> 
     }
     if let Some(markup) = markup {
         msg["reply_markup"] = markup;
+    }
+    if let Some(bytes) = ["photo", "animation", "document"].iter().find_map(|f| p.upload_bytes.get(*f)) {
+        state.uploads.insert((bot_id, chat_id, message_id), bytes.clone());
     }
     let stored = StoredMessage { from_bot: true, json: msg.clone(), deleted: false };
     state.chat_mut(bot_id, chat_id).messages.insert(message_id, stored);

@@ -28,6 +28,8 @@ pub(crate) const METHODS: &[&str] = &[
     "setMyCommands",
     "getMyCommands",
     "deleteMyCommands",
+    "setChatMenuButton",
+    "getChatMenuButton",
     "sendMessage",
     "sendAnimation",
     "sendPhoto",
@@ -81,6 +83,12 @@ pub(crate) fn call(state: &mut State, bot_id: i64, method: &str, p: &Params) -> 
             bot.commands.remove(&commands_key(p)?);
             Ok(json!(true))
         }
+        "setChatMenuButton" => set_menu_button(bot, p),
+        "getChatMenuButton" => {
+            let chat = p.i64("chat_id")?.unwrap_or(0);
+            let button = bot.menu_buttons.get(&chat).or_else(|| bot.menu_buttons.get(&0));
+            Ok(button.cloned().unwrap_or_else(|| json!({"type": "default"})))
+        }
         "sendMessage" | "sendAnimation" | "sendPhoto" | "sendDocument" => messages::send(state, bot_id, method, p),
         "sendChatAction" => {
             messages::private_chat(state, bot_id, p)?;
@@ -118,6 +126,25 @@ fn webhook_info(bot: &BotState) -> Value {
         info["allowed_updates"] = json!(allowed);
     }
     info
+}
+
+/// setChatMenuButton: `commands`, `default`, or `web_app` with a text and an https URL, per
+/// private chat (none: the bot's default), checked as Telegram checks them.
+fn set_menu_button(bot: &mut BotState, p: &Params) -> ApiResult<Value> {
+    let chat = p.i64("chat_id")?.unwrap_or(0);
+    let button = p.json("menu_button")?.unwrap_or_else(|| json!({"type": "default"}));
+    match button["type"].as_str() {
+        Some("commands" | "default") => {}
+        Some("web_app") => {
+            if button["text"].as_str().is_none_or(|t| t.trim().is_empty()) {
+                return Err(ApiError::bad_request("menu button text is empty"));
+            }
+            messages::web_app_url(&button["web_app"])?;
+        }
+        _ => return Err(ApiError::bad_request("can't parse menu button: unsupported type")),
+    }
+    bot.menu_buttons.insert(chat, button);
+    Ok(json!(true))
 }
 
 /// Commands are stored per (scope, language) as Telegram does.

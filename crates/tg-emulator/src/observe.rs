@@ -73,6 +73,22 @@ impl Emulator {
         self.lock().calls.iter().filter(|c| c.method.eq_ignore_ascii_case(method)).count()
     }
 
+    /// The menu button the bot set for this private chat (setChatMenuButton), or its default for
+    /// all chats; `None` when it never set one.
+    pub fn menu_button(&self, bot_token: &str, chat_id: i64) -> Option<serde_json::Value> {
+        let bot_id = self.bot_id(bot_token);
+        let st = self.lock();
+        let bot = st.bots.get(&bot_id)?;
+        bot.menu_buttons.get(&chat_id).or_else(|| bot.menu_buttons.get(&0)).cloned()
+    }
+
+    /// The bytes of the file uploaded with message `message_id` (sendPhoto, sendDocument, … as
+    /// multipart), as the bot sent them.
+    pub fn uploaded(&self, bot_token: &str, chat_id: i64, message_id: i32) -> Option<Vec<u8>> {
+        let bot_id = self.bot_id(bot_token);
+        self.lock().uploads.get(&(bot_id, chat_id, message_id)).cloned()
+    }
+
     /// Forgets the call log (long benchmark runs).
     pub fn clear_calls(&self) {
         self.lock().calls.clear();

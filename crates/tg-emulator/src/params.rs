@@ -89,6 +89,7 @@ const JSON_TYPED: &[&str] = &[
     "link_preview_options",
     "reply_parameters",
     "media",
+    "menu_button",
 ];
 
 /// The merged parameters of one call.
@@ -97,6 +98,8 @@ pub(crate) struct Params {
     pub values: Map<String, Value>,
     /// Parameter name -> file name, for files uploaded as multipart parts.
     pub uploads: HashMap<String, String>,
+    /// Parameter name -> the uploaded file's bytes (a test reads them: `Emulator::uploaded`).
+    pub upload_bytes: HashMap<String, Vec<u8>>,
 }
 
 impl Params {

@@ -53,6 +53,8 @@ pub(crate) struct State {
     /// Source of update ids, callback query ids and file ids; only grows.
     pub seq: i64,
     pub closed: bool,
+    /// The bytes of every file uploaded with a send, by (bot, chat, message id).
+    pub uploads: HashMap<(i64, i64, i32), Vec<u8>>,
 }
 
 pub(crate) struct BotState {
@@ -86,6 +88,8 @@ pub(crate) struct BotState {
     /// setManagedBotAccessSettings: only the owner and `added_user_ids` reach a restricted bot.
     pub access_restricted: bool,
     pub added_user_ids: Vec<i64>,
+    /// setChatMenuButton: the menu button per private chat (0: the bot's default).
+    pub menu_buttons: HashMap<i64, Value>,
 }
 
 #[derive(Clone, Debug)]
@@ -116,6 +120,7 @@ impl BotState {
             manager: None,
             owner: None,
             access_restricted: false,
+            menu_buttons: HashMap::new(),
             added_user_ids: Vec::new(),
         }
     }
@@ -263,6 +268,7 @@ pub(crate) fn buttons_of(markup: Option<&Value>) -> Vec<Vec<Button>> {
                                 data: b["callback_data"].as_str().map(str::to_owned),
                                 url: b["url"].as_str().map(str::to_owned),
                                 style: b["style"].as_str().map(str::to_owned),
+                                web_app: b["web_app"]["url"].as_str().map(str::to_owned),
                             })
                             .collect()
                     })

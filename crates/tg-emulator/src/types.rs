@@ -100,6 +100,8 @@ pub struct Button {
     pub url: Option<String>,
     /// `style` (Bot API 9.4): "success" (green), "danger" (red), "primary" (blue), or the app's own.
     pub style: Option<String>,
+    /// `web_app.url`, if the button opens a Mini App.
+    pub web_app: Option<String>,
 }
 
 /// A message the bot sent (or its new state after an edit).

@@ -471,6 +471,42 @@ async fn files_go_up_as_multipart_and_come_back_as_media() {
         })
         .collect();
     assert_eq!(kinds, ["photo", "document"]);
+    // An upload's bytes are kept, for a test to look at what the bot drew.
+    let png = InputFile::memory(b"\x89PNG\r\n\x1a\nrest".to_vec()).file_name("funnel.png");
+    let sent = w.client.send_photo(chat, png).caption("The week").await.expect("sendPhoto upload");
+    let bytes = w.emu.uploaded(&w.bot.token, w.anna.id, sent.id.0).expect("the upload is kept");
+    assert!(bytes.starts_with(b"\x89PNG"));
+    assert_eq!(w.emu.uploaded(&w.bot.token, w.anna.id, doc.id.0).as_deref(), Some(&b"%PDF"[..]));
+}
+
+#[tokio::test]
+async fn web_app_buttons_and_menu_buttons_need_https_as_in_telegram() {
+    let w = world().await;
+    let button = |url: &str| json!({"inline_keyboard": [[{"text": "📊 Open panel", "web_app": {"url": url}}]]});
+    let send = |url: &str| json!({"chat_id": w.anna.id, "text": "Fleet", "reply_markup": button(url)});
+    let (status, _, body) = raw(&w.emu, &w.bot.token, "sendMessage", send("http://bot.example.com/app/")).await;
+    assert_eq!(status, 400);
+    assert!(body["description"].as_str().unwrap().contains("Only HTTPS links are allowed"), "{body}");
+    let (status, _, _) = raw(&w.emu, &w.bot.token, "sendMessage", send("https://bot.example.com/app/")).await;
+    assert_eq!(status, 200);
+    let sent = w.emu.next_message(&w.bot.token, w.anna.id, WAIT).await.expect("sent");
+    assert_eq!(sent.buttons[0][0].web_app.as_deref(), Some("https://bot.example.com/app/"));
+
+    assert_eq!(w.emu.menu_button(&w.bot.token, w.anna.id), None);
+    let menu = |url: &str| json!({"chat_id": w.anna.id, "menu_button": {"type": "web_app", "text": "Panel", "web_app": {"url": url}}});
+    let (status, _, _) = raw(&w.emu, &w.bot.token, "setChatMenuButton", menu("http://bot.example.com/app/")).await;
+    assert_eq!(status, 400);
+    let (status, _, _) = raw(&w.emu, &w.bot.token, "setChatMenuButton", menu("https://bot.example.com/app/")).await;
+    assert_eq!(status, 200);
+    let set = w.emu.menu_button(&w.bot.token, w.anna.id).expect("set");
+    assert_eq!(
+        (set["type"].as_str(), set["web_app"]["url"].as_str()),
+        (Some("web_app"), Some("https://bot.example.com/app/"))
+    );
+    let (_, _, got) = raw(&w.emu, &w.bot.token, "getChatMenuButton", json!({"chat_id": w.anna.id})).await;
+    assert_eq!(got["result"], set);
+    let (status, _, _) = raw(&w.emu, &w.bot.token, "setChatMenuButton", json!({"menu_button": {"type": "nope"}})).await;
+    assert_eq!(status, 400);
 }
 
 #[tokio::test]

@@ -119,5 +119,13 @@ pub fn settle_item(app: &App, decided: &[String], outcome: &str) {
 /// The day's brief as messages; `None` when the seed's rule skips it.
 pub async fn messages(app: &App, now: DateTime<Utc>, date: NaiveDate) -> anyhow::Result<Option<Vec<BriefMessage>>> {
     let input = gather(app, now, date).await?;
-    Ok(compose(&input, &app.master_tr()))
+    let tr = app.master_tr();
+    let mut messages = compose(&input, &tr);
+    // The panel is one tap away under the brief's last part, where the master has read it all.
+    if let (Some(last), Some(row)) =
+        (messages.as_mut().and_then(|m| m.last_mut()), super::buttons::open_panel(app, &tr))
+    {
+        last.buttons.push(row);
+    }
+    Ok(messages)
 }
