@@ -37,6 +37,8 @@ const SECRET_KEY: &str = "ababababababababababababababababababababababababababab
 
 fn seed(dir: &std::path::Path, contacts: usize, agents: usize) -> anyhow::Result<()> {
     let store = Store::open(dir)?;
+    let secrets = m2o_bot::crypto::Secrets::from_hex(SECRET_KEY).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let sealed = secrets.seal("5000000:AAbenchbenchbenchbenchbenchbenchbench");
     let now = Utc::now();
     let states = [ContactState::ContactTrack, ContactState::Qualified, ContactState::Live, ContactState::PendingReview];
     for i in 0..contacts {
@@ -54,7 +56,7 @@ fn seed(dir: &std::path::Path, contacts: usize, agents: usize) -> anyhow::Result
         // A month of activity: one transition per contact, spread over 30 days.
         let at = now - Days::minutes((i % (30 * 24 * 60)) as i64);
         let mut change = Change {
-            audit: vec![AuditEntry::transition(at, Actor::System, c.id, ContactState::New, c.state, "seeded")],
+            audit: vec![AuditEntry::transition(at, Actor::System, c.id, ContactState::Qualifying, c.state, "seeded")],
             ..Change::default()
         };
         if c.state == ContactState::Live {
@@ -73,7 +75,7 @@ fn seed(dir: &std::path::Path, contacts: usize, agents: usize) -> anyhow::Result
             owner_label: format!("lead{i}@example.com"),
             bot_id: 5_000_000 + i as i64,
             bot_username: format!("agent_{i}_bot"),
-            token_sealed: "00".repeat(60),
+            token_sealed: sealed.clone(),
             timezone: "UTC".into(),
             provisioner: "dry-run".into(),
             job_id,

@@ -153,7 +153,7 @@ async fn registry_export_and_restore_round_trip() {
     let export = dir.path().join("export.jsonl");
     run(&["export", "--out", export.to_str().unwrap()], &data);
     let lines = std::fs::read_to_string(&export).unwrap();
-    // The agent, its roll-call entry, a counter, the key check; then the end line.
+    // The agent and its roll-call entry, a daily counter, the key check; then the end line.
     assert_eq!(lines.lines().count(), 5, "four entries and the end line: {lines}");
     assert_eq!(lines.lines().last(), Some(r#"{"end":4}"#));
     let fresh = dir.path().join("fresh");

@@ -89,10 +89,10 @@ pub async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
     let jobs = app.store.job_states().unwrap_or_default();
     let _ = writeln!(out, "# HELP m2o_jobs Provisioning jobs by state.\n# TYPE m2o_jobs gauge");
     for (state, label) in [(JobState::Running, "running"), (JobState::Deployed, "deployed"), (JobState::Done, "done")] {
-        let n = jobs.iter().filter(|j| **j == state).count();
+        let n = jobs.iter().filter(|(_, j)| *j == state).count();
         let _ = writeln!(out, "m2o_jobs{{state=\"{label}\"}} {n}");
     }
-    let failed = jobs.iter().filter(|j| matches!(j, JobState::Failed { .. })).count();
+    let failed = jobs.iter().filter(|(_, j)| matches!(j, JobState::Failed { .. })).count();
     let _ = writeln!(out, "m2o_jobs{{state=\"failed\"}} {failed}");
     let _ = writeln!(out, "# HELP m2o_outbox_depth Messages waiting in the outbox.\n# TYPE m2o_outbox_depth gauge");
     let _ = writeln!(out, "m2o_outbox_depth {}", app.store.outbox_len());

@@ -43,8 +43,14 @@ pub fn start(app: Arc<App>, job_id: u64) {
 
 /// Resumes every job that was running when the process stopped. Returns how many.
 pub fn resume_all(app: &Arc<App>) -> anyhow::Result<usize> {
-    let running: Vec<u64> =
-        app.store.jobs()?.into_iter().filter(|j| j.state == JobState::Running).map(|j| j.id).collect();
+    // States only: a fleet of thousands has thousands of finished jobs, each with its step log.
+    let running: Vec<u64> = app
+        .store
+        .job_states()?
+        .into_iter()
+        .filter(|(_, state)| *state == JobState::Running)
+        .map(|(id, _)| id)
+        .collect();
     for id in &running {
         tracing::info!(job = id, "resuming a provisioning job");
         start(app.clone(), *id);

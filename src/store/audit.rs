@@ -47,15 +47,6 @@ impl AuditEntry {
     }
 }
 
-impl super::Store {
-    /// The entries written in `[from, to)`, oldest first: a range of the log's keys, so it costs
-    /// what those entries cost, however long the log is.
-    pub fn audit_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> super::Result<Vec<AuditEntry>> {
-        let tree = super::Tree::Audit;
-        self.tree(tree).range(key(from, 0)..key(to, 0)).map(|item| super::decode(tree, &item?.1)).collect()
-    }
-}
-
 /// Keys sort by time, then by a unique sequence number, so iteration is chronological.
 pub fn key(at: DateTime<Utc>, seq: u64) -> [u8; 16] {
     let nanos = at.timestamp_nanos_opt().unwrap_or_default().max(0) as u64;

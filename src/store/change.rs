@@ -4,8 +4,8 @@
 use super::guard::{check, Guard};
 use super::tree::{Tree, Trees, Tx};
 use super::{
-    audit, capacity_tx, decode_tx, dialogue, encode, state_key, u64_from, update_key, Claimant, Store, TxResult,
-    CAPACITY_USED, UPDATES_KEPT,
+    audit, capacity_tx, count_tx, decided_key, decode_tx, dialogue, encode, state_key, u64_from, update_key, Claimant,
+    Store, TxResult, CAPACITY_USED, UPDATES_KEPT,
 };
 use super::{AuditEntry, Notice, OutboxItem, Outgoing, Result};
 use crate::domain::agent::{Agent, Job};
@@ -171,7 +171,7 @@ fn spans(change: &Change) -> Trees {
     add(!change.notices.is_empty(), &[Notices, NoticesByMessage]);
     add(
         change.forget.is_some(),
-        &[Contacts, ContactsByState, ContactsByUser, ContactsByEmail, Otps, Dialogues, Line, Notices, Outbox],
+        &[Contacts, ContactsByState, ContactsByUser, ContactsByEmail, Otps, Dialogues, Line, Notices, Outbox, Meta],
     );
     add(!change.line.is_empty(), &[Line]);
     add(change.dialogue.is_some(), &[Dialogues]);
@@ -184,7 +184,7 @@ fn spans(change: &Change) -> Trees {
     add(change.action.is_some(), &[Actions]);
     add(!change.markers.is_empty(), &[Sched]);
     add(change.job.is_some(), &[Jobs]);
-    add(change.decision.is_some(), &[Decisions]);
+    add(change.decision.is_some(), &[Decisions, Decided]);
     add(change.update_handled.is_some(), &[Updates]);
     add(change.meta.is_some(), &[Meta]);
     add(!change.count.is_empty(), &[Limits]);
@@ -195,14 +195,21 @@ fn apply(t: &Tx, change: &Change, keys: &[u64]) -> TxResult<()> {
     if let Some(contact) = &change.contact {
         let id = contact.id.to_be_bytes();
         let before: Option<Contact> = decode_tx(t, Tree::Contacts, &id)?;
+        let was_there = before.is_some();
         let was_using = before.as_ref().is_some_and(|old| old.state.uses_capacity());
         if was_using != contact.state.uses_capacity() {
             let used = capacity_tx(t)?;
             let used = if was_using { used.saturating_sub(1) } else { used + 1 };
             t[Tree::Meta].insert(CAPACITY_USED.as_bytes(), &used.to_be_bytes())?;
         }
-        if let Some(old) = before.filter(|old| old.state != contact.state) {
-            t[Tree::ContactsByState].remove(state_key(old.state, contact.id).as_slice())?;
+        match before.map(|old| old.state).filter(|old| *old != contact.state) {
+            Some(old) => {
+                t[Tree::ContactsByState].remove(state_key(old, contact.id).as_slice())?;
+                count_tx(t, old, -1)?;
+                count_tx(t, contact.state, 1)?;
+            }
+            None if !was_there => count_tx(t, contact.state, 1)?,
+            None => {}
         }
         t[Tree::ContactsByState].insert(state_key(contact.state, contact.id).as_slice(), &[])?;
         t[Tree::Contacts].insert(&id, encode(contact))?;
@@ -230,7 +237,9 @@ fn apply(t: &Tx, change: &Change, keys: &[u64]) -> TxResult<()> {
         let c = &f.contact;
         let id = c.id.to_be_bytes();
         t[Tree::Contacts].remove(&id)?;
-        t[Tree::ContactsByState].remove(state_key(c.state, c.id).as_slice())?;
+        if t[Tree::ContactsByState].remove(state_key(c.state, c.id).as_slice())?.is_some() {
+            count_tx(t, c.state, -1)?;
+        }
         t[Tree::ContactsByUser].remove(&c.user_id.to_be_bytes())?;
         if t[Tree::ContactsByEmail].get(c.email.as_bytes())?.is_some_and(|v| v.as_ref() == id) {
             t[Tree::ContactsByEmail].remove(c.email.as_bytes())?;
@@ -297,6 +306,7 @@ fn apply(t: &Tx, change: &Change, keys: &[u64]) -> TxResult<()> {
     }
     if let Some((id, decision)) = &change.decision {
         t[Tree::Decisions].insert(&id.to_be_bytes(), encode(decision))?;
+        t[Tree::Decided].insert(&decided_key(decision.at, *id), &[])?;
     }
     if let Some(name) = &change.release_name {
         t[Tree::Names].remove(name.as_bytes())?;

@@ -167,11 +167,15 @@ impl Store {
         make_private(path).map_err(unusable)?;
         store.index_states()?;
         store.index_roll()?;
+        store.count_states()?;
+        store.index_decisions()?;
         // A store from before the counter: count once (an absent counter reads 0, so a new
         // store stays empty).
-        let used = store.capacity_counted() as u64;
-        if used > 0 && store.tree(Tree::Meta).get(CAPACITY_USED)?.is_none() {
-            store.tree(Tree::Meta).insert(CAPACITY_USED, &used.to_be_bytes())?;
+        if store.tree(Tree::Meta).get(CAPACITY_USED)?.is_none() {
+            let used = store.capacity_counted() as u64;
+            if used > 0 {
+                store.tree(Tree::Meta).insert(CAPACITY_USED, &used.to_be_bytes())?;
+            }
         }
         Ok(store)
     }
@@ -351,15 +355,16 @@ impl Store {
         self.all(Tree::Jobs)
     }
 
-    /// Every job's state, without decoding the rest of it (its step log): for `/metrics`, which a
-    /// scraper reads every few seconds.
-    pub fn job_states(&self) -> Result<Vec<crate::domain::agent::JobState>> {
+    /// Every job's id and state, without decoding the rest of it (its step log): for `/metrics`,
+    /// which a scraper reads every few seconds, and for resuming jobs at start-up.
+    pub fn job_states(&self) -> Result<Vec<(u64, crate::domain::agent::JobState)>> {
         #[derive(serde::Deserialize)]
         struct StateOnly {
+            id: u64,
             state: crate::domain::agent::JobState,
         }
         let only: Vec<StateOnly> = self.all(Tree::Jobs)?;
-        Ok(only.into_iter().map(|j| j.state).collect())
+        Ok(only.into_iter().map(|j| (j.id, j.state)).collect())
     }
 
     pub fn decision(&self, contact_id: u64) -> Result<Option<Decision>> {
@@ -465,9 +470,55 @@ impl Store {
         ContactState::ALL.iter().filter(|s| s.uses_capacity()).map(|s| self.count_in(*s)).sum()
     }
 
-    /// How many contacts are in a state (from the index: nothing is decoded).
+    /// How many contacts are in a state: a counter kept with each move (counting the index's keys
+    /// cost a brief 70 M instructions at 25,000 requests waiting, BENCHMARKS.md §4).
     pub fn count_in(&self, state: ContactState) -> usize {
-        self.tree(Tree::ContactsByState).scan_prefix(state_prefix(state)).count()
+        let kept = self.tree(Tree::Meta).get(count_key(state)).ok().flatten();
+        kept.map_or(0, |v| u64_from(&v) as usize)
+    }
+
+    /// Counts each state's contacts from the index, once, for a store from before the counters.
+    fn count_states(&self) -> Result<()> {
+        let meta = self.tree(Tree::Meta);
+        // A new store stays empty (a restore asks for one); its first writes start the counts.
+        if meta.get(COUNTS_KEPT)?.is_some() || self.tree(Tree::Contacts).is_empty() {
+            return Ok(());
+        }
+        for state in ContactState::ALL {
+            let n = self.tree(Tree::ContactsByState).scan_prefix(state_prefix(state)).count() as u64;
+            meta.insert(count_key(state), &n.to_be_bytes())?;
+        }
+        meta.insert(COUNTS_KEPT, b"1")?;
+        Ok(())
+    }
+
+    /// The requests decided in `[from, to)`, by the time of their decision: a range of the
+    /// `decided` index, however many decisions there are.
+    pub fn decided_between(
+        &self,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<(u64, Decision)>> {
+        let mut out = Vec::new();
+        for item in self.tree(Tree::Decided).range(decided_key(from, 0)..decided_key(to, 0)) {
+            let id = u64_from(&item?.0[8..]);
+            if let Some(d) = self.decision(id)? {
+                out.push((id, d));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Indexes the decisions by time, once, for a store from before the index.
+    fn index_decisions(&self) -> Result<()> {
+        let index = self.tree(Tree::Decided);
+        if !index.is_empty() || self.tree(Tree::Decisions).is_empty() {
+            return Ok(());
+        }
+        for (id, d) in self.decisions()? {
+            index.insert(decided_key(d.at, id), &[])?;
+        }
+        Ok(())
     }
 
     /// The contacts in one state, oldest first, read through the index so that a scheduler pass or
@@ -598,6 +649,32 @@ fn state_key(state: ContactState, id: u64) -> Vec<u8> {
     k
 }
 
+/// The `meta` key of a state's contact count (see [`Store::count_in`]).
+fn count_key(state: ContactState) -> Vec<u8> {
+    let mut k = b"count:".to_vec();
+    k.extend_from_slice(state.as_str().as_bytes());
+    k
+}
+
+/// Set in `meta` once the per-state counts are kept (a store from before them counts once).
+const COUNTS_KEPT: &str = "state_counts";
+
+/// Adds `delta` to a state's count, inside a transaction.
+fn count_tx(t: &Tx, state: ContactState, delta: i64) -> TxResult<()> {
+    let key = count_key(state);
+    let n = t[Tree::Meta].get(&key)?.map(|v| u64_from(&v)).unwrap_or(0);
+    t[Tree::Meta].insert(key, &n.saturating_add_signed(delta).to_be_bytes())?;
+    Ok(())
+}
+
+/// `<decided at, ns>` `<contact id>`, both big-endian: decisions by time.
+fn decided_key(at: chrono::DateTime<chrono::Utc>, contact_id: u64) -> [u8; 16] {
+    let mut k = [0; 16];
+    k[..8].copy_from_slice(&(at.timestamp_nanos_opt().unwrap_or_default().max(0) as u64).to_be_bytes());
+    k[8..].copy_from_slice(&contact_id.to_be_bytes());
+    k
+}
+
 /// The `meta` key of the capacity counter (see [`Store::capacity_used`]).
 const CAPACITY_USED: &str = "capacity_used";
 
@@ -694,5 +771,37 @@ mod tests {
         assert_eq!(store.fsyncs(), 2);
         store.flush().await.unwrap();
         assert_eq!(store.fsyncs(), 2, "nothing new, nothing to flush");
+    }
+
+    /// Counts follow each move and each erasure, and a store from before the counters counts once.
+    #[test]
+    fn contacts_are_counted_by_state_as_they_move() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let now = chrono::Utc::now();
+        let mut anna = Contact::new(1, 10, 10, "en", "anna@acme.io", now);
+        let bob = Contact::new(2, 20, 20, "en", "bob@acme.io", now);
+        for c in [&anna, &bob] {
+            store.commit(&Change { contact: Some(c.clone()), ..Change::default() }).unwrap();
+        }
+        let pending = anna.state;
+        assert_eq!(store.count_in(pending), 2);
+        store.commit(&Change { contact: Some(anna.clone()), ..Change::default() }).unwrap();
+        assert_eq!(store.count_in(pending), 2, "a write without a move counts nothing");
+        anna.state = ContactState::ContactTrack;
+        store.commit(&Change { contact: Some(anna.clone()), ..Change::default() }).unwrap();
+        assert_eq!((store.count_in(pending), store.count_in(ContactState::ContactTrack)), (1, 1));
+        let forget = store.forgetting(&bob, Vec::new()).unwrap();
+        store.commit(&Change { forget: Some(forget), ..Change::default() }).unwrap();
+        assert_eq!(store.count_in(pending), 0);
+        // As a store from before the counters.
+        for state in ContactState::ALL {
+            store.tree(Tree::Meta).remove(count_key(state)).unwrap();
+        }
+        store.tree(Tree::Meta).remove(COUNTS_KEPT).unwrap();
+        store.flush_blocking().unwrap();
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!((store.count_in(pending), store.count_in(ContactState::ContactTrack)), (0, 1));
     }
 }

@@ -53,10 +53,12 @@ pub enum Tree {
     Line,
     /// Agent name → its roll-call entry (`super::roll`): what `/fleet` and the brief read.
     Roll,
+    /// `<decided at><contact id>` → nothing: decisions by time (the brief's "shipped yesterday").
+    Decided,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 24] = [
+    pub const ALL: [Tree; 25] = [
         Tree::Contacts,
         Tree::ContactsByEmail,
         Tree::ContactsByUser,
@@ -81,6 +83,7 @@ impl Tree {
         Tree::NoticesByMessage,
         Tree::Line,
         Tree::Roll,
+        Tree::Decided,
     ];
 
     pub fn name(self) -> &'static str {
@@ -109,6 +112,7 @@ impl Tree {
             Tree::NoticesByMessage => "notices_by_message",
             Tree::Line => "line",
             Tree::Roll => "roll",
+            Tree::Decided => "decided",
         }
     }
 

@@ -75,16 +75,8 @@ pub async fn gather(app: &App, now: DateTime<Utc>, date: NaiveDate) -> anyhow::R
     for a in agents.iter().filter(|a| a.live_at.is_some_and(in_yesterday)) {
         shipped.push(tr.t_args("brief-shipped-live", &[("name", (&a.name).into())]));
     }
-    // Yesterday's decisions, found through yesterday's audit log: each moved its request on (to
-    // provisioning or rejected) in the same write.
-    let decided: std::collections::BTreeSet<u64> = store
-        .audit_between(yesterday.0, yesterday.1)?
-        .into_iter()
-        .filter(|e| matches!(e.to, Some(ContactState::Provisioning | ContactState::Rejected)))
-        .filter_map(|e| e.contact_id)
-        .collect();
-    for id in decided {
-        let Some(d) = store.decision(id)?.filter(|d| in_yesterday(d.at)) else { continue };
+    // Yesterday's decisions, through the index of decisions by time.
+    for (id, d) in store.decided_between(yesterday.0, yesterday.1)? {
         let name = store.contact(id)?.and_then(|c| c.agent_name).unwrap_or_default();
         let key = if d.approved { "brief-shipped-approved" } else { "brief-shipped-rejected" };
         shipped.push(tr.t_args(key, &[("name", (&name).into()), ("by", d.by.to_string().as_str().into())]));
