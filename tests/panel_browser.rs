@@ -196,15 +196,6 @@ fn base64_decode(s: &str) -> Vec<u8> {
     out
 }
 
-fn form_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn a_master_watches_the_fleet_and_rules_an_escalation_in_a_real_browser() {
     let bench = Bench::new().await;
@@ -264,7 +255,7 @@ async fn a_master_watches_the_fleet_and_rules_an_escalation_in_a_real_browser() 
         &bench.control.token,
     );
     let browser = Browser::start().await;
-    browser.go(&format!("{api}/app/#tgWebAppData={}&tgWebAppVersion=8.0", form_encode(&data))).await;
+    browser.go(&format!("{api}/app/#tgWebAppData={}&tgWebAppVersion=8.0", init_data::form_encode(&data))).await;
     browser.find("[data-agent=peter]").await;
     let card = browser.text("[data-agent=peter]").await;
     assert!(card.contains("peter") && card.contains("online") && card.contains("@peter_agent_bot"), "{card}");

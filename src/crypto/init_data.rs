@@ -103,7 +103,9 @@ fn form_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-fn form_encode(s: &str) -> String {
+/// Percent-encodes everything but RFC 3986's unreserved characters: a value as init data carries
+/// it (and as a URL's `#tgWebAppData=` carries the whole init data).
+pub fn form_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),

@@ -102,9 +102,7 @@ mod tests {
     use super::*;
     use crate::domain::agent::NewAgent;
 
-    #[test]
-    fn an_entry_reads_back_as_written() {
-        let now: DateTime<Utc> = "2026-11-30T05:00:00.123456Z".parse().unwrap();
+    fn peter(now: DateTime<Utc>) -> Agent {
         let new = NewAgent {
             name: "peter".into(),
             contact_id: Some(1),
@@ -118,7 +116,13 @@ mod tests {
             job_id: 3,
             last_event: "new".into(),
         };
-        let mut a = Agent::provisioning(new, now);
+        Agent::provisioning(new, now)
+    }
+
+    #[test]
+    fn an_entry_reads_back_as_written() {
+        let now: DateTime<Utc> = "2026-11-30T05:00:00.123456Z".parse().unwrap();
+        let mut a = peter(now);
         let read = |a: &Agent| decode(a.name.as_bytes(), &encode(a)).unwrap();
         assert_eq!(read(&a), RollCall::of(&a));
         assert_eq!(read(&a).doing, None);
@@ -137,22 +141,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let now = Utc::now();
-        let mut a = Agent::provisioning(
-            NewAgent {
-                name: "peter".into(),
-                contact_id: None,
-                owner_user_id: 7,
-                owner_label: "master 7".into(),
-                bot_id: 9,
-                bot_username: "peter_bot".into(),
-                token_sealed: "00".into(),
-                timezone: "UTC".into(),
-                provisioner: "dry-run".into(),
-                job_id: 3,
-                last_event: "new".into(),
-            },
-            now,
-        );
+        let mut a = peter(now);
         a.state = AgentState::Live;
         store.commit(&crate::store::Change { agent: Some(a.clone()), ..Default::default() }).unwrap();
         assert_eq!(store.roll_call().unwrap(), vec![RollCall::of(&a)], "written with the entry");
