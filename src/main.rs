@@ -127,10 +127,6 @@ fn offline(command: &Command) -> anyhow::Result<Option<String>> {
     }))
 }
 
-/// mimalloc rather than glibc's malloc: see Cargo.toml and BENCHMARKS.md §1.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     // Whatever the bot writes (sled's files, the key file, exports) is for its user only.
     // SAFETY: umask(2) only sets the process's file mode mask; it cannot fail.
