@@ -168,7 +168,7 @@ pub fn fleet(app: &App) -> String {
     format!("Fleet: {line}\n{counts}")
 }
 
-/// `/fleet` (and the home panel's [Fleet]): the fleet, with [📊 Open panel] under it when the panel
+/// `/fleet` (and the home panel's \[Fleet\]): the fleet, with [📊 Open panel] under it when the panel
 /// can be opened.
 pub async fn send_fleet(ctx: &Ctx) -> HandlerResult {
     let text = fleet(&ctx.app);

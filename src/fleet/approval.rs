@@ -165,7 +165,7 @@ fn request_notice(app: &App, c: &Contact) -> (String, Vec<Vec<(String, String)>>
     (text, buttons)
 }
 
-/// Sends a waiting request's card, with fresh [Approve] [Reject], to one master's chat (the fleet
+/// Sends a waiting request's card, with fresh \[Approve\] \[Reject\], to one master's chat (the fleet
 /// panel's [Decide in chat]: the panel only looks; deciding stays in the chat). Queued as a notice
 /// about the request, so it is settled in place like the others when the request is decided.
 pub fn send_card(app: &App, contact_id: u64, master: i64) -> Result<(), DecideError> {

@@ -1,8 +1,8 @@
 //! The fleet panel: a Telegram Mini App on the bot's own HTTP server (spec §4b: "spawn, monitor,
 //! escalate without leaving Telegram"). `GET /app/` serves one page (HTML, JS and CSS embedded in
-//! the binary, [`page`]); its JSON endpoints under `/app/api/` take `Authorization: tma
-//! <initData>`, checked against our bot's token ([`auth`]) and open only to masters. The panel
-//! looks ([`read`]); what it does ([`act`]) is the chat's own fleet operations — a master's spawn,
+//! the binary, `page`); its JSON endpoints under `/app/api/` take `Authorization: tma
+//! <initData>`, checked against our bot's token (`auth`) and open only to masters. The panel
+//! looks (`read`); what it does (`act`) is the chat's own fleet operations — a master's spawn,
 //! an escalation's ruling, qualifying a lead — and a client's request is never decided here (the
 //! approval ADR, spec §4c): [Decide in chat] sends its card to the master's chat.
 //!
