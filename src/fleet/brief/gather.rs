@@ -89,8 +89,8 @@ pub async fn gather(app: &App, now: DateTime<Utc>, date: NaiveDate) -> anyhow::R
     // A job blocks only while its agent is being set up or failed: read those agents' jobs alone.
     let mut jobs = Vec::new();
     for a in agents.iter().filter(|a| matches!(a.state, AgentState::Failed | AgentState::Provisioning)) {
-        if let Some(job) = store.agent(&a.name)?.map(|full| full.job_id).map(|id| store.job(id)).transpose()?.flatten()
-        {
+        let Some(full) = store.agent(&a.name)? else { continue };
+        if let Some(job) = store.job(full.job_id)? {
             jobs.push((a.state, job));
         }
     }
