@@ -33,8 +33,9 @@
 //! - [`store`]: sled trees by name ([`store::Tree`]); every write is one [`store::Change`] applied in
 //!   one transaction after its [`store::Guard`]s, with what must follow it (outbox items, audit
 //!   entries) inside the same write; the transaction spans only the trees the change touches. What
-//!   the views read at scale is kept in the same write: contacts by state and their counts, the
-//!   agents' roll call (`store::roll`), decisions by time.
+//!   the views read at scale is kept in the same write: contacts by state with a glance at each
+//!   (`store::glance`: what the scheduler's passes filter leads on) and their counts, the agents'
+//!   roll call (`store::roll`), decisions by time.
 //! - [`services`]: clients of the outside world, each behind a small trait with a real
 //!   implementation and an embedded default that says what it did not do: Telegram as a
 //!   [`services::notifier::Notifier`] (and `getMe`) whose sends wait for a slot under Telegram's

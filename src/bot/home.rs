@@ -18,7 +18,7 @@ pub async fn show(ctx: &Ctx) -> HandlerResult {
     let agents: Vec<_> = app.store.agents()?.into_iter().filter(|a| a.state != AgentState::Destroyed).collect();
     let n = |h: Health| agents.iter().filter(|a| health(a, now) == h).count() as i64;
     let track = app.store.count_in(ContactState::ContactTrack);
-    let stalled = leads::stalled(app, now)?.len();
+    let (stalled, _) = leads::stalled(app, now, 0)?;
     let text = ctx.t_args(
         "home",
         &[

@@ -103,18 +103,21 @@ pub async fn escalations(ctx: &Ctx) -> HandlerResult {
     Ok(())
 }
 
+/// How many stuck clients `[Stuck]` lists (the title counts them all).
+const SHOWN_STALLED: usize = 20;
+
 /// The home panel's `[Stuck]`: clients stuck mid-onboarding, each with `[🔔 Nudge]`.
 pub async fn stalled(ctx: &Ctx) -> HandlerResult {
     let now = ctx.now();
-    let stuck = crate::fleet::leads::stalled(&ctx.app, now)?;
-    if stuck.is_empty() {
+    let (count, stuck) = crate::fleet::leads::stalled(&ctx.app, now, SHOWN_STALLED)?;
+    if count == 0 {
         ctx.say(ctx.t("master-no-stalled")).await?;
         return Ok(());
     }
     let tr = ctx.tr();
-    let mut text = ctx.t_args("master-stalled-title", &[("count", (stuck.len() as i64).into())]);
+    let mut text = ctx.t_args("master-stalled-title", &[("count", (count as i64).into())]);
     let mut rows = Vec::new();
-    for c in stuck.iter().take(20) {
+    for c in &stuck {
         let days = (now - c.updated_at).num_days();
         text.push('\n');
         text.push_str(&ctx.t_args(

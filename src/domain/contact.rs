@@ -171,6 +171,19 @@ pub struct ClientBot {
     pub token_sealed: String,
 }
 
+/// The few fields of a contact the scheduler's passes filter on (is this lead stalled, due a
+/// nurture message, nudged, stopped?), kept beside the state index so that a pass over 25,000
+/// leads reads whole only the contacts it acts on (`store::glance`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Glance {
+    pub id: u64,
+    pub updated_at: DateTime<Utc>,
+    pub contact_track_at: Option<DateTime<Utc>>,
+    pub nurture_stopped: bool,
+    pub nudged: bool,
+    pub timezone: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Contact {
     pub id: u64,
@@ -223,6 +236,18 @@ impl Contact {
             nudged_at: None,
             created_at: now,
             updated_at: now,
+        }
+    }
+
+    /// What the scheduler's passes look at before reading the whole contact.
+    pub fn glance(&self) -> Glance {
+        Glance {
+            id: self.id,
+            updated_at: self.updated_at,
+            contact_track_at: self.contact_track_at,
+            nurture_stopped: self.nurture_stopped,
+            nudged: self.nudged_at.is_some(),
+            timezone: self.timezone.clone(),
         }
     }
 

@@ -3,6 +3,7 @@
 //! their conversation continues at the bot step.
 
 use crate::app::App;
+use crate::domain::contact::Glance;
 use crate::domain::conversation::State;
 use crate::domain::{Actor, Contact, ContactState, TransitionError};
 use crate::store::{dialogue, AuditEntry, Change, Guard, OutboxItem, StoreError};
@@ -80,24 +81,42 @@ pub const STALLED_STATES: [ContactState; 5] = [
 pub const STALLED_AFTER_HOURS: i64 = 48;
 
 /// Whether `c` is stuck mid-onboarding: in one of [`STALLED_STATES`], with no step for
-/// `STALLED_AFTER_HOURS` or more.
+/// `STALLED_AFTER_HOURS`.
 pub fn is_stalled(c: &Contact, now: DateTime<Utc>) -> bool {
-    STALLED_STATES.contains(&c.state) && now - c.updated_at >= Duration::hours(STALLED_AFTER_HOURS)
+    STALLED_STATES.contains(&c.state) && idle_long_enough(c.updated_at, now)
 }
 
-/// Clients stuck mid-onboarding for `STALLED_AFTER_HOURS` or more, longest-stuck first.
-pub fn stalled(app: &App, now: DateTime<Utc>) -> Result<Vec<Contact>, StoreError> {
+fn idle_long_enough(updated_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    now - updated_at >= Duration::hours(STALLED_AFTER_HOURS)
+}
+
+/// A glance at each client stuck mid-onboarding, longest-stuck first, read from the state index
+/// without decoding a contact (the scheduler asks every 30 s).
+pub fn stalled_glances(app: &App, now: DateTime<Utc>) -> Result<Vec<Glance>, StoreError> {
     let mut stuck = Vec::new();
     for state in STALLED_STATES {
-        for c in app.store.iter_in(state) {
-            let c = c?;
-            if is_stalled(&c, now) {
-                stuck.push(c);
+        for g in app.store.glances_in(state) {
+            let g = g?;
+            if idle_long_enough(g.updated_at, now) {
+                stuck.push(g);
             }
         }
     }
-    stuck.sort_by_key(|c| c.updated_at);
+    stuck.sort_by_key(|g| g.updated_at);
     Ok(stuck)
+}
+
+/// Clients stuck mid-onboarding: how many, and the `first` longest-stuck, read whole.
+pub fn stalled(app: &App, now: DateTime<Utc>, first: usize) -> Result<(usize, Vec<Contact>), StoreError> {
+    let stuck = stalled_glances(app, now)?;
+    let mut shown = Vec::new();
+    for g in stuck.iter().take(first) {
+        // Moved on between the two reads: left out.
+        if let Some(c) = app.store.contact(g.id)?.filter(|c| is_stalled(c, now)) {
+            shown.push(c);
+        }
+    }
+    Ok((stuck.len(), shown))
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -16,16 +16,17 @@ const UNTIL_HOUR: u32 = 12;
 
 pub async fn run_due(app: &Arc<App>, now: DateTime<Utc>) -> anyhow::Result<()> {
     let mut sent = false;
-    for c in leads::stalled(app, now)? {
-        if c.nudged_at.is_some() || c.nurture_stopped {
+    // Glances, not contacts: a pass reads whole only the clients it nudges.
+    for g in leads::stalled_glances(app, now)? {
+        if g.nudged || g.nurture_stopped {
             continue;
         }
-        let tz = c.timezone.as_deref().and_then(|t| t.parse::<Tz>().ok()).unwrap_or(Tz::UTC);
+        let tz = g.timezone.as_deref().and_then(|t| t.parse::<Tz>().ok()).unwrap_or(Tz::UTC);
         let hour = now.with_timezone(&tz).hour();
         if !(FROM_HOUR..UNTIL_HOUR).contains(&hour) {
             continue;
         }
-        match leads::nudge(app, c.id, Actor::System) {
+        match leads::nudge(app, g.id, Actor::System) {
             Ok(_) => sent = true,
             Err(NudgeError::Store(e)) => return Err(e.into()),
             // Moved on, nudged or stopped meanwhile.

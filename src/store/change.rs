@@ -211,7 +211,8 @@ fn apply(t: &Tx, change: &Change, keys: &[u64]) -> TxResult<()> {
             None if !was_there => count_tx(t, contact.state, 1)?,
             None => {}
         }
-        t[Tree::ContactsByState].insert(state_key(contact.state, contact.id).as_slice(), &[])?;
+        t[Tree::ContactsByState]
+            .insert(state_key(contact.state, contact.id).as_slice(), super::glance::encode(contact))?;
         t[Tree::Contacts].insert(&id, encode(contact))?;
         t[Tree::ContactsByUser].insert(&contact.user_id.to_be_bytes(), &id)?;
     }

@@ -21,6 +21,7 @@ pub mod audit;
 pub mod backup;
 mod change;
 pub mod dialogue;
+mod glance;
 mod guard;
 mod notices;
 pub mod outbox;
@@ -536,20 +537,6 @@ impl Store {
             };
             self.contact(id).transpose()
         })
-    }
-
-    /// Builds the state index for a store written before it existed.
-    fn index_states(&self) -> Result<()> {
-        let index = self.tree(Tree::ContactsByState);
-        if !index.is_empty() || self.tree(Tree::Contacts).is_empty() {
-            return Ok(());
-        }
-        for item in self.tree(Tree::Contacts).iter() {
-            let (_, v) = item?;
-            let c: Contact = decode(Tree::Contacts, &v)?;
-            index.insert(state_key(c.state, c.id), &[])?;
-        }
-        Ok(())
     }
 
     /// The whole audit log, oldest first.
