@@ -52,7 +52,12 @@ pub struct BriefInput {
     pub needs_you: Vec<NeedItem>,
     /// (who, what), e.g. ("peter", "TopoDIM blog post 3").
     pub happening: Vec<(String, String)>,
+    /// HAPPENING lines beyond those in `happening` (the caller may list at most
+    /// [`MAX_CONTEXT_LINES`] and count the rest).
+    pub happening_more: usize,
     pub shipped: Vec<String>,
+    /// The same for SHIPPED.
+    pub shipped_more: usize,
     pub blocked: Vec<Blocked>,
     pub fleet: Vec<(String, Health)>,
     /// NEEDS YOU items beyond those listed (the caller lists at most [`MAX_ACTION_ITEMS`] and
@@ -132,12 +137,12 @@ pub fn sections(input: &BriefInput, tr: &Tr) -> Vec<Section> {
     }
 
     let happening: Vec<String> = input.happening.iter().map(|(who, what)| format!("{who} → {what}")).collect();
-    if let Some(items) = capped(&happening, tr) {
+    if let Some(items) = capped(&happening, input.happening_more, tr) {
         out.push(Section { header: tr.t("brief-happening"), cont_header: tr.t("brief-happening-cont"), items });
     }
 
     let shipped: Vec<String> = input.shipped.iter().map(|s| format!("• {s}")).collect();
-    if let Some(items) = capped(&shipped, tr) {
+    if let Some(items) = capped(&shipped, input.shipped_more, tr) {
         out.push(Section { header: tr.t("brief-shipped"), cont_header: tr.t("brief-shipped-cont"), items });
     }
 
@@ -190,17 +195,18 @@ fn plain(line: &str) -> Item {
     Item { text: format!("{INDENT}{}", line.replace('\n', &format!("\n{INDENT}"))), buttons: Vec::new() }
 }
 
-/// At most [`MAX_CONTEXT_LINES`] lines: the first ones, then "…and N more". None when empty.
-fn capped(lines: &[String], tr: &Tr) -> Option<Vec<Item>> {
-    if lines.is_empty() {
+/// At most [`MAX_CONTEXT_LINES`] lines: the first ones, then "…and N more" (with the `more` the
+/// caller counted but did not list). None when empty.
+fn capped(lines: &[String], more: usize, tr: &Tr) -> Option<Vec<Item>> {
+    if lines.is_empty() && more == 0 {
         return None;
     }
-    if lines.len() <= MAX_CONTEXT_LINES {
+    if more == 0 && lines.len() <= MAX_CONTEXT_LINES {
         return Some(lines.iter().map(|l| plain(l)).collect());
     }
-    let shown = MAX_CONTEXT_LINES - 1;
+    let shown = (MAX_CONTEXT_LINES - 1).min(lines.len());
     let mut items: Vec<Item> = lines[..shown].iter().map(|l| plain(l)).collect();
-    items.push(plain(&tr.t_args("brief-more", &[("count", count(lines.len() - shown).into())])));
+    items.push(plain(&tr.t_args("brief-more", &[("count", count(lines.len() - shown + more).into())])));
     Some(items)
 }
 
@@ -246,7 +252,9 @@ brief-fleet = Fleet: { $agents }
             date: date(),
             needs_you: vec![],
             happening: vec![],
+            happening_more: 0,
             shipped: vec![],
+            shipped_more: 0,
             blocked: vec![],
             fleet: vec![],
             needs_more: 0,
@@ -272,7 +280,9 @@ brief-fleet = Fleet: { $agents }
                 ("miauczek".into(), "processing pitch leads".into()),
                 ("m2".into(), "weekly memory consolidation".into()),
             ],
+            happening_more: 0,
             shipped: vec!["destroy command (spawn-machine.sh)".into(), "fleet compliance dashboard live".into()],
+            shipped_more: 0,
             blocked: vec![Blocked {
                 what: "peter gateway offline".into(),
                 fix: "needs ANTHROPIC_API_KEY in Coolify [30s fix]".into(),
@@ -371,6 +381,19 @@ Fleet: m2 🟢 | peter 🔴 | miauczek 🔴 | pittbull 🔴"
         let happening_lines =
             text.split("HAPPENING:\n").nth(1).unwrap_or_default().split("\n\n").next().unwrap_or_default();
         assert_eq!(happening_lines.lines().count(), MAX_CONTEXT_LINES);
+
+        // Lines the caller counted and did not list are in the count.
+        let input = BriefInput {
+            happening: (1..=15).map(|i| (format!("agent{i}"), "work".into())).collect(),
+            happening_more: 985,
+            shipped: vec!["thing 1".into()],
+            shipped_more: 1,
+            blocked: vec![Blocked { what: "x".into(), fix: "y".into() }],
+            ..empty_input()
+        };
+        let text = compose(&input, &i18n.tr("en")).expect("context").remove(0).text;
+        assert!(text.contains("  agent14 → work\n  …and 986 more\n"), "{text}");
+        assert!(text.contains("  • thing 1\n  …and 1 more"), "{text}");
     }
 
     #[test]

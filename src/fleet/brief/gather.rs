@@ -1,7 +1,7 @@
 //! Gathering the morning brief from the store (and Planka, when configured): what needs the
 //! master, what the fleet is doing, what shipped yesterday, what is blocked, how each agent is.
 
-use super::compose::{Blocked, BriefInput, NeedItem, MAX_ACTION_ITEMS};
+use super::compose::{Blocked, BriefInput, NeedItem, MAX_ACTION_ITEMS, MAX_CONTEXT_LINES};
 use crate::app::App;
 use crate::domain::agent::{AgentState, JobState};
 use crate::domain::escalation::{ActionState, Radius};
@@ -56,34 +56,46 @@ pub async fn gather(app: &App, now: DateTime<Utc>, date: NaiveDate) -> anyhow::R
     let needs_more = store.count_in(ContactState::PendingReview).saturating_sub(room);
     // The roll call, not the registry: a fleet of thousands is read without decoding each entry.
     let agents: Vec<_> = store.roll_call()?.into_iter().filter(|a| a.state != AgentState::Destroyed).collect();
-    let mut happening: Vec<(String, String)> =
-        agents.iter().filter_map(|a| a.doing.clone().map(|d| (a.name.clone(), d))).collect();
+    // HAPPENING and SHIPPED list their first lines and count the rest; only listed ones are read.
+    let mut happening = Listed::default();
+    for a in &agents {
+        if let Some(doing) = &a.doing {
+            happening.push_with(|| (a.name.clone(), doing.clone()));
+        }
+    }
     let day_start = date.and_time(NaiveTime::MIN).and_utc();
     let yesterday = (day_start - Duration::days(1), day_start);
-    let mut shipped = Vec::new();
+    let mut shipped = Listed::default();
     if let Some(planka) = &app.planka {
         match planka.now_cards().await {
-            Ok(cards) => happening.extend(cards.into_iter().map(|c| ("Planka".to_string(), c.name))),
+            Ok(cards) => cards.into_iter().for_each(|c| happening.push_with(|| ("Planka".to_string(), c.name))),
             Err(e) => tracing::warn!(error = %e, "Planka's Now cards are not in the brief"),
         }
         match planka.done_between(yesterday.0, yesterday.1).await {
-            Ok(cards) => shipped.extend(cards.into_iter().map(|c| c.name)),
+            Ok(cards) => cards.into_iter().for_each(|c| shipped.push_with(|| c.name)),
             Err(e) => tracing::warn!(error = %e, "Planka's Done cards are not in the brief"),
         }
     }
     let in_yesterday = |t: DateTime<Utc>| t >= yesterday.0 && t < yesterday.1;
     for a in agents.iter().filter(|a| a.live_at.is_some_and(in_yesterday)) {
-        shipped.push(tr.t_args("brief-shipped-live", &[("name", (&a.name).into())]));
+        shipped.push_with(|| tr.t_args("brief-shipped-live", &[("name", (&a.name).into())]));
     }
     // Yesterday's decisions, through the index of decisions by time.
-    for (id, d) in store.decided_between(yesterday.0, yesterday.1)? {
+    for id in store.decided_between(yesterday.0, yesterday.1) {
+        let id = id?;
+        if shipped.full() {
+            shipped.more += 1;
+            continue;
+        }
+        let Some(d) = store.decision(id)? else { continue };
         let name = store.contact(id)?.and_then(|c| c.agent_name).unwrap_or_default();
         let key = if d.approved { "brief-shipped-approved" } else { "brief-shipped-rejected" };
-        shipped.push(tr.t_args(key, &[("name", (&name).into()), ("by", d.by.to_string().as_str().into())]));
+        shipped.push_with(|| tr.t_args(key, &[("name", (&name).into()), ("by", d.by.to_string().as_str().into())]));
     }
     for e in escalations.iter().filter(|e| e.ruling.as_ref().is_some_and(|r| in_yesterday(r.at))) {
-        shipped
-            .push(tr.t_args("brief-shipped-escalation", &[("agent", (&e.agent).into()), ("need", (&e.need).into())]));
+        shipped.push_with(|| {
+            tr.t_args("brief-shipped-escalation", &[("agent", (&e.agent).into()), ("need", (&e.need).into())])
+        });
     }
 
     // A job blocks only while its agent is being set up or failed: read those agents' jobs alone.
@@ -134,11 +146,49 @@ pub async fn gather(app: &App, now: DateTime<Utc>, date: NaiveDate) -> anyhow::R
         });
     }
     let fleet = agents.iter().map(|a| (a.name.clone(), a.status(now).health())).collect();
-    Ok(BriefInput { date, needs_you, happening, shipped, blocked, fleet, needs_more })
+    Ok(BriefInput {
+        date,
+        needs_you,
+        happening: happening.lines,
+        happening_more: happening.more,
+        shipped: shipped.lines,
+        shipped_more: shipped.more,
+        blocked,
+        fleet,
+        needs_more,
+    })
+}
+
+/// A context section's lines: the first [`MAX_CONTEXT_LINES`], made only when they are listed,
+/// and a count of the rest.
+struct Listed<T> {
+    lines: Vec<T>,
+    more: usize,
+}
+
+impl<T> Default for Listed<T> {
+    fn default() -> Self {
+        Listed { lines: Vec::new(), more: 0 }
+    }
+}
+
+impl<T> Listed<T> {
+    fn full(&self) -> bool {
+        self.lines.len() >= MAX_CONTEXT_LINES
+    }
+
+    fn push_with(&mut self, line: impl FnOnce() -> T) {
+        if self.full() {
+            self.more += 1;
+        } else {
+            self.lines.push(line());
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::MAX_CONTEXT_LINES;
     use crate::domain::{Actor, ContactState};
     use crate::fleet::approval;
     use crate::fleet::testing::{Fixture, MASTER};
@@ -158,5 +208,22 @@ mod tests {
         let input = super::gather(&f.app, now, now.date_naive()).await.expect("gathered");
         assert_eq!(input.shipped.len(), 1, "{:?}", input.shipped);
         assert!(input.shipped[0].contains("rejected by"), "{:?}", input.shipped);
+        assert_eq!(input.shipped_more, 0);
+    }
+
+    #[tokio::test]
+    async fn a_busy_yesterday_is_listed_up_to_the_cap_and_counted_beyond_it() {
+        let f = Fixture::new().await;
+        let waiting: Vec<_> = (0..MAX_CONTEXT_LINES + 5)
+            .map(|i| f.contact(&format!("c{i}@acme.io"), ContactState::PendingReview))
+            .collect();
+        for c in &waiting {
+            approval::reject(&f.app, c.id, Actor::Master(MASTER), None).await.expect("rejected");
+        }
+        f.clock.advance(Duration::days(1));
+        let now = crate::clock::Clock::now(f.clock.as_ref());
+        let input = super::gather(&f.app, now, now.date_naive()).await.expect("gathered");
+        assert_eq!(input.shipped.len(), MAX_CONTEXT_LINES);
+        assert_eq!(input.shipped_more, 5);
     }
 }
