@@ -196,6 +196,9 @@ fn apply(t: &Tx, change: &Change, keys: &[u64]) -> TxResult<()> {
         let id = contact.id.to_be_bytes();
         let before: Option<Contact> = decode_tx(t, Tree::Contacts, &id)?;
         let was_there = before.is_some();
+        // The glance is compared only where its key stays (the same state).
+        let old_glance = before.as_ref().filter(|old| old.state == contact.state).map(super::glance::encode);
+        let old_user = before.as_ref().map(|old| old.user_id);
         let was_using = before.as_ref().is_some_and(|old| old.state.uses_capacity());
         if was_using != contact.state.uses_capacity() {
             let used = capacity_tx(t)?;
@@ -211,10 +214,16 @@ fn apply(t: &Tx, change: &Change, keys: &[u64]) -> TxResult<()> {
             None if !was_there => count_tx(t, contact.state, 1)?,
             None => {}
         }
-        t[Tree::ContactsByState]
-            .insert(state_key(contact.state, contact.id).as_slice(), super::glance::encode(contact))?;
+        // The indexes are written when what they hold changes: most writes of a contact (an
+        // answer, a step) change neither its user nor its glance.
+        let glance = super::glance::encode(contact);
+        if old_glance.as_ref() != Some(&glance) {
+            t[Tree::ContactsByState].insert(state_key(contact.state, contact.id).as_slice(), glance)?;
+        }
         t[Tree::Contacts].insert(&id, encode(contact))?;
-        t[Tree::ContactsByUser].insert(&contact.user_id.to_be_bytes(), &id)?;
+        if old_user != Some(contact.user_id) {
+            t[Tree::ContactsByUser].insert(&contact.user_id.to_be_bytes(), &id)?;
+        }
     }
     let mut keys = keys.iter();
     for entry in &change.audit {
