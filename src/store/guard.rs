@@ -3,7 +3,7 @@
 //! other writes nothing.
 
 use super::tree::{Tree, Tx};
-use super::{abort, agent_blocks, capacity_tx, decode_tx, u64_from, Claimant, StoreError, TxResult};
+use super::{abort, agent_blocks, capacity_tx, decode_tx, state_key, u64_from, Claimant, StoreError, TxResult};
 use crate::domain::agent::Agent;
 use crate::domain::escalation::{ActionRequest, ActionState, Escalation};
 use crate::domain::{Contact, ContactState};
@@ -37,7 +37,7 @@ impl Guard {
     /// The trees [`check`] reads for it.
     pub(super) fn reads(&self) -> &'static [Tree] {
         match self {
-            Guard::ContactIn(..) => &[Tree::Contacts],
+            Guard::ContactIn(..) => &[Tree::ContactsByState],
             Guard::EmailFree { .. } => &[Tree::ContactsByEmail, Tree::Contacts],
             Guard::NameFree { .. } => &[Tree::Names, Tree::Agents],
             Guard::Undecided(_) => &[Tree::Decisions],
@@ -54,10 +54,8 @@ pub(super) fn check(t: &Tx, guard: &Guard) -> TxResult<()> {
     let refused = || Err(abort(StoreError::Conflict(guard.clone())));
     let holds = |ok: bool| if ok { Ok(()) } else { refused() };
     match guard {
-        Guard::ContactIn(id, state) => {
-            let current: Option<Contact> = decode_tx(t, Tree::Contacts, &id.to_be_bytes())?;
-            holds(current.map(|c| c.state) == Some(*state))
-        }
+        // The state index is written with the contact: its key says, without decoding it.
+        Guard::ContactIn(id, state) => holds(t[Tree::ContactsByState].get(state_key(*state, *id))?.is_some()),
         Guard::EmailFree { email, for_contact } => {
             let other =
                 t[Tree::ContactsByEmail].get(email.as_bytes())?.map(|v| u64_from(&v)).filter(|id| id != for_contact);
