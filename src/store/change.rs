@@ -5,7 +5,7 @@ use super::guard::{check, Guard};
 use super::tree::{Tree, Trees, Tx};
 use super::{
     audit, capacity_tx, count_tx, decided_key, decode_tx, dialogue, encode, state_key, u64_from, update_key, Claimant,
-    Store, TxResult, CAPACITY_USED, UPDATES_KEPT,
+    Store, TxResult, CAPACITY_USED, COUNTS_KEPT, UPDATES_KEPT,
 };
 use super::{AuditEntry, Notice, OutboxItem, Outgoing, Result};
 use crate::domain::agent::{Agent, Job};
@@ -211,7 +211,12 @@ fn apply(t: &Tx, change: &Change, keys: &[u64]) -> TxResult<()> {
                 count_tx(t, old, -1)?;
                 count_tx(t, contact.state, 1)?;
             }
-            None if !was_there => count_tx(t, contact.state, 1)?,
+            None if !was_there => {
+                count_tx(t, contact.state, 1)?;
+                // A store counted and glanced from its first contact: no open recounts or rewrites.
+                t[Tree::Meta].insert(COUNTS_KEPT.as_bytes(), b"1")?;
+                super::glance::mark_kept(t)?;
+            }
             None => {}
         }
         // The indexes are written when what they hold changes: most writes of a contact (an

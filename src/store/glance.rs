@@ -9,7 +9,8 @@
 //! value (a store from before glances, until [`Store::open`] rewrites it) reads the contact
 //! instead.
 
-use super::{state_key, state_prefix, u64_from, Result, Store, Tree};
+use super::tree::Tx;
+use super::{state_key, state_prefix, u64_from, Result, Store, Tree, TxResult};
 use crate::domain::contact::Glance;
 use crate::domain::{Contact, ContactState};
 use chrono::{DateTime, Utc};
@@ -56,6 +57,13 @@ fn decode(id: u64, bytes: &[u8]) -> Option<Glance> {
         nudged: bytes[1] & NUDGED != 0,
         timezone: (!tz.is_empty()).then(|| tz.to_owned()),
     })
+}
+
+/// Marks a store's index as all glances, with its first contact: a store that started with glances
+/// is never rewritten on open. (On open a new store stays empty: a restore asks for one.)
+pub(super) fn mark_kept(t: &Tx) -> TxResult<()> {
+    t[Tree::Meta].insert(GLANCES_KEPT.as_bytes(), b"1")?;
+    Ok(())
 }
 
 impl Store {
@@ -142,5 +150,15 @@ mod tests {
         let store = Store::open(dir.path()).unwrap();
         let (_, v) = store.tree(Tree::ContactsByState).iter().next().unwrap().unwrap();
         assert_eq!(decode(1, &v).unwrap().timezone.as_deref(), Some("Asia/Tokyo"), "rewritten on open");
+    }
+
+    #[test]
+    fn a_new_store_is_marked_with_its_first_contact_so_no_open_rewrites_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        assert!(store.tree(Tree::Meta).get(GLANCES_KEPT).unwrap().is_none(), "an empty store stays empty");
+        let c = Contact::new(1, 10, 10, "en", "a@example.com", at("2026-11-01T08:00:00Z"));
+        store.commit(&Change { contact: Some(c), ..Change::default() }).unwrap();
+        assert!(store.tree(Tree::Meta).get(GLANCES_KEPT).unwrap().is_some());
     }
 }
