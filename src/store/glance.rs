@@ -10,10 +10,9 @@
 //! instead.
 
 use super::tree::Tx;
-use super::{state_key, state_prefix, u64_from, Result, Store, Tree, TxResult};
+use super::{micros, state_key, state_prefix, time, u64_from, Result, Store, Tree, TxResult};
 use crate::domain::contact::Glance;
 use crate::domain::{Contact, ContactState};
-use chrono::{DateTime, Utc};
 
 const VERSION: u8 = 1;
 const HEAD: usize = 2 + 8 + 8;
@@ -21,17 +20,6 @@ const STOPPED: u8 = 1;
 const NUDGED: u8 = 2;
 /// The `meta` marker: every index value is a glance.
 const GLANCES_KEPT: &str = "state_glances";
-
-fn micros(t: Option<DateTime<Utc>>) -> [u8; 8] {
-    t.map_or(i64::MIN, |t| t.timestamp_micros()).to_be_bytes()
-}
-
-fn time(bytes: &[u8]) -> Option<DateTime<Utc>> {
-    match i64::from_be_bytes(bytes.try_into().ok()?) {
-        i64::MIN => None,
-        us => DateTime::from_timestamp_micros(us),
-    }
-}
 
 pub(super) fn encode(c: &Contact) -> Vec<u8> {
     let tz = c.timezone.as_deref().unwrap_or_default();
@@ -106,6 +94,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::store::Change;
+    use chrono::{DateTime, Utc};
 
     fn at(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()

@@ -720,6 +720,20 @@ fn line_key(contact: u64, seq: u64) -> [u8; 16] {
     key
 }
 
+/// A time in an index value (the roll call, the glances): µs since the epoch, big-endian;
+/// `i64::MIN` when there is none.
+fn micros(t: Option<chrono::DateTime<chrono::Utc>>) -> [u8; 8] {
+    t.map_or(i64::MIN, |t| t.timestamp_micros()).to_be_bytes()
+}
+
+/// Reads what [`micros`] wrote.
+fn time(bytes: &[u8]) -> Option<chrono::DateTime<chrono::Utc>> {
+    match i64::from_be_bytes(bytes.try_into().ok()?) {
+        i64::MIN => None,
+        us => chrono::DateTime::from_timestamp_micros(us),
+    }
+}
+
 fn u64_from(bytes: &[u8]) -> u64 {
     bytes.try_into().map(u64::from_be_bytes).unwrap_or_default()
 }

@@ -7,9 +7,8 @@
 //! An entry: `[version 1][state][flags][heartbeat µs, i64 BE][live since µs, i64 BE][doing, UTF-8]`,
 //! where flags bit 0 says `doing` is there, and a time that is not there is `i64::MIN`.
 
-use super::{Result, Store, StoreError, Tree};
+use super::{micros, time, Result, Store, StoreError, Tree};
 use crate::domain::agent::{Agent, AgentState, RollCall};
-use chrono::{DateTime, Utc};
 
 const VERSION: u8 = 1;
 const HEAD: usize = 3 + 8 + 8;
@@ -33,17 +32,6 @@ fn state_of(byte: u8) -> Option<AgentState> {
         4 => AgentState::Destroyed,
         _ => return None,
     })
-}
-
-fn micros(t: Option<DateTime<Utc>>) -> [u8; 8] {
-    t.map_or(i64::MIN, |t| t.timestamp_micros()).to_be_bytes()
-}
-
-fn time(bytes: &[u8]) -> Option<DateTime<Utc>> {
-    match i64::from_be_bytes(bytes.try_into().ok()?) {
-        i64::MIN => None,
-        us => DateTime::from_timestamp_micros(us),
-    }
 }
 
 pub(super) fn encode(agent: &Agent) -> Vec<u8> {
@@ -101,6 +89,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::domain::agent::NewAgent;
+    use chrono::{DateTime, Utc};
 
     fn peter(now: DateTime<Utc>) -> Agent {
         let new = NewAgent {

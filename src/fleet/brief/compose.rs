@@ -53,7 +53,7 @@ pub struct BriefInput {
     /// (who, what), e.g. ("peter", "TopoDIM blog post 3").
     pub happening: Vec<(String, String)>,
     /// HAPPENING lines beyond those in `happening` (the caller may list at most
-    /// [`MAX_CONTEXT_LINES`] and count the rest).
+    /// `MAX_CONTEXT_LINES` and count the rest).
     pub happening_more: usize,
     pub shipped: Vec<String>,
     /// The same for SHIPPED.
