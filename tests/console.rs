@@ -28,6 +28,12 @@ fn passes(script: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("every line ran"), "{stdout}");
+    // A real token typed into a script is echoed as `{{token:NAME}}` (a script's own literal
+    // lines, such as bad-inputs.txt's made-up token, are echoed as written), and the message that
+    // held it is deleted without repeating it: no token reaches the rest of the transcript.
+    let token = regex::Regex::new(r"\d{6,}:[A-Za-z0-9_-]{30,}").expect("a regex");
+    let leaked: Vec<&str> = stdout.lines().filter(|l| !l.contains(" › ") && token.is_match(l)).collect();
+    assert!(leaked.is_empty(), "a bot token in the transcript: {leaked:?}");
 }
 
 /// The scripts that must pass, each run by a test below.

@@ -50,7 +50,8 @@ pub fn toast(out: &Output, bot: &str, to: &str, text: Option<&str>) -> String {
     }
 }
 
-/// `deleteMessage`: `mine` when it was the person's own message (e.g. the one holding a token).
+/// `deleteMessage`: `mine` when it was the person's own message. The bot deletes a person's message
+/// because it held a secret (a bot token), so its text is not repeated here.
 pub fn deleted(out: &Output, bot: &str, to: &str, message_id: i32, what: Option<(bool, String)>) -> String {
     let first_line = |t: &str| {
         let line = t.lines().next().unwrap_or_default();
@@ -62,7 +63,9 @@ pub fn deleted(out: &Output, bot: &str, to: &str, message_id: i32, what: Option<
         }
     };
     let text = match what {
-        Some((true, text)) => format!("  🗑 @{bot} deleted {to}'s message #{message_id} ({})", first_line(&text)),
+        Some((true, _)) => {
+            format!("  🗑 @{bot} deleted {to}'s message #{message_id} (it held a secret; not repeated here)")
+        }
         Some((false, text)) => format!("  🗑 @{bot} deleted its message #{message_id} to {to} ({})", first_line(&text)),
         None => format!("  🗑 @{bot} deleted message #{message_id} in {to}'s chat"),
     };
