@@ -4,8 +4,8 @@
 use super::guard::{check, Guard};
 use super::tree::{Tree, Trees, Tx};
 use super::{
-    audit, capacity_tx, count_tx, decided_key, decode_tx, dialogue, encode, state_key, u64_from, update_key, Claimant,
-    Store, TxResult, CAPACITY_USED, COUNTS_KEPT, UPDATES_KEPT,
+    audit, capacity_tx, count_tx, decided_key, decode_tx, dialogue, encode, mark_kept_from_the_start, state_key,
+    u64_from, update_key, Claimant, Store, TxResult, CAPACITY_USED, UPDATES_KEPT,
 };
 use super::{AuditEntry, Notice, OutboxItem, Outgoing, Result};
 use crate::domain::agent::{Agent, Job};
@@ -213,9 +213,7 @@ fn apply(t: &Tx, change: &Change, keys: &[u64]) -> TxResult<()> {
             }
             None if !was_there => {
                 count_tx(t, contact.state, 1)?;
-                // A store counted and glanced from its first contact: no open recounts or rewrites.
-                t[Tree::Meta].insert(COUNTS_KEPT.as_bytes(), b"1")?;
-                super::glance::mark_kept(t)?;
+                mark_kept_from_the_start(t)?;
             }
             None => {}
         }

@@ -9,8 +9,7 @@
 //! value (a store from before glances, until [`Store::open`] rewrites it) reads the contact
 //! instead.
 
-use super::tree::Tx;
-use super::{micros, state_key, state_prefix, time, u64_from, Result, Store, Tree, TxResult};
+use super::{micros, state_key, state_prefix, time, u64_from, Result, Store, Tree};
 use crate::domain::contact::Glance;
 use crate::domain::{Contact, ContactState};
 
@@ -19,7 +18,7 @@ const HEAD: usize = 2 + 8 + 8;
 const STOPPED: u8 = 1;
 const NUDGED: u8 = 2;
 /// The `meta` marker: every index value is a glance.
-const GLANCES_KEPT: &str = "state_glances";
+pub(super) const GLANCES_KEPT: &str = "state_glances";
 
 pub(super) fn encode(c: &Contact) -> Vec<u8> {
     let tz = c.timezone.as_deref().unwrap_or_default();
@@ -45,13 +44,6 @@ fn decode(id: u64, bytes: &[u8]) -> Option<Glance> {
         nudged: bytes[1] & NUDGED != 0,
         timezone: (!tz.is_empty()).then(|| tz.to_owned()),
     })
-}
-
-/// Marks a store's index as all glances, with its first contact: a store that started with glances
-/// is never rewritten on open. (On open a new store stays empty: a restore asks for one.)
-pub(super) fn mark_kept(t: &Tx) -> TxResult<()> {
-    t[Tree::Meta].insert(GLANCES_KEPT.as_bytes(), b"1")?;
-    Ok(())
 }
 
 impl Store {
@@ -149,5 +141,6 @@ mod tests {
         let c = Contact::new(1, 10, 10, "en", "a@example.com", at("2026-11-01T08:00:00Z"));
         store.commit(&Change { contact: Some(c), ..Change::default() }).unwrap();
         assert!(store.tree(Tree::Meta).get(GLANCES_KEPT).unwrap().is_some());
+        assert!(store.tree(Tree::Meta).get(super::super::COUNTS_KEPT).unwrap().is_some());
     }
 }

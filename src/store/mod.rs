@@ -639,6 +639,17 @@ fn count_key(state: ContactState) -> Vec<u8> {
 /// Set in `meta` once the per-state counts are kept (a store from before them counts once).
 const COUNTS_KEPT: &str = "state_counts";
 
+/// With a store's first contact: its counts and glances are kept from the start, so that no open
+/// recounts them or rewrites its index. (Open leaves a new store empty: a restore asks for one.)
+/// Every later contact costs one read here.
+fn mark_kept_from_the_start(t: &Tx) -> TxResult<()> {
+    if t[Tree::Meta].get(glance::GLANCES_KEPT)?.is_none() {
+        t[Tree::Meta].insert(COUNTS_KEPT.as_bytes(), b"1")?;
+        t[Tree::Meta].insert(glance::GLANCES_KEPT.as_bytes(), b"1")?;
+    }
+    Ok(())
+}
+
 /// Adds `delta` to a state's count, inside a transaction.
 fn count_tx(t: &Tx, state: ContactState, delta: i64) -> TxResult<()> {
     let key = count_key(state);
