@@ -3,7 +3,7 @@
 
 use super::ctx::keyboard;
 use super::{views, Ctx, HandlerResult};
-use crate::domain::agent::{AgentState, Health};
+use crate::domain::agent::Health;
 use crate::domain::callback::{MasterTap, Screen};
 use crate::domain::ContactState;
 use crate::fleet::leads;
@@ -16,7 +16,7 @@ pub async fn show(ctx: &Ctx) -> HandlerResult {
     let waitlisted = app.store.count_in(ContactState::Waitlisted);
     let escalations = app.store.escalations()?.iter().filter(|e| e.ruling.is_none()).count();
     // The roll call, not the registry: counting the health of 10,000 agents decodes none.
-    let agents: Vec<_> = app.store.roll_call()?.into_iter().filter(|a| a.state != AgentState::Destroyed).collect();
+    let agents = app.store.roll_call()?;
     let n = |h: Health| agents.iter().filter(|a| a.status(now).health() == h).count() as i64;
     let track = app.store.count_in(ContactState::ContactTrack);
     let (stalled, _) = leads::stalled(app, now, 0)?;

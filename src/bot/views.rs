@@ -147,8 +147,7 @@ pub async fn stalled(ctx: &Ctx) -> HandlerResult {
 
 /// `/fleet`: the seed's `Fleet: m2 🟢 | peter 🔴` line and the counts.
 pub fn fleet(app: &App) -> String {
-    let roll: Vec<_> =
-        app.store.roll_call().unwrap_or_default().into_iter().filter(|a| a.state != AgentState::Destroyed).collect();
+    let roll = app.store.roll_call().unwrap_or_default();
     if roll.is_empty() {
         return app.content.i18n.tr("en").t("master-fleet-empty");
     }

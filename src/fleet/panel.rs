@@ -207,7 +207,7 @@ pub fn sample_health(app: &App, now: DateTime<Utc>) -> Result<(), StoreError> {
     }
     let mut sample = HealthSample { at: now, green: 0, yellow: 0, red: 0 };
     // The roll call, not the registry: the scheduler's first pass at start-up takes a sample.
-    for a in app.store.roll_call()?.iter().filter(|a| a.state != AgentState::Destroyed) {
+    for a in app.store.roll_call()? {
         match a.status(now).health() {
             Health::Green => sample.green += 1,
             Health::Yellow => sample.yellow += 1,

@@ -59,17 +59,20 @@ fn decode(name: &[u8], bytes: &[u8]) -> Option<RollCall> {
 }
 
 impl Store {
-    /// Every agent's roll-call entry, by name.
+    /// The fleet's roll call, by name: every agent but the destroyed ones (every view that reads it
+    /// counts the fleet as it is).
     pub fn roll_call(&self) -> Result<Vec<RollCall>> {
-        self.tree(Tree::Roll)
-            .iter()
-            .map(|item| {
-                let (k, v) = item?;
-                decode(&k, &v).ok_or_else(|| {
-                    StoreError::Open(format!("a roll-call entry of {:?} does not read", String::from_utf8_lossy(&k)))
-                })
-            })
-            .collect()
+        let mut fleet = Vec::new();
+        for item in self.tree(Tree::Roll).iter() {
+            let (k, v) = item?;
+            let entry = decode(&k, &v).ok_or_else(|| {
+                StoreError::Open(format!("a roll-call entry of {:?} does not read", String::from_utf8_lossy(&k)))
+            })?;
+            if entry.state != AgentState::Destroyed {
+                fleet.push(entry);
+            }
+        }
+        Ok(fleet)
     }
 
     /// Builds the roll call from the registry when it is missing (see the module's docs).
@@ -140,5 +143,16 @@ mod tests {
         drop(store);
         let store = Store::open(dir.path()).unwrap();
         assert_eq!(store.roll_call().unwrap(), vec![RollCall::of(&a)]);
+    }
+
+    #[test]
+    fn the_roll_call_leaves_the_destroyed_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut a = peter(Utc::now());
+        a.state = AgentState::Destroyed;
+        store.commit(&crate::store::Change { agent: Some(a), ..Default::default() }).unwrap();
+        assert_eq!(store.tree(Tree::Roll).len(), 1, "its entry is kept");
+        assert_eq!(store.roll_call().unwrap(), vec![]);
     }
 }

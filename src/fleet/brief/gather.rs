@@ -55,7 +55,7 @@ pub async fn gather(app: &App, now: DateTime<Utc>, date: NaiveDate) -> anyhow::R
     }
     let needs_more = store.count_in(ContactState::PendingReview).saturating_sub(room);
     // The roll call, not the registry: a fleet of thousands is read without decoding each entry.
-    let agents: Vec<_> = store.roll_call()?.into_iter().filter(|a| a.state != AgentState::Destroyed).collect();
+    let agents = store.roll_call()?;
     // HAPPENING and SHIPPED list their first lines and count the rest; only listed ones are read.
     let mut happening = Listed::default();
     for a in &agents {
@@ -136,9 +136,10 @@ pub async fn gather(app: &App, now: DateTime<Utc>, date: NaiveDate) -> anyhow::R
     }
     for a in agents.iter().filter(|a| a.state == AgentState::Degraded) {
         // The brief lists the first MAX_ACTION_ITEMS and counts the rest: read only their owners.
-        let owner = match blocked.len() < MAX_ACTION_ITEMS {
-            true => store.agent(&a.name)?.map(|full| full.owner_label).unwrap_or_default(),
-            false => String::new(),
+        let owner = if blocked.len() < MAX_ACTION_ITEMS {
+            store.agent(&a.name)?.map(|full| full.owner_label).unwrap_or_default()
+        } else {
+            String::new()
         };
         blocked.push(Blocked {
             what: tr.t_args("brief-blocked-revoked", &[("name", (&a.name).into())]),
